@@ -1,0 +1,52 @@
+import Histogram
+import WorkerCore
+
+/// An HDR histogram of durations in microseconds (1 µs to 30 days, 3 significant digits), so a run
+/// of millions of tasks keeps a fixed-size record of its percentiles.
+public struct DurationHistogram: Sendable {
+    private var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1,
+                                              highestTrackableValue: 30 * 86_400 * 1_000_000,
+                                              numberOfSignificantValueDigits: .three)
+    public private(set) var count: UInt64 = 0
+
+    public init() {}
+
+    public mutating func record(_ span: TimeSpan) {
+        let value = UInt64(max(0, min(span.microseconds, 30 * 86_400 * 1_000_000)))
+        _ = histogram.record(value)
+        count += 1
+    }
+
+    /// The summary people read: p50, p90, p99, max and mean, in microseconds.
+    public var percentiles: Percentiles {
+        guard count > 0 else { return Percentiles(p50: 0, p90: 0, p99: 0, max: 0, mean: 0) }
+        return Percentiles(p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90),
+                           p99: histogram.valueAtPercentile(99), max: histogram.max,
+                           mean: histogram.mean)
+    }
+}
+
+/// Percentiles of one duration metric, in microseconds.
+public struct Percentiles: Sendable, Codable, Equatable {
+    public var p50: UInt64
+    public var p90: UInt64
+    public var p99: UInt64
+    public var max: UInt64
+    public var mean: Double
+
+    public init(p50: UInt64, p90: UInt64, p99: UInt64, max: UInt64, mean: Double) {
+        self.p50 = p50; self.p90 = p90; self.p99 = p99; self.max = max; self.mean = mean
+    }
+
+    /// The value of a field by its metric suffix ("p50", "p90", "p99", "max", "mean").
+    public func value(named field: String) -> Double? {
+        switch field {
+        case "p50": return Double(p50)
+        case "p90": return Double(p90)
+        case "p99": return Double(p99)
+        case "max": return Double(max)
+        case "mean": return mean
+        default: return nil
+        }
+    }
+}

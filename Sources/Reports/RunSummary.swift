@@ -1,0 +1,137 @@
+/// The figures of one run, written as summary.json and compared by regression gates.
+///
+/// Counts are exact for a seed in simulation. Times are microseconds; memory is bytes. Field names
+/// are the metric names that scenario assertions use (`queue_wait.p99`, `lost`, ...).
+public struct RunSummary: Sendable, Codable, Equatable {
+    public var scenario: String
+    public var mode: String
+    public var seed: UInt64
+    public var traceHash: String
+    public var virtualDurationSeconds: Double
+    public var counts: Counts
+    /// Tasks finished (succeeded or failed for good) per second of virtual time until the last one.
+    public var throughput: Double
+    public var queueWait: Percentiles
+    public var runTime: Percentiles
+    public var latency: Percentiles
+    public var peakQueueDepth: Int
+    public var peakWorkers: Int
+    public var peakRunning: Int
+    public var peakMemoryBytes: Int64
+    public var invariantViolations: [InvariantViolation]
+    public var duplicateCauses: [DuplicateCause]
+    public var leftover: Leftover
+    public var timeline: [TimelineSample]
+
+    public struct Counts: Sendable, Codable, Equatable {
+        public var published = 0
+        public var succeeded = 0
+        public var failed = 0
+        public var retried = 0
+        public var revoked = 0
+        public var rejected = 0
+        public var duplicates = 0
+        public var lost = 0
+        public var restored = 0
+        public var workerLost = 0
+        public var recycled = 0
+        public var executions = 0
+        public var acksLostInOutage = 0
+        public init() {}
+    }
+
+    public struct InvariantViolation: Sendable, Codable, Equatable {
+        public var invariant: String
+        public var taskID: String
+        public var atSeconds: Double
+        public var detail: String
+        public init(invariant: String, taskID: String, atSeconds: Double, detail: String) {
+            self.invariant = invariant; self.taskID = taskID; self.atSeconds = atSeconds; self.detail = detail
+        }
+    }
+
+    public struct DuplicateCause: Sendable, Codable, Equatable {
+        public var cause: String
+        public var count: Int
+        public var exampleTaskID: String
+        public init(cause: String, count: Int, exampleTaskID: String) {
+            self.cause = cause; self.count = count; self.exampleTaskID = exampleTaskID
+        }
+    }
+
+    /// What is still somewhere at the end of the run.
+    public struct Leftover: Sendable, Codable, Equatable {
+        public var queued = 0
+        public var held = 0
+        public var unacked = 0
+        public var running = 0
+        public var examples: [String] = []
+        public init() {}
+        public var total: Int { queued + held + unacked + running }
+    }
+
+    public struct TimelineSample: Sendable, Codable, Equatable {
+        public var atSeconds: Double
+        public var queued: Int
+        public var running: Int
+        public var workers: Int
+        public var poolSize: Int
+        public var memoryBytes: Int64
+        public var succeeded: Int
+        public var failed: Int
+        public var retried: Int
+        public init(atSeconds: Double, queued: Int, running: Int, workers: Int, poolSize: Int,
+                    memoryBytes: Int64, succeeded: Int, failed: Int, retried: Int) {
+            self.atSeconds = atSeconds; self.queued = queued; self.running = running; self.workers = workers
+            self.poolSize = poolSize; self.memoryBytes = memoryBytes; self.succeeded = succeeded
+            self.failed = failed; self.retried = retried
+        }
+    }
+
+    public init(scenario: String, mode: String, seed: UInt64, traceHash: String, virtualDurationSeconds: Double,
+                counts: Counts, throughput: Double, queueWait: Percentiles, runTime: Percentiles,
+                latency: Percentiles, peakQueueDepth: Int, peakWorkers: Int, peakRunning: Int,
+                peakMemoryBytes: Int64, invariantViolations: [InvariantViolation],
+                duplicateCauses: [DuplicateCause], leftover: Leftover, timeline: [TimelineSample]) {
+        self.scenario = scenario; self.mode = mode; self.seed = seed; self.traceHash = traceHash
+        self.virtualDurationSeconds = virtualDurationSeconds; self.counts = counts; self.throughput = throughput
+        self.queueWait = queueWait; self.runTime = runTime; self.latency = latency
+        self.peakQueueDepth = peakQueueDepth; self.peakWorkers = peakWorkers; self.peakRunning = peakRunning
+        self.peakMemoryBytes = peakMemoryBytes; self.invariantViolations = invariantViolations
+        self.duplicateCauses = duplicateCauses; self.leftover = leftover; self.timeline = timeline
+    }
+
+    /// A metric by the name scenario assertions use; nil for an unknown name.
+    public func metric(_ name: String) -> Double? {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 2 {
+            switch parts[0] {
+            case "queue_wait": return queueWait.value(named: parts[1])
+            case "run_time": return runTime.value(named: parts[1])
+            case "latency": return latency.value(named: parts[1])
+            default: return nil
+            }
+        }
+        switch name {
+        case "published": return Double(counts.published)
+        case "succeeded": return Double(counts.succeeded)
+        case "failed": return Double(counts.failed)
+        case "retried": return Double(counts.retried)
+        case "revoked": return Double(counts.revoked)
+        case "rejected": return Double(counts.rejected)
+        case "duplicates": return Double(counts.duplicates)
+        case "lost": return Double(counts.lost)
+        case "restored": return Double(counts.restored)
+        case "worker_lost": return Double(counts.workerLost)
+        case "recycled": return Double(counts.recycled)
+        case "leftover": return Double(leftover.total)
+        case "invariant_violations": return Double(invariantViolations.count)
+        case "throughput": return throughput
+        case "peak_memory": return Double(peakMemoryBytes)
+        case "peak_queue_depth": return Double(peakQueueDepth)
+        case "peak_workers": return Double(peakWorkers)
+        case "peak_running": return Double(peakRunning)
+        default: return nil
+        }
+    }
+}

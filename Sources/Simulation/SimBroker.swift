@@ -1,0 +1,215 @@
+import CeleryWire
+import DequeModule
+import WorkerCore
+
+/// Kombu's Redis transport, simulated (ARCHITECTURE.md rule 3; captures in shared/celery-wire).
+///
+/// One list per queue and priority step; producers LPUSH and consumers BRPOP from the right, over
+/// their keys in order, so the first key with data wins. Blocked consumers are served first-come,
+/// as Redis serves clients blocked on a key. A delivery lands in the `unacked` hash and the
+/// `unacked_index` sorted set scored by delivery time; ack removes both. The restore sweep moves
+/// entries older than `visibility_timeout` back with RPUSH (marked redelivered), newest first as
+/// `ZRANGE ... BYSCORE REV` returns them; a reject with requeue puts the message back with LPUSH.
+struct SimBroker {
+    struct UnackedEntry {
+        var request: TaskRequest
+        var listKey: String
+        var deliveredAt: Instant
+        /// The worker that BRPOPed it (the simulator's bookkeeping; Redis does not know it).
+        var holder: Int
+    }
+
+    private struct IndexEntry {
+        var score: Instant
+        var tag: String
+    }
+
+    private struct Waiter {
+        var consumer: Int
+        var listIDs: [Int]
+    }
+
+    let prioritySteps: [Int]
+    let visibilityTimeout: TimeSpan
+    /// Lists by id; `listIDs` interns each Redis key once so the hot path indexes an array.
+    private var lists: [Deque<TaskRequest>] = []
+    private var listKeys: [String] = []
+    private var listIDs: [String: Int] = [:]
+    /// Per consumer token, the last key order it asked for and its list ids.
+    private var consumerKeys: [(keys: [String], ids: [Int])?] = []
+    private var waiters: [Waiter] = []
+    private(set) var unacked: [String: UnackedEntry] = [:]
+    /// `unacked_index` in delivery order. Deliveries happen at a non-decreasing virtual time, so
+    /// insertion order is score order; acked entries are dropped lazily and the deque is compacted
+    /// when more than half of it is stale, so memory follows the messages in flight.
+    private var unackedIndex: Deque<IndexEntry> = []
+    /// Messages in all lists.
+    private(set) var queuedCount = 0
+    private(set) var peakQueuedCount = 0
+
+    init(prioritySteps: [Int], visibilityTimeout: TimeSpan) {
+        self.prioritySteps = prioritySteps
+        self.visibilityTimeout = visibilityTimeout
+    }
+
+    /// The list a message with this priority goes to (Kombu's `_q_for_pri`).
+    func listKey(for request: TaskRequest) -> String {
+        PriorityQueueKeys.listKey(queue: request.queue, priority: request.priority, steps: prioritySteps)
+    }
+
+    /// LPUSH (or RPUSH when `atConsumingEnd`). If a consumer is blocked on that key, it gets the
+    /// message at once and the delivery is returned.
+    mutating func push(_ request: TaskRequest, atConsumingEnd: Bool = false, now: Instant) -> (consumer: Int, request: TaskRequest)? {
+        let id = listID(listKey(for: request))
+        if let waiterIndex = waiters.firstIndex(where: { $0.listIDs.contains(id) }) {
+            let consumer = waiters.remove(at: waiterIndex).consumer
+            record(delivery: request, listID: id, consumer: consumer, now: now)
+            return (consumer, request)
+        }
+        if atConsumingEnd {
+            lists[id].append(request)
+        } else {
+            lists[id].prepend(request)
+        }
+        queuedCount += 1
+        peakQueuedCount = max(peakQueuedCount, queuedCount)
+        return nil
+    }
+
+    /// BRPOP over `keys` in order: the first non-empty list gives its oldest message; with none, the
+    /// consumer blocks until a push.
+    mutating func fetch(consumer: Int, keys: [String], now: Instant) -> TaskRequest? {
+        let ids = ids(forConsumer: consumer, keys: keys)
+        if let (request, id) = popFirstAvailable(ids) {
+            record(delivery: request, listID: id, consumer: consumer, now: now)
+            return request
+        }
+        waiters.append(Waiter(consumer: consumer, listIDs: ids))
+        return nil
+    }
+
+    /// Registers a blocked consumer without looking at the lists (the broker cannot answer now).
+    mutating func block(consumer: Int, keys: [String]) {
+        waiters.append(Waiter(consumer: consumer, listIDs: ids(forConsumer: consumer, keys: keys)))
+    }
+
+    private mutating func listID(_ key: String) -> Int {
+        if let id = listIDs[key] { return id }
+        let id = lists.count
+        lists.append([])
+        listKeys.append(key)
+        listIDs[key] = id
+        return id
+    }
+
+    /// The list ids for a consumer's key order, cached until the order changes (round robin).
+    private mutating func ids(forConsumer consumer: Int, keys: [String]) -> [Int] {
+        while consumerKeys.count <= consumer { consumerKeys.append(nil) }
+        if let cached = consumerKeys[consumer], cached.keys == keys { return cached.ids }
+        let ids = keys.map { listID($0) }
+        consumerKeys[consumer] = (keys, ids)
+        return ids
+    }
+
+    /// A consumer stops blocking (its worker stopped or died).
+    mutating func cancelFetch(consumer: Int) {
+        waiters.removeAll { $0.consumer == consumer }
+    }
+
+    /// Hands out messages to consumers that blocked while the broker could not serve them.
+    mutating func serveWaiters(now: Instant) -> [(consumer: Int, request: TaskRequest)] {
+        var deliveries: [(Int, TaskRequest)] = []
+        var index = 0
+        while index < waiters.count {
+            let waiter = waiters[index]
+            if let request = popFirstAvailable(waiter.listIDs) {
+                waiters.remove(at: index)
+                record(delivery: request.0, listID: request.1, consumer: waiter.consumer, now: now)
+                deliveries.append((waiter.consumer, request.0))
+            } else {
+                index += 1
+            }
+        }
+        return deliveries
+    }
+
+    private mutating func popFirstAvailable(_ ids: [Int]) -> (TaskRequest, Int)? {
+        for id in ids {
+            guard let request = lists[id].popLast() else { continue }
+            queuedCount -= 1
+            return (request, id)
+        }
+        return nil
+    }
+
+    /// `MULTI; ZADD unacked_index <now> <tag>; HSET unacked <tag> [message, "", queue]; EXEC`.
+    private mutating func record(delivery request: TaskRequest, listID: Int, consumer: Int, now: Instant) {
+        unacked[request.deliveryTag] = UnackedEntry(request: request, listKey: listKeys[listID], deliveredAt: now,
+                                                    holder: consumer)
+        unackedIndex.append(IndexEntry(score: now, tag: request.deliveryTag))
+        if unackedIndex.count > 1024 && unackedIndex.count > 2 * unacked.count { compactIndex() }
+    }
+
+    private mutating func compactIndex() {
+        let live = unacked
+        unackedIndex = Deque(unackedIndex.filter { entry in live[entry.tag]?.deliveredAt == entry.score })
+    }
+
+    /// `MULTI; ZREM unacked_index <tag>; HDEL unacked <tag>; EXEC`. Returns whether an entry existed
+    /// (after a restore it may not: the same tag can then belong to another worker's delivery).
+    /// Returns the removed entry.
+    @discardableResult
+    mutating func ack(deliveryTag: String) -> UnackedEntry? {
+        unacked.removeValue(forKey: deliveryTag)
+    }
+
+    /// Reject: remove; with requeue, LPUSH the message back marked redelivered (Kombu
+    /// `QoS.reject` → `restore_by_tag(leftmost=True)`).
+    mutating func reject(deliveryTag: String, requeue: Bool, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
+        guard let entry = unacked.removeValue(forKey: deliveryTag) else { return (nil, nil) }
+        guard requeue else { return (entry, nil) }
+        var request = entry.request
+        request.redelivered = true
+        return (entry, push(request, atConsumingEnd: false, now: now))
+    }
+
+    /// Kombu's `restore_by_tag`: if the tag is still in `unacked`, remove it and RPUSH the message
+    /// (redelivered). Returns the entry restored, if any, and a delivery if a consumer was waiting.
+    mutating func restore(deliveryTag: String, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
+        guard let entry = unacked.removeValue(forKey: deliveryTag) else { return (nil, nil) }
+        var request = entry.request
+        request.redelivered = true
+        return (entry, push(request, atConsumingEnd: true, now: now))
+    }
+
+    /// The restore sweep (`QoS.restore_visible`): every entry delivered at or before
+    /// now − visibility_timeout, newest first. The mutex (`SET unacked_mutex NX PX 300000`) never
+    /// contends here because a simulated sweep is instantaneous.
+    mutating func expiredTags(now: Instant) -> [String] {
+        let ceiling = now - visibilityTimeout
+        var expired: [IndexEntry] = []
+        while let top = unackedIndex.first, top.score <= ceiling {
+            let entry = unackedIndex.removeFirst()
+            // Skip index entries whose tag was acked or re-delivered later (a newer score exists).
+            if let live = unacked[entry.tag], live.deliveredAt == entry.score { expired.append(entry) }
+        }
+        return expired.reversed().map(\.tag)
+    }
+
+    /// Every list's messages, in key order then from the consuming end (for the leftover report).
+    func queuedMessages() -> [TaskRequest] {
+        var result: [TaskRequest] = []
+        for id in lists.indices.sorted(by: { listKeys[$0] < listKeys[$1] }) where !lists[id].isEmpty {
+            result.append(contentsOf: lists[id].reversed())
+        }
+        return result
+    }
+
+    /// Unacked entries ordered by delivery time then tag (deterministic, for reports).
+    func unackedEntries() -> [UnackedEntry] {
+        unacked.values.sorted {
+            $0.deliveredAt != $1.deliveredAt ? $0.deliveredAt < $1.deliveredAt
+                : $0.request.deliveryTag < $1.request.deliveryTag
+        }
+    }
+}

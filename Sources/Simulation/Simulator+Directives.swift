@@ -1,0 +1,335 @@
+import Reports
+import Scenarios
+import WorkerCore
+
+/// Carrying out a worker core's directives against the simulated broker and children.
+extension Simulator {
+    func apply(_ directives: [WorkerDirective], worker: Int) {
+        for directive in directives {
+            switch directive {
+            case .fetch(let keys):
+                fetch(worker: worker, keys: keys)
+            case .ack(let tag):
+                ack(tag, worker: worker)
+            case .reject(let tag, let requeue):
+                reject(tag, requeue: requeue, worker: worker)
+            case .restore(let requests):
+                giveBack(requests, worker: worker)
+            case .execute(let slot, let execution, let request, _, _):
+                execute(request, slot: slot, execution: execution, worker: worker)
+            case .raiseSoftTimeLimit(let slot, let execution):
+                raiseSoftTimeLimit(slot: slot, execution: execution, worker: worker)
+            case .killChild(let slot, let reason):
+                killChild(slot: slot, reason: reason, worker: worker)
+            case .spawnChild(let slot):
+                spawnChild(slot: slot, worker: worker, recycled: nil)
+            case .replaceChild(let slot, let reason):
+                spawnChild(slot: slot, worker: worker, recycled: reason)
+            case .retireChild(let slot):
+                workers[worker].children[slot] = SimChild()
+                trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
+            case .storeResult:
+                // The result store is not modelled beyond the task events that accompany each write.
+                break
+            case .publish(let request):
+                var message = request
+                message.deliveryTag = newDeliveryTag()
+                ledger.republished(message, now: now)
+                trace.record(now, "retry-publish", "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
+                send(message)
+            case .restoreSweep:
+                restoreSweep(by: worker)
+            case .taskEvent(let event):
+                taskEvent(event, worker: worker)
+            case .stopped:
+                broker.cancelFetch(consumer: workers[worker].consumerToken)
+                workers[worker].die()
+                workers[worker].scheduledTimer = nil
+                for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
+                trace.record(now, "worker-stopped", "worker", workers[worker].name)
+            }
+        }
+    }
+
+    // MARK: Publishing
+
+    func newDeliveryTag() -> String {
+        nextTagNumber += 1
+        return numberedID(UInt8(ascii: "d"), nextTagNumber)
+    }
+
+    /// A client publish of a new task of this type, routed as Celery's producer routes it.
+    func publishNew(taskIndex: Int) {
+        let spec = taskSpecs[taskIndex]
+        nextTaskNumber += 1
+        let queueName = router.queue(forTask: spec.name, explicitQueue: spec.queue)
+        let request = TaskRequest(
+            id: numberedID(UInt8(ascii: "t"), nextTaskNumber), name: spec.name, queue: queueName,
+            deliveryTag: newDeliveryTag(), retries: 0,
+            eta: spec.countdown.map { now + $0 }, expires: spec.expires.map { now + $0 },
+            priority: spec.priority, ignoreResult: spec.options.ignoreResult ?? false)
+        ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex])
+        trace.record(now, "publish", "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
+        send(request)
+    }
+
+    /// LPUSH, after the broker latency if any; held by the producer while the broker is down.
+    /// The ledger has already counted the copy as queued (`published`/`republished`).
+    func send(_ request: TaskRequest) {
+        let latency = scenario.broker.latency + extraLatency
+        if latency.microseconds > 0 {
+            queue.schedule(.brokerCommand(.publish(request, worker: nil)), at: now + latency)
+        } else {
+            landPublish(request)
+        }
+    }
+
+    func landPublish(_ request: TaskRequest) {
+        if brokerDown {
+            publishesHeldByOutage.append(request)
+            return
+        }
+        // The copy counted in `send` is now in a list, or goes straight to a blocked consumer.
+        if let delivery = broker.push(request, now: now) {
+            handOver(delivery.request, toConsumer: delivery.consumer, fromList: true)
+        }
+    }
+
+    // MARK: Consuming
+
+    func fetch(worker: Int, keys: [String]) {
+        let token = workers[worker].consumerToken
+        if brokerDown {
+            broker.block(consumer: token, keys: keys)
+            return
+        }
+        if let request = broker.fetch(consumer: token, keys: keys, now: now) {
+            handOver(request, toConsumer: token, fromList: true)
+        }
+    }
+
+    /// The broker gave a message to a consumer: it is in `unacked` now and travels to the worker.
+    func handOver(_ request: TaskRequest, toConsumer token: Int, fromList: Bool) {
+        let (worker, generation) = consumers[token]
+        let latency = scenario.broker.latency + extraLatency
+        let arrivesNow = latency.microseconds == 0 && workers[worker].generation == generation && workers[worker].isAlive
+        ledger.delivered(request.id, fromList: fromList, intoWorker: arrivesNow)
+        trace.record(now, "deliver", "task", request.id, "worker", workers[worker].name, "tag", request.deliveryTag, "redelivered", request.redelivered ? "1" : "0")
+        if arrivesNow {
+            pendingInputs.append((worker, .delivered(request)))
+        } else if latency.microseconds > 0 {
+            queue.schedule(.brokerCommand(.deliver(worker: worker, generation: generation, request)), at: now + latency)
+        } else {
+            arrive(request, at: worker, generation: generation)
+        }
+    }
+
+    func arrive(_ request: TaskRequest, at worker: Int, generation: Int) {
+        guard workers[worker].generation == generation, workers[worker].isAlive else {
+            lostInTransit(request, worker: worker)
+            return
+        }
+        ledger.move(request.id, .inWorker, 1, now: now, lostReason: "")
+        pendingInputs.append((worker, .delivered(request)))
+    }
+
+    /// A BRPOP reply reached a worker that had died: the message stays in `unacked` only.
+    func lostInTransit(_ request: TaskRequest, worker: Int) {
+        trace.record(now, "delivery-to-dead-worker", "task", request.id, "worker", workers[worker].name)
+    }
+
+    func ack(_ tag: String, worker: Int) {
+        if brokerDown {
+            // Kombu logs the connection error; the entry stays in `unacked` and comes back later.
+            ledger.counts.acksLostInOutage += 1
+            trace.record(now, "ack-lost", "tag", tag, "worker", workers[worker].name)
+            return
+        }
+        trace.record(now, "ack", "tag", tag, "worker", workers[worker].name)
+        if let entry = broker.ack(deliveryTag: tag) {
+            ledger.move(entry.request.id, .unacked, -1, now: now,
+                        lostReason: "acknowledged by \(workers[worker].name) with no result")
+        }
+    }
+
+    func reject(_ tag: String, requeue: Bool, worker: Int) {
+        if brokerDown {
+            ledger.counts.acksLostInOutage += 1
+            trace.record(now, "reject-lost", "tag", tag, "worker", workers[worker].name)
+            return
+        }
+        trace.record(now, "reject", "tag", tag, "requeue", requeue ? "1" : "0", "worker", workers[worker].name)
+        let (entry, delivery) = broker.reject(deliveryTag: tag, requeue: requeue, now: now)
+        guard let entry else { return }
+        if requeue {
+            ledger.noteRedelivery(entry.request.id, cause: "requeued by \(workers[worker].name) (reject)", restored: false)
+            ledger.move(entry.request.id, .queued, 1, now: now, lostReason: "")
+            if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }
+        }
+        ledger.move(entry.request.id, .unacked, -1, now: now, lostReason: "rejected by \(workers[worker].name)")
+    }
+
+    /// Warm or cold shutdown gives back what the worker still holds (Kombu `restore_unacked_once`).
+    func giveBack(_ requests: [TaskRequest], worker: Int) {
+        for request in requests {
+            if !brokerDown {
+                let (entry, delivery) = broker.restore(deliveryTag: request.deliveryTag, now: now)
+                if entry != nil {
+                    trace.record(now, "restore", "task", request.id, "by", workers[worker].name, "tag", request.deliveryTag, "cause", "shutdown")
+                    ledger.noteRedelivery(request.id, cause: "given back at \(workers[worker].name)'s shutdown",
+                                          restored: false)
+                    ledger.move(request.id, .queued, 1, now: now, lostReason: "")
+                    ledger.move(request.id, .unacked, -1, now: now, lostReason: "")
+                    if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }
+                }
+            }
+            ledger.move(request.id, .inWorker, -1, now: now,
+                        lostReason: "given back at \(workers[worker].name)'s shutdown, but already gone from unacked")
+        }
+    }
+
+    /// Kombu's `restore_visible`, run by one worker: entries older than the visibility timeout go
+    /// back to their lists whoever holds them.
+    func restoreSweep(by worker: Int) {
+        guard !brokerDown else { return }
+        let tags = broker.expiredTags(now: now)
+        for tag in tags {
+            guard let holderEntry = broker.unacked[tag] else { continue }
+            let cause = restoreCause(holderEntry)
+            let (entry, delivery) = broker.restore(deliveryTag: tag, now: now)
+            guard let entry else { continue }
+            trace.record(now, "restore", "task", entry.request.id, "by", workers[worker].name, "tag", tag, "cause", "visibility")
+            ledger.noteRedelivery(entry.request.id, cause: cause, restored: true)
+            ledger.move(entry.request.id, .queued, 1, now: now, lostReason: "")
+            ledger.move(entry.request.id, .unacked, -1, now: now, lostReason: "")
+            if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }
+        }
+    }
+
+    /// Why the sweep restored an entry, in words a person can act on.
+    func restoreCause(_ entry: SimBroker.UnackedEntry) -> String {
+        let (workerIndex, generation) = consumers[entry.holder]
+        let holder = workers[workerIndex]
+        if holder.generation != generation || !holder.isAlive {
+            return "restored after \(holder.name) died holding it"
+        }
+        if let place = holder.liveCore?.place(ofDeliveryTag: entry.request.deliveryTag) {
+            return "visibility_timeout passed while \(holder.name) held it (\(place.rawValue))"
+        }
+        return "restored after its acknowledgement was lost (broker outage)"
+    }
+
+    // MARK: Children and task bodies
+
+    func execute(_ request: TaskRequest, slot: Int, execution: UInt64, worker: Int) {
+        workers[worker].children[slot].execution = execution
+        workers[worker].children[slot].request = request
+        workers[worker].children[slot].startedAt = now
+        workers[worker].children[slot].isAlive = true
+        let taskIndex = taskIndexByName[request.name]
+        workers[worker].children[slot].taskIndex = taskIndex
+        guard let taskIndex else {
+            // A task type the scenario does not model runs as a no-op.
+            queue.schedule(.bodyFinished(worker: worker, generation: workers[worker].generation, slot: slot,
+                                         execution: execution), at: now)
+            return
+        }
+        let model = taskSpecs[taskIndex].body
+        let fate = BodySampler.draw(model, slowFactor: slowFactor(for: request.name), random: &bodies)
+        let generation = workers[worker].generation
+        switch fate {
+        case .finishes(let after, let outcome):
+            workers[worker].children[slot].plannedOutcome = outcome
+            queue.schedule(.bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution),
+                           at: now + after)
+        case .crashes(let after):
+            queue.schedule(.childCrashed(worker: worker, generation: generation, slot: slot, execution: execution),
+                           at: now + after)
+        case .hangs:
+            trace.record(now, "hang", "task", request.id, "worker", workers[worker].name)
+        }
+    }
+
+    func bodyFinished(worker: Int, generation: Int, slot: Int, execution: UInt64) {
+        guard workers[worker].generation == generation, workers[worker].children[slot].execution == execution,
+              let request = workers[worker].children[slot].request else { return }
+        let child = workers[worker].children[slot]
+        ledger.runTime.record(now - child.startedAt)
+        let model = child.taskIndex.map { taskSpecs[$0].body }
+        workers[worker].children[slot].retainedBytes += model?.memoryRetainedPerCallBytes ?? 0
+        workers[worker].children[slot].execution = nil
+        let outcome = child.plannedOutcome ?? .succeeded(resultJSON: nil)
+        pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution, outcome: outcome,
+                                                    childResidentKiB: residentKiB(worker: worker, slot: slot))))
+    }
+
+    func residentKiB(worker: Int, slot: Int) -> Int {
+        let child = workers[worker].children[slot]
+        let bytes = workers[worker].childBaselineBytes + child.retainedBytes + pressure(forWorker: worker)
+        return Int(bytes / 1024)
+    }
+
+    func raiseSoftTimeLimit(slot: Int, execution: UInt64, worker: Int) {
+        guard workers[worker].children[slot].execution == execution else { return }
+        // The modelled body does not catch SoftTimeLimitExceeded: it fails at once.
+        ledger.runTime.record(now - workers[worker].children[slot].startedAt)
+        workers[worker].children[slot].execution = nil
+        pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution,
+                                                    outcome: .failed(.softTimeLimitExceeded()),
+                                                    childResidentKiB: residentKiB(worker: worker, slot: slot))))
+    }
+
+    func killChild(slot: Int, reason: ChildStopReason, worker: Int) {
+        let child = workers[worker].children[slot]
+        if reason == .hardTimeLimit, child.execution != nil { ledger.runTime.record(now - child.startedAt) }
+        trace.record(now, "child-kill", "worker", workers[worker].name, "slot", String(slot), "reason", reason.rawValue)
+        workers[worker].children[slot] = SimChild()
+    }
+
+    func spawnChild(slot: Int, worker: Int, recycled: ChildStopReason?) {
+        if let recycled {
+            ledger.counts.recycled += 1
+            trace.record(now, "child-recycle", "worker", workers[worker].name, "slot", String(slot), "reason", recycled.rawValue)
+        }
+        workers[worker].children[slot] = SimChild()
+        let startup = workers[worker].childStartup
+        if startup.microseconds > 0 {
+            queue.schedule(.childReady(worker: worker, generation: workers[worker].generation, slot: slot),
+                           at: now + startup)
+        } else {
+            workers[worker].children[slot].isAlive = true
+            pendingInputs.append((worker, .childReady(slot: slot)))
+        }
+    }
+
+    // MARK: Task events
+
+    func taskEvent(_ event: TaskEvent, worker: Int) {
+        switch event.kind {
+        case .received:
+            return
+        case .started:
+            guard let slot = event.slot, let request = workers[worker].children[slot].request else { return }
+            trace.record(now, "start", "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
+            ledger.started(request, now: now)
+        default:
+            trace.record(now, event.kind.rawValue, "task", event.taskID, "worker", workers[worker].name,
+                         "detail", event.detail ?? "")
+            ledger.attemptEnded(event, now: now)
+        }
+    }
+
+    // MARK: Fault effects on bodies
+
+    func slowFactor(for taskName: String) -> Double {
+        var factor = 1.0
+        for window in slowWindows where Glob.matches(pattern: window.pattern, taskName) { factor *= window.factor }
+        return factor
+    }
+
+    func pressure(forWorker worker: Int) -> Int64 {
+        var bytes: Int64 = 0
+        for entry in memoryPressure where Glob.matches(pattern: entry.pattern, workers[worker].name) { bytes += entry.bytes }
+        return bytes
+    }
+}

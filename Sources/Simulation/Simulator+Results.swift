@@ -1,0 +1,106 @@
+import Reports
+import Scenarios
+import WorkerCore
+
+/// What a simulated run produced.
+public struct SimulationResult: Sendable {
+    public var summary: RunSummary
+    public var assertionOutcomes: [AssertionOutcome]
+    /// Plain lines describing what is still queued, held or unacknowledged at the end.
+    public var leftoverLines: [String]
+    public var eventsProcessed: Int
+
+    public var assertionsHold: Bool { assertionOutcomes.allSatisfy(\.holds) }
+}
+
+/// One scenario assertion checked against the summary.
+public struct AssertionOutcome: Sendable {
+    public var assertion: Assertion
+    public var value: Double?
+    public var holds: Bool
+}
+
+extension Simulator {
+    func sample() {
+        var running = 0, alive = 0, pool = 0
+        var memory: Int64 = 0
+        for index in workers.indices {
+            guard let core = workers[index].liveCore else { continue }
+            alive += 1
+            running += core.runningCount
+            pool += core.poolSize
+            memory += workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index))
+        }
+        peakWorkers = max(peakWorkers, alive)
+        peakRunning = max(peakRunning, running)
+        peakMemoryBytes = max(peakMemoryBytes, memory)
+        let counts = ledger.counts
+        timeline.append(RunSummary.TimelineSample(
+            atSeconds: (now - Simulator.epoch).seconds, queued: broker.queuedCount, running: running,
+            workers: alive, poolSize: pool, memoryBytes: memory, succeeded: counts.succeeded,
+            failed: counts.failed, retried: counts.retried))
+    }
+
+    func makeResult() -> SimulationResult {
+        var leftover = RunSummary.Leftover()
+        var lines: [String] = []
+        let queued = broker.queuedMessages()
+        leftover.queued = queued.count + publishesHeldByOutage.count
+        for request in queued.prefix(20) { lines.append("queued: \(request.id) \(request.name) in \(request.queue)") }
+        for index in workers.indices {
+            guard let core = workers[index].liveCore else { continue }
+            for (request, place) in core.heldRequests() {
+                switch place {
+                case .running: leftover.running += 1
+                case .waitingForETA: leftover.held += 1
+                case .prefetched, .rateLimited: leftover.unacked += 1
+                }
+                if lines.count < 60 { lines.append("\(place.rawValue) in \(workers[index].name): \(request.id) \(request.name)") }
+            }
+        }
+        for entry in broker.unackedEntries() {
+            let (workerIndex, generation) = consumers[entry.holder]
+            let holder = workers[workerIndex]
+            if holder.generation == generation, holder.liveCore?.place(ofDeliveryTag: entry.request.deliveryTag) != nil { continue }
+            leftover.unacked += 1
+            if lines.count < 80 {
+                lines.append("in unacked, held by no live worker: \(entry.request.id) \(entry.request.name) (delivered to \(holder.name) at \(formatSeconds(entry.deliveredAt - Simulator.epoch))s)")
+            }
+        }
+        leftover.examples = Array(ledger.openTaskIDs.prefix(10))
+
+        let elapsed = ((ledger.lastFinishAt ?? now) - Simulator.epoch).seconds
+        let finished = ledger.counts.succeeded + ledger.counts.failed
+        var violations = ledger.violations
+        if let autoscaleViolation = autoscaleBoundsViolation() { violations.append(autoscaleViolation) }
+        let summary = RunSummary(
+            scenario: scenario.name, mode: "sim", seed: seed, traceHash: trace.hashHex,
+            virtualDurationSeconds: (now - Simulator.epoch).seconds, counts: ledger.counts,
+            throughput: elapsed > 0 ? Double(finished) / elapsed : 0,
+            queueWait: ledger.queueWait.percentiles, runTime: ledger.runTime.percentiles,
+            latency: ledger.latency.percentiles, peakQueueDepth: broker.peakQueuedCount,
+            peakWorkers: peakWorkers, peakRunning: peakRunning, peakMemoryBytes: peakMemoryBytes,
+            invariantViolations: violations, duplicateCauses: ledger.duplicateSummary,
+            leftover: leftover, timeline: timeline)
+        let outcomes = scenario.assertions.map { assertion -> AssertionOutcome in
+            let value = summary.metric(assertion.metric)
+            return AssertionOutcome(assertion: assertion, value: value,
+                                    holds: value.map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
+        }
+        return SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
+                                eventsProcessed: eventsProcessed)
+    }
+
+    /// The autoscaler must keep each pool within [min, max]; the timeline samples are checked.
+    private func autoscaleBoundsViolation() -> RunSummary.InvariantViolation? {
+        for worker in workers {
+            guard let core = worker.liveCore, let autoscale = worker.config.autoscale else { continue }
+            if core.poolSize > autoscale.maxConcurrency {
+                return RunSummary.InvariantViolation(invariant: "autoscaler out of bounds", taskID: "",
+                                                     atSeconds: (now - Simulator.epoch).seconds,
+                                                     detail: "\(worker.name) pool \(core.poolSize) > max \(autoscale.maxConcurrency)")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,313 @@
+import DequeModule
+import Reports
+import Scenarios
+import WorkerCore
+
+/// Options for one simulated run.
+public struct SimulationOptions: Sendable {
+    /// Overrides the scenario's seed.
+    public var seed: UInt64?
+    /// Where to stream the JSON-lines trace; nil hashes the trace without writing it.
+    public var tracePath: String?
+    /// Called every `progressEveryEvents` events with the fraction of virtual time done.
+    public var progress: (@Sendable (_ fraction: Double, _ virtualSeconds: Double) -> Void)?
+    public var progressEveryEvents = 100_000
+
+    public init(seed: UInt64? = nil, tracePath: String? = nil,
+                progress: (@Sendable (Double, Double) -> Void)? = nil) {
+        self.seed = seed
+        self.tracePath = tracePath
+        self.progress = progress
+    }
+}
+
+/// The deterministic simulation driver: a virtual clock, an event queue, a simulated Kombu-on-Redis
+/// broker, modelled task bodies and injected faults around real `WorkerCore`s.
+///
+/// One thread; events are ordered by (time, insertion sequence); one root seed is split into one
+/// generator per subsystem (arrivals, task bodies, faults, jitter). Inputs a worker causes at the
+/// same instant (a delivery after a fetch, say) go through a FIFO, never recursion, so a run's order
+/// is fixed by its seed alone.
+public final class Simulator {
+    /// Virtual time starts at 2026-01-01T00:00:00Z so simulated eta headers are real dates.
+    public static let epoch = Instant(microsecondsSinceEpoch: 1_767_225_600_000_000)
+
+    let scenario: Scenario
+    public let seed: UInt64
+    let options: SimulationOptions
+    var now: Instant
+    var queue = EventQueue()
+    var broker: SimBroker
+    var ledger: TaskLedger
+    let trace: TraceRecorder
+    var workers: [SimWorker] = []
+    var workerIndexByName: [String: Int] = [:]
+    /// Broker consumer tokens: one per worker incarnation, so a restarted worker is a new consumer.
+    var consumers: [(worker: Int, generation: Int)] = []
+    let taskSpecs: [TaskTypeSpec]
+    var taskIndexByName: [String: Int] = [:]
+    /// Each task type's max_retries as the first worker group runs it (for the attempts invariant).
+    var maxRetriesByTask: [Int?] = []
+    let router: TaskRouter
+    var load: LoadGenerator
+    var arrivals: SeededRandom
+    var bodies: SeededRandom
+    var faultRandom: SeededRandom
+    var jitterSeeds: SeededRandom
+    var pendingInputs: Deque<(worker: Int, event: WorkerEvent)> = []
+    var bufferPool: [[WorkerDirective]] = []
+    var nextTaskNumber = 0
+    var nextTagNumber = 0
+    let loadEnd: Instant
+    let runEnd: Instant
+    var loadFinished = false
+    var pendingBursts = 0
+    var pendingFaultEvents = 0
+    // Fault state.
+    var brokerDown = false
+    var publishesHeldByOutage: [TaskRequest] = []
+    var extraLatency = TimeSpan.zero
+    var slowWindows: [(factor: Double, pattern: String, fault: Int)] = []
+    var memoryPressure: [(bytes: Int64, pattern: String, fault: Int)] = []
+    // Metrics.
+    var timeline: [RunSummary.TimelineSample] = []
+    let sampleInterval: TimeSpan
+    var peakWorkers = 0
+    var peakRunning = 0
+    var peakMemoryBytes: Int64 = 0
+    var eventsProcessed = 0
+
+    public init(scenario: Scenario, options: SimulationOptions = SimulationOptions()) throws {
+        self.scenario = scenario
+        self.options = options
+        let seed = options.seed ?? scenario.seed
+        self.seed = seed
+        now = Simulator.epoch
+        broker = SimBroker(prioritySteps: scenario.broker.prioritySteps,
+                           visibilityTimeout: scenario.broker.visibilityTimeout)
+        ledger = TaskLedger(epoch: Simulator.epoch)
+        trace = try TraceRecorder(path: options.tracePath, epoch: Simulator.epoch)
+        // Re-create the scenario's names as native Swift strings: short names then live inline
+        // (no reference counting), and millions of task requests copy them.
+        taskSpecs = scenario.tasks.map { spec in
+            var copy = spec
+            copy.name = nativeString(spec.name)
+            copy.queue = spec.queue.map(nativeString)
+            return copy
+        }
+        for (index, spec) in scenario.tasks.enumerated() { taskIndexByName[spec.name] = index }
+        router = TaskRouter(rules: scenario.routes.map { TaskRouter.Rule(pattern: $0.pattern, queue: nativeString($0.queue)) })
+        arrivals = SeededRandom.split(seed: seed, stream: 1)
+        bodies = SeededRandom.split(seed: seed, stream: 2)
+        faultRandom = SeededRandom.split(seed: seed, stream: 3)
+        jitterSeeds = SeededRandom.split(seed: seed, stream: 4)
+        loadEnd = Simulator.epoch + scenario.duration
+        runEnd = loadEnd + scenario.drain
+        load = LoadGenerator(load: scenario.load, taskIndexByName: taskIndexByName,
+                             start: Simulator.epoch, duration: scenario.duration)
+        let total = scenario.duration + scenario.drain
+        sampleInterval = TimeSpan(microseconds: max(1_000_000, total.microseconds / 3600))
+        buildFleet()
+        maxRetriesByTask = taskSpecs.map { spec in workers.first?.config.options(for: spec.name).retry.maxRetries ?? nil }
+    }
+
+    private func buildFleet() {
+        for (groupIndex, group) in scenario.fleet.enumerated() {
+            var perTask: [String: TaskOptions] = [:]
+            for spec in taskSpecs { perTask[spec.name] = spec.options.applied(to: group.taskDefaults) }
+            for number in 1...max(1, group.count) {
+                let name = nativeString("\(group.name)-\(number)")
+                let config = WorkerConfig(
+                    hostname: nativeString("\(name)@sim"), queues: group.queues.map(nativeString), concurrency: group.concurrency,
+                    autoscale: group.autoscale, prefetchMultiplier: group.prefetchMultiplier,
+                    maxTasksPerChild: group.maxTasksPerChild, maxMemoryPerChildKiB: group.maxMemoryPerChildKiB,
+                    prioritySteps: scenario.broker.prioritySteps,
+                    queueOrderStrategy: scenario.broker.queueOrderStrategy,
+                    taskDefaults: group.taskDefaults, taskOptions: perTask)
+                workerIndexByName[name] = workers.count
+                workers.append(SimWorker(name: name, group: groupIndex, config: config,
+                                         childBaselineBytes: group.childBaselineMemoryBytes,
+                                         childStartup: group.childStartup))
+            }
+        }
+    }
+
+    /// Runs the scenario to its end and returns the results.
+    public func run() -> SimulationResult {
+        for index in workers.indices { startWorker(index) }
+        scheduleNextArrival()
+        for (index, burst) in scenario.load.bursts.enumerated() {
+            pendingBursts += 1
+            queue.schedule(.burst(index), at: Simulator.epoch + burst.at)
+        }
+        for (index, fault) in scenario.faults.enumerated() {
+            pendingFaultEvents += 1
+            queue.schedule(.faultStart(index), at: Simulator.epoch + fault.start)
+            if let end = fault.end {
+                pendingFaultEvents += 1
+                queue.schedule(.faultEnd(index), at: Simulator.epoch + end)
+            }
+        }
+        queue.schedule(.sample, at: Simulator.epoch)
+        drainInputs()
+
+        while let nextTime = queue.nextTime, nextTime <= runEnd {
+            guard let (time, event) = queue.pop() else { break }
+            now = time
+            handle(event)
+            drainInputs()
+            eventsProcessed += 1
+            if eventsProcessed % options.progressEveryEvents == 0, let progress = options.progress {
+                progress(Double((now - Simulator.epoch).microseconds) / Double((runEnd - Simulator.epoch).microseconds),
+                         (now - Simulator.epoch).seconds)
+            }
+            if loadFinished && pendingBursts == 0 && pendingFaultEvents == 0 && ledger.isEmpty && now >= loadEnd {
+                break
+            }
+        }
+        sample()
+        trace.record(now, "end", "records", String(trace.recordCount))
+        trace.close()
+        return makeResult()
+    }
+
+    // MARK: Events
+
+    private func handle(_ event: SimEvent) {
+        switch event {
+        case .arrival:
+            let taskIndex = load.pickTask(random: &arrivals)
+            publishNew(taskIndex: taskIndex)
+            scheduleNextArrival()
+        case .burst(let index):
+            pendingBursts -= 1
+            let burst = scenario.load.bursts[index]
+            trace.record(now, "burst", "count", String(burst.count))
+            for _ in 0..<burst.count {
+                let taskIndex = burst.task.flatMap { taskIndexByName[$0] } ?? load.pickTask(random: &arrivals)
+                publishNew(taskIndex: taskIndex)
+            }
+        case .workerTimer(let worker, let generation):
+            guard workers[worker].generation == generation, workers[worker].scheduledTimer == now else { return }
+            workers[worker].scheduledTimer = nil
+            feedTimers(worker)
+        case .bodyFinished(let worker, let generation, let slot, let execution):
+            bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution)
+        case .childCrashed(let worker, let generation, let slot, let execution):
+            guard workers[worker].generation == generation, workers[worker].children[slot].execution == execution else { return }
+            trace.record(now, "child-crash", "worker", workers[worker].name, "slot", String(slot))
+            workers[worker].children[slot].isAlive = false
+            workers[worker].children[slot].execution = nil
+            pendingInputs.append((worker, .childLost(slot: slot, reason: "signal 9 (SIGKILL)")))
+        case .childReady(let worker, let generation, let slot):
+            guard workers[worker].generation == generation, workers[worker].isAlive else { return }
+            workers[worker].children[slot].isAlive = true
+            pendingInputs.append((worker, .childReady(slot: slot)))
+        case .faultStart(let index):
+            pendingFaultEvents -= 1
+            startFault(index)
+        case .faultEnd(let index):
+            pendingFaultEvents -= 1
+            endFault(index)
+        case .brokerCommand(let command):
+            switch command {
+            case .publish(let request, _):
+                landPublish(request)
+            case .deliver(let worker, let generation, let request):
+                arrive(request, at: worker, generation: generation)
+            }
+        case .sample:
+            sample()
+            queue.schedule(.sample, at: now + sampleInterval)
+        }
+    }
+
+    private func scheduleNextArrival() {
+        if let next = load.next(random: &arrivals) {
+            queue.schedule(.arrival, at: next)
+        } else {
+            loadFinished = true
+        }
+    }
+
+    // MARK: Feeding workers
+
+    /// Runs queued worker inputs in FIFO order until none is left.
+    func drainInputs() {
+        while let (worker, event) = pendingInputs.popFirst() {
+            guard workers[worker].isAlive else {
+                if case .delivered(let request) = event { lostInTransit(request, worker: worker) }
+                continue
+            }
+            var out = takeBuffer()
+            workers[worker].handle(event, now: now, into: &out)
+            apply(out, worker: worker)
+            returnBuffer(out)
+            rescheduleTimer(worker)
+        }
+    }
+
+    func feedTimers(_ worker: Int) {
+        guard workers[worker].isAlive else { return }
+        var out = takeBuffer()
+        workers[worker].handleTimers(now: now, into: &out)
+        apply(out, worker: worker)
+        returnBuffer(out)
+        rescheduleTimer(worker)
+    }
+
+    func rescheduleTimer(_ worker: Int) {
+        guard let deadline = workers[worker].nextDeadline else { return }
+        let at = max(deadline, now)
+        if let scheduled = workers[worker].scheduledTimer, scheduled <= at { return }
+        workers[worker].scheduledTimer = at
+        queue.schedule(.workerTimer(worker: worker, generation: workers[worker].generation), at: at)
+    }
+
+    private func takeBuffer() -> [WorkerDirective] {
+        if var buffer = bufferPool.popLast() { buffer.removeAll(keepingCapacity: true); return buffer }
+        var buffer: [WorkerDirective] = []
+        buffer.reserveCapacity(16)
+        return buffer
+    }
+
+    private func returnBuffer(_ buffer: [WorkerDirective]) { bufferPool.append(buffer) }
+
+    // MARK: Workers' lives
+
+    func startWorker(_ index: Int) {
+        guard !workers[index].isAlive else { return }
+        workers[index].generation += 1
+        workers[index].consumerToken = consumers.count
+        consumers.append((index, workers[index].generation))
+        workers[index].scheduledTimer = nil
+        for slot in workers[index].children.indices { workers[index].children[slot] = SimChild() }
+        workers[index].boot(jitterSeed: jitterSeeds.next())
+        trace.record(now, "worker-start", "worker", workers[index].name)
+        pendingInputs.append((index, .start))
+    }
+}
+
+/// A fresh compact copy of a string. Interpolation and concatenation leave even short results in a
+/// heap buffer; a copy of up to 15 UTF-8 bytes is stored inline and costs no reference counting
+/// each time a task request carrying it is copied.
+func nativeString(_ text: String) -> String {
+    String(decoding: Array(text.utf8), as: UTF8.self)
+}
+
+/// "t123" / "d123": an inline (small) string from a one-letter prefix and a number, built without
+/// the generic integer-to-text machinery.
+func numberedID(_ prefix: UInt8, _ number: Int) -> String {
+    var digits: (UInt64, UInt64) = (0, 0)
+    return withUnsafeMutableBytes(of: &digits) { buffer in
+        var value = number
+        var count = 0
+        repeat {
+            buffer[15 - count] = UInt8(truncatingIfNeeded: 48 + value % 10)
+            value /= 10
+            count += 1
+        } while value > 0 && count < 15
+        buffer[15 - count] = prefix
+        return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[(15 - count)...]), as: UTF8.self)
+    }
+}

@@ -1,0 +1,176 @@
+import Reports
+import WorkerCore
+
+/// Follows every task from publish to its end and checks the run's invariants as it goes.
+///
+/// A record lives while a copy of the task's message exists (in a broker list or held by a worker)
+/// or the task has not ended, so memory follows the work in flight, not the work done. A task whose
+/// last copy disappears before it ended is lost. Records are looked up by id, never iterated in
+/// hash order; the end-of-run report sorts them.
+struct TaskLedger {
+    struct Record {
+        var name: String
+        var firstPublishedAt: Instant
+        /// When the current attempt became due (publish time or eta).
+        var dueAt: Instant
+        /// Messages in broker lists.
+        var queued: Int32 = 0
+        /// Entries in Kombu's `unacked` hash.
+        var unacked: Int32 = 0
+        /// Copies inside live workers (delivered and not yet finished, given back or lost with the worker).
+        var inWorker: Int32 = 0
+        var ended = false
+        /// Bit r set when attempt r (retries == r) has started.
+        var startedAttempts: UInt64 = 0
+        var lastRedeliveryCause: String?
+        var maxRetries: Int?
+    }
+
+    private(set) var records: [String: Record] = [:]
+    var counts = RunSummary.Counts()
+    var queueWait = DurationHistogram()
+    var runTime = DurationHistogram()
+    var latency = DurationHistogram()
+    var violations: [RunSummary.InvariantViolation] = []
+    var duplicateCauses: [String: (count: Int, example: String)] = [:]
+    var duplicateCauseOrder: [String] = []
+    var lastFinishAt: Instant?
+    let epoch: Instant
+    /// Violations kept in full; beyond this only the count grows.
+    let violationsKeptLimit = 1000
+    var violationCount = 0
+
+    init(epoch: Instant) { self.epoch = epoch }
+
+    var isEmpty: Bool { records.isEmpty }
+
+    /// A client publish (not a retry); its copy counts as queued from now (in flight to the broker,
+    /// held by the producer during an outage, or in a list).
+    mutating func published(_ request: TaskRequest, now: Instant, maxRetries: Int?) {
+        counts.published += 1
+        records[request.id] = Record(name: request.name, firstPublishedAt: now, dueAt: request.eta ?? now,
+                                     queued: 1, maxRetries: maxRetries)
+    }
+
+    /// A retry message published by a worker: a new queued copy with a new due time.
+    mutating func republished(_ request: TaskRequest, now: Instant) {
+        guard let index = records.index(forKey: request.id) else { return }
+        records.values[index].dueAt = request.eta ?? now
+        records.values[index].queued += 1
+    }
+
+    enum Place { case queued, unacked, inWorker }
+
+    /// A copy of the task appeared in (+1) or left (-1) a place. When the last copy anywhere is
+    /// gone and the task never ended, it is lost.
+    mutating func move(_ id: String, _ place: Place, _ delta: Int32, now: Instant, lostReason: @autoclosure () -> String) {
+        guard let index = records.index(forKey: id) else { return }
+        switch place {
+        case .queued: records.values[index].queued += delta
+        case .unacked: records.values[index].unacked += delta
+        case .inWorker: records.values[index].inWorker += delta
+        }
+        if delta < 0 { settle(at: index, now: now, lostReason: lostReason) }
+    }
+
+    /// A broker list gave a copy to a consumer: one lookup for the two moves (queued → unacked).
+    mutating func delivered(_ id: String, fromList: Bool, intoWorker: Bool) {
+        guard let index = records.index(forKey: id) else { return }
+        records.values[index].unacked += 1
+        if fromList { records.values[index].queued -= 1 }
+        if intoWorker { records.values[index].inWorker += 1 }
+    }
+
+    /// Why the task's next delivery is a redelivery (a restore or a requeue).
+    mutating func noteRedelivery(_ id: String, cause: String, restored: Bool) {
+        guard let index = records.index(forKey: id) else { return }
+        records.values[index].lastRedeliveryCause = cause
+        if restored { counts.restored += 1 }
+    }
+
+    mutating func started(_ request: TaskRequest, now: Instant) {
+        guard let index = records.index(forKey: request.id) else { return }
+        counts.executions += 1
+        let attempt = request.retries
+        let bit: UInt64 = attempt < 64 ? 1 << UInt64(attempt) : 0
+        let record = records.values[index]
+        if record.startedAttempts & bit != 0 {
+            counts.duplicates += 1
+            let cause = record.lastRedeliveryCause ?? "unexplained (no redelivery)"
+            if duplicateCauses[cause] == nil { duplicateCauseOrder.append(cause) }
+            duplicateCauses[cause, default: (0, request.id)].count += 1
+            if record.lastRedeliveryCause == nil {
+                violate("duplicate execution without redelivery", request.id, now, "attempt \(attempt) ran twice")
+            }
+        } else {
+            queueWait.record(now - record.dueAt)
+        }
+        records.values[index].startedAttempts |= bit
+        if let maxRetries = record.maxRetries, attempt > maxRetries {
+            violate("more attempts than max_retries + 1", request.id, now, "attempt \(attempt + 1) > \(maxRetries + 1)")
+        }
+        if let eta = request.eta, now < eta {
+            violate("started before eta", request.id, now, "eta \(formatSeconds(eta - epoch))s")
+        }
+        if let expires = request.expires, now >= expires {
+            violate("started after expiry", request.id, now, "expires \(formatSeconds(expires - epoch))s")
+        }
+    }
+
+    /// An attempt ended in a worker (success, failure, retry, revoke or reject): the worker's copy is done.
+    mutating func attemptEnded(_ event: TaskEvent, now: Instant) {
+        guard let index = records.index(forKey: event.taskID) else { return }
+        let final: Bool
+        switch event.kind {
+        case .succeeded, .failed, .revoked: final = true
+        case .retried: counts.retried += 1; final = false
+        case .rejected: counts.rejected += 1; final = !event.requeued
+        case .received, .started: return
+        }
+        if event.detail == "WorkerLostError" { counts.workerLost += 1 }
+        // A task is counted once by how it first ended; later runs of it are duplicates.
+        if final && !records.values[index].ended {
+            records.values[index].ended = true
+            switch event.kind {
+            case .succeeded: counts.succeeded += 1
+            case .failed: counts.failed += 1
+            case .revoked: counts.revoked += 1
+            default: break
+            }
+            latency.record(now - records.values[index].firstPublishedAt)
+            lastFinishAt = now
+        }
+        records.values[index].inWorker -= 1
+        settle(at: index, now: now, lostReason: { "its last message was consumed without a result" })
+    }
+
+    /// Frees a record with no copies left; reports it lost if it never ended.
+    private mutating func settle(at index: Dictionary<String, Record>.Index, now: Instant, lostReason: () -> String) {
+        let record = records.values[index]
+        guard record.queued <= 0, record.unacked <= 0, record.inWorker <= 0 else { return }
+        let id = records.keys[index]
+        if !record.ended {
+            counts.lost += 1
+            violate("task lost", id, now, lostReason())
+        }
+        records.remove(at: index)
+    }
+
+    mutating func violate(_ invariant: String, _ id: String, _ now: Instant, _ detail: String) {
+        violationCount += 1
+        guard violations.count < violationsKeptLimit else { return }
+        violations.append(RunSummary.InvariantViolation(invariant: invariant, taskID: id,
+                                                        atSeconds: (now - epoch).seconds, detail: detail))
+    }
+
+    /// Duplicate causes in the order first seen.
+    var duplicateSummary: [RunSummary.DuplicateCause] {
+        duplicateCauseOrder.map { cause in
+            let entry = duplicateCauses[cause]!
+            return RunSummary.DuplicateCause(cause: cause, count: entry.count, exampleTaskID: entry.example)
+        }
+    }
+
+    /// Ids still tracked, sorted (for the leftover report).
+    var openTaskIDs: [String] { records.keys.sorted() }
+}

@@ -1,0 +1,100 @@
+/// Receiving and starting tasks: celery/worker/strategy.py (`task_message_handler`) and
+/// celery/worker/request.py (`Request.revoked`, `execute_using_pool`, `on_accepted`).
+extension WorkerCore {
+    mutating func receive(_ request: TaskRequest, now: Instant, into out: inout [WorkerDirective]) {
+        fetchOutstanding = false
+        unackedCount += 1
+        deliverySequence += 1
+        consumeOrder.served(queue: request.queue)
+        let reservation = Reservation(request: request, sequence: deliverySequence)
+        event(.received, request, into: &out)
+        if revokeIfNeeded(request, now: now, into: &out) { return }
+        if let eta = request.eta, eta > now {
+            held.insert(HeldReservation(eta: eta, reservation: reservation))
+        } else {
+            reserve(reservation, now: now)
+        }
+        // Celery's autoscaler also runs on every incoming task message.
+        if config.autoscale != nil { autoscaleStep(now: now, into: &out) }
+    }
+
+    /// A due request goes to its rate-limit bucket if its task type has one, else to the ready queue.
+    mutating func reserve(_ reservation: Reservation, now: Instant) {
+        guard let limit = effectiveOptions(reservation.request).rateLimit else {
+            ready.append(reservation)
+            return
+        }
+        let name = reservation.request.name
+        let index: Int
+        if let existing = rateBucketIndex[name] {
+            index = existing
+        } else {
+            index = rateBuckets.count
+            rateBuckets.append(RateBucket(taskName: name, limit: limit))
+            rateBucketIndex[name] = index
+        }
+        rateBuckets[index].waiting.append(reservation)
+        releaseRateLimited(now: now)
+    }
+
+    /// Revoked (by id) or expired requests are stored as REVOKED, acknowledged and never run
+    /// (`Request._announce_revoked`). Checked on receipt and again before start.
+    mutating func revokeIfNeeded(_ request: TaskRequest, now: Instant, into out: inout [WorkerDirective]) -> Bool {
+        let reason: String
+        if revoked.contains(request.id) {
+            reason = "revoked"
+        } else if let expires = request.expires, expires <= now {
+            reason = "expired"
+        } else {
+            return false
+        }
+        store(request, state: .revoked, error: .revoked(reason), into: &out)
+        acknowledge(request, into: &out)
+        event(.revoked, request, detail: reason, into: &out)
+        return true
+    }
+
+    /// Starts ready requests on idle children, oldest first (Celery's fair scheduling: a task goes
+    /// only to a child that is free).
+    mutating func dispatch(now: Instant, into out: inout [WorkerDirective]) {
+        // A warm shutdown lets running tasks finish but starts no new ones.
+        guard lifecycle == .running else { return }
+        while !ready.isEmpty, let slot = slots.firstIndex(where: { $0.state == .idle }) {
+            let reservation = ready.removeFirst()
+            let request = reservation.request
+            if revokeIfNeeded(request, now: now, into: &out) { continue }
+            let options = effectiveOptions(request)
+            // The message's own `timelimit` header wins over the worker's settings.
+            let hard = request.timeLimit ?? options.timeLimit
+            let soft = request.softTimeLimit ?? options.softTimeLimit
+            executionSequence += 1
+            slots[slot].state = .busy
+            slots[slot].running = Running(
+                request: request, execution: executionSequence, startedAt: now,
+                softDeadline: soft.map { now + $0 }, hardDeadline: hard.map { now + $0 },
+                unacked: options.acksLate, deliverySequence: reservation.sequence)
+            out.append(.execute(slot: slot, execution: executionSequence, request: request,
+                                softTimeLimit: soft, timeLimit: hard))
+            event(.started, request, slot: slot, into: &out)
+            if options.trackStarted { store(request, state: .started, into: &out) }
+            // Early acknowledgement happens when a child accepts the task, freeing a prefetch slot.
+            if !options.acksLate { acknowledge(request, into: &out) }
+        }
+    }
+
+    /// `revoke(task_id, terminate=...)`: remember the id; with terminate, kill a running task.
+    mutating func revoke(taskID: String, terminate: Bool, now: Instant, into out: inout [WorkerDirective]) {
+        revoked.insert(taskID)
+        guard terminate,
+              let slot = slots.firstIndex(where: { $0.running?.request.id == taskID }),
+              let running = slots[slot].running else { return }
+        let request = running.request
+        slots[slot].running = nil
+        slots[slot].state = .spawning
+        out.append(.killChild(slot: slot, reason: .terminated))
+        store(request, state: .revoked, error: .revoked("terminated"), into: &out)
+        if running.unacked { acknowledge(request, into: &out) }
+        event(.revoked, request, slot: slot, detail: "terminated", into: &out)
+        out.append(.spawnChild(slot: slot))
+    }
+}

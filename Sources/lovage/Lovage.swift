@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Lovage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lovage",
+        abstract: "A Celery-compatible worker and a deterministic simulation harness around it.",
+        subcommands: [SimulateCommand.self, ValidateCommand.self],
+        defaultSubcommand: nil
+    )
+}

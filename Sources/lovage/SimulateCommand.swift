@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Scenarios
+import Simulation
+import WorkerCore
+
+/// `lovage simulate FILE`: run a scenario in virtual time on the simulated broker.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a scenario in virtual time against the simulated Kombu-on-Redis broker.",
+        discussion: """
+        Prints a summary and writes summary.json, timeline.csv and trace.jsonl under --out.
+        Exits 1 when a scenario assertion fails, 2 when the scenario file is invalid.
+        """)
+
+    @Argument(help: "Scenario file (YAML).")
+    var file: String
+
+    @Option(help: "Root seed; overrides the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Output folder (default: results/runs/<scenario>-seed<N>).")
+    var out: String?
+
+    @Flag(help: "Do not write trace.jsonl (the trace hash is still computed and printed).")
+    var noTrace = false
+
+    @Flag(help: "Print only the summary.json path and the assertion outcome.")
+    var quiet = false
+
+    @Flag(help: "Print the summary as JSON on standard output instead of the text summary.")
+    var json = false
+
+    func run() throws {
+        let scenario: Scenario
+        do {
+            scenario = try ScenarioLoader.load(path: file)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let seedInUse = seed ?? scenario.seed
+        let directory = out ?? "results/runs/\(scenario.name)-seed\(seedInUse)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tracePath = noTrace ? nil : (directory as NSString).appendingPathComponent("trace.jsonl")
+        let total = (scenario.duration + scenario.drain).seconds
+        let showProgress = !quiet && !json && standardErrorIsTerminal
+        var progress: (@Sendable (Double, Double) -> Void)? = nil
+        if showProgress {
+            progress = { fraction, seconds in writeProgress(fraction: fraction, virtualSeconds: seconds, totalSeconds: total) }
+        }
+        let options = SimulationOptions(seed: seed, tracePath: tracePath, progress: progress)
+
+        let started = Date()
+        let result = try Simulator(scenario: scenario, options: options).run()
+        let wallSeconds = Date().timeIntervalSince(started)
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let written = try SummaryFiles.write(result.summary, to: directory)
+        let files = written + (tracePath.map { [$0] } ?? [])
+
+        if json {
+            print(String(decoding: try SummaryFiles.encoder().encode(result.summary), as: UTF8.self))
+        } else if quiet {
+            print("seed \(result.summary.seed) trace \(result.summary.traceHash) -> \(written[0])")
+        } else {
+            print(SummaryText.render(result, scenarioPath: file, wallSeconds: wallSeconds, files: files))
+        }
+        for outcome in result.assertionOutcomes where !outcome.holds {
+            printError("assertion failed: \(outcome.assertion.text) (value: \(outcome.value.map(SummaryText.format(metricValue:)) ?? "unknown"))")
+        }
+        if !result.assertionsHold { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Reports
+import Simulation
+
+/// The text summary `lovage simulate` prints at the end of a run.
+enum SummaryText {
+    static func render(_ result: SimulationResult, scenarioPath: String, wallSeconds: Double, files: [String]) -> String {
+        let s = result.summary
+        let c = s.counts
+        var lines: [String] = []
+        lines.append("scenario  \(s.scenario)  (\(scenarioPath))")
+        lines.append("seed      \(s.seed)   trace hash \(s.traceHash)")
+        lines.append(String(format: "virtual   %@ simulated in %.2f s wall (%d events)",
+                            humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000), wallSeconds,
+                            result.eventsProcessed))
+        lines.append("")
+        lines.append("tasks     published \(c.published)  succeeded \(c.succeeded)  failed \(c.failed)  retried \(c.retried)  revoked \(c.revoked)")
+        lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
+        if c.acksLostInOutage > 0 { lines.append("          acks lost in broker outages \(c.acksLostInOutage)") }
+        lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
+        lines.append("")
+        lines.append("                    p50         p90         p99         max")
+        for (label, p) in [("queue wait", s.queueWait), ("run time", s.runTime), ("latency (e2e)", s.latency)] {
+            lines.append(label.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + [p.p50, p.p90, p.p99, p.max].map { humanDuration(microseconds: Double($0)).leftPadded(12) }.joined())
+        }
+        lines.append("")
+        lines.append("peaks     queue depth \(s.peakQueueDepth)  workers \(s.peakWorkers)  running \(s.peakRunning)  memory \(humanBytes(s.peakMemoryBytes))")
+        lines.append("workers   " + sparkline(s.timeline.map { Double($0.poolSize) }) + "  (pool size, max \(s.timeline.map(\.poolSize).max() ?? 0))")
+        lines.append("queued    " + sparkline(s.timeline.map { Double($0.queued) }) + "  (max \(s.timeline.map(\.queued).max() ?? 0))")
+        lines.append("memory    " + sparkline(s.timeline.map { Double($0.memoryBytes) }) + "  (max \(humanBytes(s.timeline.map(\.memoryBytes).max() ?? 0)))")
+        lines.append("")
+        if s.duplicateCauses.isEmpty {
+            lines.append("duplicates: none")
+        } else {
+            lines.append("duplicates by cause:")
+            for cause in s.duplicateCauses { lines.append("  \(cause.count)× \(cause.cause)  (e.g. \(cause.exampleTaskID))") }
+        }
+        if s.invariantViolations.isEmpty {
+            lines.append("invariants: all held (no task lost, no start before eta or after expiry, attempts within max_retries + 1, autoscaler in bounds)")
+        } else {
+            lines.append("invariants: \(s.invariantViolations.count) violation(s)")
+            for v in s.invariantViolations.prefix(10) {
+                lines.append(String(format: "  %@: %@ at %.3fs: %@", v.invariant, v.taskID, v.atSeconds, v.detail))
+            }
+        }
+        if s.leftover.total == 0 {
+            lines.append("leftover:  nothing queued, held or unacknowledged")
+        } else {
+            lines.append("leftover:  queued \(s.leftover.queued)  held for eta \(s.leftover.held)  unacked \(s.leftover.unacked)  running \(s.leftover.running)")
+            for line in result.leftoverLines.prefix(10) { lines.append("  " + line) }
+        }
+        if !result.assertionOutcomes.isEmpty {
+            lines.append("assertions:")
+            for outcome in result.assertionOutcomes {
+                let value = outcome.value.map(format(metricValue:)) ?? "unknown"
+                lines.append("  \(outcome.holds ? "pass" : "FAIL")  \(outcome.assertion.text)  (actual \(value))")
+            }
+        }
+        lines.append("")
+        lines.append("results   " + files.joined(separator: "\n          "))
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(metricValue value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Whether standard error is a terminal (progress bars only go to terminals).
+var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+/// "1h02m03s" / "12.3s" / "850ms" / "120µs" for a duration in microseconds.
+func humanDuration(microseconds: Double) -> String {
+    let us = microseconds
+    if us == 0 { return "0" }
+    if us < 1_000 { return String(format: "%.0fµs", us) }
+    if us < 1_000_000 { return String(format: "%.1fms", us / 1_000) }
+    if us < 60_000_000 { return String(format: "%.2fs", us / 1_000_000) }
+    let totalSeconds = Int(us / 1_000_000)
+    let hours = totalSeconds / 3600, minutes = (totalSeconds % 3600) / 60, seconds = totalSeconds % 60
+    return hours > 0 ? String(format: "%dh%02dm%02ds", hours, minutes, seconds) : String(format: "%dm%02ds", minutes, seconds)
+}
+
+/// "1.5 GiB" for a byte count.
+func humanBytes(_ bytes: Int64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+/// A one-line chart of a series, scaled to its own maximum.
+func sparkline(_ values: [Double], width: Int = 60) -> String {
+    guard !values.isEmpty else { return "" }
+    let bars = Array("▁▂▃▄▅▆▇█")
+    let step = max(1, Int((Double(values.count) / Double(width)).rounded(.up)))
+    var buckets: [Double] = []
+    var index = 0
+    while index < values.count {
+        buckets.append(values[index..<min(values.count, index + step)].max() ?? 0)
+        index += step
+    }
+    let top = buckets.max() ?? 0
+    guard top > 0 else { return String(repeating: bars[0], count: buckets.count) }
+    return String(buckets.map { bars[min(bars.count - 1, Int(($0 / top) * Double(bars.count - 1)))] })
+}
+
+/// Renders a progress bar line like `[=====>      ]  45%  27m00s / 1h00m00s`.
+func progressLine(fraction: Double, virtualSeconds: Double, totalSeconds: Double) -> String {
+    let width = 30
+    let filled = max(0, min(width, Int(fraction * Double(width))))
+    let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+    return String(format: "\r[%@] %3.0f%%  virtual %@ / %@", bar, fraction * 100,
+                  humanDuration(microseconds: virtualSeconds * 1_000_000),
+                  humanDuration(microseconds: totalSeconds * 1_000_000))
+}
+
+/// Redraws the progress bar on standard error.
+@Sendable func writeProgress(fraction: Double, virtualSeconds: Double, totalSeconds: Double) {
+    let line = progressLine(fraction: fraction, virtualSeconds: virtualSeconds, totalSeconds: totalSeconds)
+    FileHandle.standardError.write(Data(line.utf8))
+}
