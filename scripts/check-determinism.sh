@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
-# Every shipped scenario, run twice with its own seed, must print the same trace hash
-# (ARCHITECTURE.md rule 5). Uses the release build.
-set -euo pipefail
+# Every shipped scenario, run twice at full length in release mode, must print the same trace hash
+# and write byte-identical summaries (ARCHITECTURE.md rule 5), and its own assertions must hold.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 lovage=.build/release/lovage
-test -x "$lovage" || swift build -c release --product lovage
+test -x "$lovage" || swift build -c release --product lovage || exit 1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 passed=0
 failed=0
 for scenario in scenarios/*.yaml; do
   name=$(basename "$scenario" .yaml)
-  # Assertions are checked elsewhere; a failing assertion (exit 1) still prints the hash.
-  first=$("$lovage" simulate "$scenario" --quiet --no-trace --out "$out/$name-a" 2>/dev/null | awk '{print $4}') || true
-  second=$("$lovage" simulate "$scenario" --quiet --no-trace --out "$out/$name-b" 2>/dev/null | awk '{print $4}') || true
-  if [ -n "$first" ] && [ "$first" = "$second" ] && cmp -s "$out/$name-a/summary.json" "$out/$name-b/summary.json"; then
-    echo "deterministic: $name (trace $first)"
+  first=$("$lovage" simulate "$scenario" --quiet --no-trace --out "$out/$name-a" 2>"$out/$name.err" | awk '{print $4}')
+  status=${PIPESTATUS[0]}
+  second=$("$lovage" simulate "$scenario" --quiet --no-trace --out "$out/$name-b" 2>/dev/null | awk '{print $4}')
+  if [ "$status" -ne 0 ]; then
+    echo "FAILED: $name: its assertions do not hold (exit $status)" >&2
+    cat "$out/$name.err" >&2
+    failed=$((failed + 1))
+  elif [ -n "$first" ] && [ "$first" = "$second" ] && cmp -s "$out/$name-a/summary.json" "$out/$name-b/summary.json"; then
+    echo "deterministic, assertions hold: $name (trace $first)"
     passed=$((passed + 1))
   else
-    echo "NOT deterministic: $name ($first vs $second)" >&2
+    echo "FAILED: $name is not deterministic ($first vs $second)" >&2
     failed=$((failed + 1))
   fi
 done
-echo "determinism: $passed passed, $failed failed"
+echo "scenarios: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -68,7 +68,7 @@ struct SimulateCommand: ParsableCommand {
             print(SummaryText.render(result, scenarioPath: file, wallSeconds: wallSeconds, files: files))
         }
         for outcome in result.assertionOutcomes where !outcome.holds {
-            printError("assertion failed: \(outcome.assertion.text) (value: \(outcome.value.map(SummaryText.format(metricValue:)) ?? "unknown"))")
+            printError("assertion failed: \(outcome.assertion.text) (value: \(outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown"))")
         }
         if !result.assertionsHold { throw ExitCode(1) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Scenarios
 import Simulation
 
 /// The text summary `lovage simulate` prints at the end of a run.
@@ -53,7 +54,7 @@ enum SummaryText {
         if !result.assertionOutcomes.isEmpty {
             lines.append("assertions:")
             for outcome in result.assertionOutcomes {
-                let value = outcome.value.map(format(metricValue:)) ?? "unknown"
+                let value = outcome.value.map { format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown"
                 lines.append("  \(outcome.holds ? "pass" : "FAIL")  \(outcome.assertion.text)  (actual \(value))")
             }
         }
@@ -62,8 +63,15 @@ enum SummaryText {
         return lines.joined(separator: "\n")
     }
 
-    static func format(metricValue value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
+    /// A metric's value in its own unit: times as durations, sizes in bytes units, counts plainly.
+    static func format(metricValue value: Double, metric: String) -> String {
+        switch Metrics.kind(of: metric) {
+        case .time: return humanDuration(microseconds: value)
+        case .size: return humanBytes(Int64(value))
+        case .rate: return String(format: "%.2f/s", value)
+        case .count, nil:
+            return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
+        }
     }
 }
 
