@@ -1,78 +1,81 @@
 /// What the core knows about one delivered task message.
 ///
 /// Drivers build it from a decoded Celery message (the live worker) or from the simulator's own
-/// compact messages; the core never sees the body. Strings stay short in the simulator (ids and tags
-/// of at most 15 bytes are stored inline by Swift), which keeps millions of tasks allocation-light.
+/// compact messages; the core never sees the body. The fields live in one copy-on-write buffer:
+/// a request is copied many times on its way through broker lists, prefetch queues, child slots and
+/// directives, and copying a reference costs one retain where copying the fields cost a hundred
+/// bytes and a retain per string.
 public struct TaskRequest: Sendable, Equatable {
+    private var storage: Storage
+
     /// `headers.id`: the task id, shared by every retry of the task.
-    public var id: String
+    public var id: String {
+        get { storage.id }
+        set { unique().id = newValue }
+    }
     /// `headers.task`: the registered task name.
-    public var name: String
+    public var name: String {
+        get { storage.name }
+        set { unique().name = newValue }
+    }
     /// The queue the message was consumed from (the routing key).
-    public var queue: String
+    public var queue: String {
+        get { storage.queue }
+        set { unique().queue = newValue }
+    }
     /// `properties.delivery_tag`: names this delivery in Kombu's `unacked` hash.
-    public var deliveryTag: String
+    public var deliveryTag: String {
+        get { storage.deliveryTag }
+        set { unique().deliveryTag = newValue }
+    }
     /// `headers.retries`: how many times the task has been retried before this attempt.
     public var retries: Int {
-        get { Int(storedRetries) }
-        set { storedRetries = Int32(clamping: newValue) }
+        get { storage.retries }
+        set { unique().retries = newValue }
     }
     /// `headers.eta` (countdown is turned into eta by the client).
     public var eta: Instant? {
-        get { storedETA == Self.none ? nil : Instant(microsecondsSinceEpoch: storedETA) }
-        set { storedETA = newValue?.microsecondsSinceEpoch ?? Self.none }
+        get { storage.eta }
+        set { unique().eta = newValue }
     }
     /// `headers.expires`.
     public var expires: Instant? {
-        get { storedExpires == Self.none ? nil : Instant(microsecondsSinceEpoch: storedExpires) }
-        set { storedExpires = newValue?.microsecondsSinceEpoch ?? Self.none }
+        get { storage.expires }
+        set { unique().expires = newValue }
     }
     /// `headers.timelimit[0]` (hard); it wins over the worker's settings.
     public var timeLimit: TimeSpan? {
-        get { storedTimeLimit == Self.none ? nil : TimeSpan(microseconds: storedTimeLimit) }
-        set { storedTimeLimit = newValue?.microseconds ?? Self.none }
+        get { storage.timeLimit }
+        set { unique().timeLimit = newValue }
     }
     /// `headers.timelimit[1]` (soft).
     public var softTimeLimit: TimeSpan? {
-        get { storedSoftTimeLimit == Self.none ? nil : TimeSpan(microseconds: storedSoftTimeLimit) }
-        set { storedSoftTimeLimit = newValue?.microseconds ?? Self.none }
+        get { storage.softTimeLimit }
+        set { unique().softTimeLimit = newValue }
     }
     /// `properties.priority` (nil when absent).
     public var priority: Int? {
-        get { storedPriority == Int16.min ? nil : Int(storedPriority) }
-        set { storedPriority = newValue.map { Int16(clamping: $0) } ?? Int16.min }
+        get { storage.priority }
+        set { unique().priority = newValue }
     }
     /// `delivery_info.redelivered`: set by Kombu's restore.
-    public var redelivered: Bool
+    public var redelivered: Bool {
+        get { storage.redelivered }
+        set { unique().redelivered = newValue }
+    }
     /// `headers.ignore_result`.
-    public var ignoreResult: Bool
-
-    // Optionals are stored with a sentinel: the simulator moves millions of these through queues,
-    // and a compact layout (about 100 bytes instead of 170) is copied noticeably faster.
-    private static let none = Int64.min
-    private var storedRetries: Int32 = 0
-    private var storedPriority: Int16 = Int16.min
-    private var storedETA: Int64 = Int64.min
-    private var storedExpires: Int64 = Int64.min
-    private var storedTimeLimit: Int64 = Int64.min
-    private var storedSoftTimeLimit: Int64 = Int64.min
+    public var ignoreResult: Bool {
+        get { storage.ignoreResult }
+        set { unique().ignoreResult = newValue }
+    }
 
     public init(id: String, name: String, queue: String, deliveryTag: String, retries: Int = 0,
                 eta: Instant? = nil, expires: Instant? = nil, timeLimit: TimeSpan? = nil,
                 softTimeLimit: TimeSpan? = nil, priority: Int? = nil, redelivered: Bool = false,
                 ignoreResult: Bool = false) {
-        self.id = id
-        self.name = name
-        self.queue = queue
-        self.deliveryTag = deliveryTag
-        self.redelivered = redelivered
-        self.ignoreResult = ignoreResult
-        self.retries = retries
-        self.eta = eta
-        self.expires = expires
-        self.timeLimit = timeLimit
-        self.softTimeLimit = softTimeLimit
-        self.priority = priority
+        storage = Storage(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
+                          expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
+                          redelivered: redelivered, ignoreResult: ignoreResult)
     }
 
     /// The request Celery's `Task.retry` publishes: same id, retries + 1, a new eta, a fresh
@@ -84,5 +87,58 @@ public struct TaskRequest: Sendable, Equatable {
         next.deliveryTag = ""
         next.redelivered = false
         return next
+    }
+
+    public static func == (lhs: TaskRequest, rhs: TaskRequest) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    /// The fields. Mutated only through `unique()`, so a shared buffer is never written: that is
+    /// what makes the unchecked Sendable conformance sound.
+    private final class Storage: @unchecked Sendable {
+        var id: String
+        var name: String
+        var queue: String
+        var deliveryTag: String
+        var retries: Int
+        var eta: Instant?
+        var expires: Instant?
+        var timeLimit: TimeSpan?
+        var softTimeLimit: TimeSpan?
+        var priority: Int?
+        var redelivered: Bool
+        var ignoreResult: Bool
+
+        init(id: String, name: String, queue: String, deliveryTag: String, retries: Int, eta: Instant?,
+             expires: Instant?, timeLimit: TimeSpan?, softTimeLimit: TimeSpan?, priority: Int?, redelivered: Bool,
+             ignoreResult: Bool) {
+            self.id = id; self.name = name; self.queue = queue; self.deliveryTag = deliveryTag
+            self.retries = retries; self.eta = eta; self.expires = expires; self.timeLimit = timeLimit
+            self.softTimeLimit = softTimeLimit; self.priority = priority; self.redelivered = redelivered
+            self.ignoreResult = ignoreResult
+        }
+
+        func copy() -> Storage {
+            Storage(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
+                    expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
+                    redelivered: redelivered, ignoreResult: ignoreResult)
+        }
+
+        var fields: Fields {
+            Fields(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
+                   expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
+                   redelivered: redelivered, ignoreResult: ignoreResult)
+        }
+    }
+
+    private struct Fields: Equatable {
+        var id: String, name: String, queue: String, deliveryTag: String, retries: Int
+        var eta: Instant?, expires: Instant?, timeLimit: TimeSpan?, softTimeLimit: TimeSpan?, priority: Int?
+        var redelivered: Bool, ignoreResult: Bool
     }
 }
