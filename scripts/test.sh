@@ -9,7 +9,9 @@ scripts/install-deps.sh
 swift build --build-tests
 mkdir -p .build
 set +e
-swift test --skip-build 2>&1 | tee .build/swift-test.log | grep -vE '^\[|^Test Suite|Executed 0 tests|started\.$|passed after'
+# Per-test lines go to the log only; failures, issues and the closing line are shown.
+swift test --skip-build 2>&1 | tee .build/swift-test.log \
+  | awk '/Test run with/ { print; next } !/^\[|^Test Suite|Executed 0 tests|started\.$|✔ (Test|Suite) .*passed after/'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then

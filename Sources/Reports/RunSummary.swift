@@ -37,16 +37,20 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var recycled = 0
         public var executions = 0
         public var acksLostInOutage = 0
+        /// Result documents written (one `celery-task-meta-<id>` key per task) and their modelled size.
+        public var resultKeys = 0
+        public var resultBytes: Int64 = 0
         public init() {}
     }
 
     public struct InvariantViolation: Sendable, Codable, Equatable {
         public var invariant: String
-        public var taskID: String
+        /// The task id, or the worker name for the autoscaler bounds.
+        public var subject: String
         public var atSeconds: Double
         public var detail: String
-        public init(invariant: String, taskID: String, atSeconds: Double, detail: String) {
-            self.invariant = invariant; self.taskID = taskID; self.atSeconds = atSeconds; self.detail = detail
+        public init(invariant: String, subject: String, atSeconds: Double, detail: String) {
+            self.invariant = invariant; self.subject = subject; self.atSeconds = atSeconds; self.detail = detail
         }
     }
 

@@ -28,9 +28,11 @@ extension Simulator {
             case .retireChild(let slot):
                 workers[worker].children[slot] = SimChild()
                 trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
-            case .storeResult:
-                // The result store is not modelled beyond the task events that accompany each write.
-                break
+            case .storeResult(let taskID, _):
+                // One `celery-task-meta-<id>` key per task: later writes replace it.
+                if let taskIndex = ledger.resultStored(taskID) {
+                    ledger.counts.resultBytes += taskSpecs[taskIndex].body.resultSizeBytes
+                }
             case .publish(let request):
                 var message = request
                 message.deliveryTag = newDeliveryTag()
@@ -68,7 +70,7 @@ extension Simulator {
             deliveryTag: newDeliveryTag(), retries: 0,
             eta: spec.countdown.map { now + $0 }, expires: spec.expires.map { now + $0 },
             priority: spec.priority, ignoreResult: spec.options.ignoreResult ?? false)
-        ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex])
+        ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
         trace.record(now, "publish", "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
         send(request)
     }
@@ -251,8 +253,9 @@ extension Simulator {
     }
 
     func bodyFinished(worker: Int, generation: Int, slot: Int, execution: UInt64) {
-        guard workers[worker].generation == generation, workers[worker].children[slot].execution == execution,
-              let request = workers[worker].children[slot].request else { return }
+        guard workers[worker].generation == generation, workers[worker].children[slot].execution == execution else {
+            return
+        }
         let child = workers[worker].children[slot]
         ledger.runTime.record(now - child.startedAt)
         let model = child.taskIndex.map { taskSpecs[$0].body }

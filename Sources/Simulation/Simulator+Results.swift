@@ -25,10 +25,12 @@ extension Simulator {
         var running = 0, alive = 0, pool = 0
         var memory: Int64 = 0
         for index in workers.indices {
-            guard let core = workers[index].liveCore else { continue }
+            guard workers[index].isAlive else { continue }
+            let poolSize = workers[index].core.poolSize
             alive += 1
-            running += core.runningCount
-            pool += core.poolSize
+            running += workers[index].core.runningCount
+            pool += poolSize
+            checkAutoscaleBounds(worker: index, poolSize: poolSize)
             memory += workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index))
         }
         peakWorkers = max(peakWorkers, alive)
@@ -72,7 +74,7 @@ extension Simulator {
         let elapsed = ((ledger.lastFinishAt ?? now) - Simulator.epoch).seconds
         let finished = ledger.counts.succeeded + ledger.counts.failed
         var violations = ledger.violations
-        if let autoscaleViolation = autoscaleBoundsViolation() { violations.append(autoscaleViolation) }
+        violations.append(contentsOf: autoscaleViolations)
         let summary = RunSummary(
             scenario: scenario.name, mode: "sim", seed: seed, traceHash: trace.hashHex,
             virtualDurationSeconds: (now - Simulator.epoch).seconds, counts: ledger.counts,
@@ -91,16 +93,14 @@ extension Simulator {
                                 eventsProcessed: eventsProcessed)
     }
 
-    /// The autoscaler must keep each pool within [min, max]; the timeline samples are checked.
-    private func autoscaleBoundsViolation() -> RunSummary.InvariantViolation? {
-        for worker in workers {
-            guard let core = worker.liveCore, let autoscale = worker.config.autoscale else { continue }
-            if core.poolSize > autoscale.maxConcurrency {
-                return RunSummary.InvariantViolation(invariant: "autoscaler out of bounds", taskID: "",
-                                                     atSeconds: (now - Simulator.epoch).seconds,
-                                                     detail: "\(worker.name) pool \(core.poolSize) > max \(autoscale.maxConcurrency)")
-            }
-        }
-        return nil
+    /// The autoscaler must keep each pool within [min, max]; checked at every timeline sample, and
+    /// reported once per worker.
+    func checkAutoscaleBounds(worker index: Int, poolSize: Int) {
+        guard let autoscale = workers[index].config.autoscale,
+              poolSize > autoscale.maxConcurrency || poolSize < autoscale.minConcurrency,
+              !autoscaleViolations.contains(where: { $0.subject == workers[index].name }) else { return }
+        autoscaleViolations.append(RunSummary.InvariantViolation(
+            invariant: "autoscaler out of bounds", subject: workers[index].name, atSeconds: (now - Simulator.epoch).seconds,
+            detail: "pool of \(poolSize) outside [\(autoscale.minConcurrency), \(autoscale.maxConcurrency)]"))
     }
 }

@@ -75,6 +75,7 @@ public final class Simulator {
     var peakWorkers = 0
     var peakRunning = 0
     var peakMemoryBytes: Int64 = 0
+    var autoscaleViolations: [RunSummary.InvariantViolation] = []
     var eventsProcessed = 0
 
     public init(scenario: Scenario, options: SimulationOptions = SimulationOptions()) throws {

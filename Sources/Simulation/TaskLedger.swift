@@ -24,6 +24,9 @@ struct TaskLedger {
         var startedAttempts: UInt64 = 0
         var lastRedeliveryCause: String?
         var maxRetries: Int?
+        /// The scenario task type (index), for its modelled result size.
+        var taskIndex: Int32 = -1
+        var resultStored = false
     }
 
     private(set) var records: [String: Record] = [:]
@@ -46,10 +49,20 @@ struct TaskLedger {
 
     /// A client publish (not a retry); its copy counts as queued from now (in flight to the broker,
     /// held by the producer during an outage, or in a list).
-    mutating func published(_ request: TaskRequest, now: Instant, maxRetries: Int?) {
+    mutating func published(_ request: TaskRequest, now: Instant, maxRetries: Int?, taskIndex: Int) {
         counts.published += 1
         records[request.id] = Record(name: request.name, firstPublishedAt: now, dueAt: request.eta ?? now,
-                                     queued: 1, maxRetries: maxRetries)
+                                     queued: 1, maxRetries: maxRetries, taskIndex: Int32(taskIndex))
+    }
+
+    /// A result document was written; the first one for a task creates its key. Returns the task
+    /// type index when it did, so the caller can add its modelled size.
+    mutating func resultStored(_ id: String) -> Int? {
+        guard let index = records.index(forKey: id), !records.values[index].resultStored else { return nil }
+        records.values[index].resultStored = true
+        counts.resultKeys += 1
+        let taskIndex = Int(records.values[index].taskIndex)
+        return taskIndex >= 0 ? taskIndex : nil
     }
 
     /// A retry message published by a worker: a new queued copy with a new due time.
@@ -159,7 +172,7 @@ struct TaskLedger {
     mutating func violate(_ invariant: String, _ id: String, _ now: Instant, _ detail: String) {
         violationCount += 1
         guard violations.count < violationsKeptLimit else { return }
-        violations.append(RunSummary.InvariantViolation(invariant: invariant, taskID: id,
+        violations.append(RunSummary.InvariantViolation(invariant: invariant, subject: id,
                                                         atSeconds: (now - epoch).seconds, detail: detail))
     }
 

@@ -1,3 +1,4 @@
+import CeleryWire
 import DequeModule
 import HeapModule
 
@@ -213,7 +214,7 @@ public struct WorkerCore: Sendable {
                                         requeued: requeue)))
     }
 
-    mutating func store(_ request: TaskRequest, state: TaskStateName, error: ErrorDescription? = nil,
+    mutating func store(_ request: TaskRequest, state: TaskState, error: ErrorDescription? = nil,
                payloadJSON: String? = nil, into out: inout [WorkerDirective]) {
         guard !effectiveIgnoreResult(request) else { return }
         out.append(.storeResult(taskID: request.id,
@@ -227,11 +228,6 @@ public struct WorkerCore: Sendable {
                                         deliveryTag: request.deliveryTag, retries: request.retries,
                                         slot: slot, detail: detail)))
     }
-}
-
-/// The states the core writes (a subset of `CeleryWire.TaskState`, without importing the codec).
-enum TaskStateName: String {
-    case started = "STARTED", success = "SUCCESS", failure = "FAILURE", retry = "RETRY", revoked = "REVOKED"
 }
 
 extension WorkerCore {

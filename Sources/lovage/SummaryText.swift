@@ -18,6 +18,7 @@ enum SummaryText {
         lines.append("tasks     published \(c.published)  succeeded \(c.succeeded)  failed \(c.failed)  retried \(c.retried)  revoked \(c.revoked)")
         lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
         if c.acksLostInOutage > 0 { lines.append("          acks lost in broker outages \(c.acksLostInOutage)") }
+        lines.append("results   \(c.resultKeys) result keys stored, \(humanBytes(c.resultBytes)) modelled")
         lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
         lines.append("")
         lines.append("                    p50         p90         p99         max")
@@ -42,7 +43,7 @@ enum SummaryText {
         } else {
             lines.append("invariants: \(s.invariantViolations.count) violation(s)")
             for v in s.invariantViolations.prefix(10) {
-                lines.append(String(format: "  %@: %@ at %.3fs: %@", v.invariant, v.taskID, v.atSeconds, v.detail))
+                lines.append(String(format: "  %@: %@ at %.3fs: %@", v.invariant, v.subject, v.atSeconds, v.detail))
             }
         }
         if s.leftover.total == 0 {
@@ -59,7 +60,7 @@ enum SummaryText {
             }
         }
         lines.append("")
-        lines.append("results   " + files.joined(separator: "\n          "))
+        lines.append("written   " + files.joined(separator: "\n          "))
         return lines.joined(separator: "\n")
     }
 
