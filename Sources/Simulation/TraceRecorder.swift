@@ -54,14 +54,70 @@ final class TraceRecorder {
         // rest (names, queues, details) follow from them in a given run, so they go to the file only.
         if name1.utf8CodeUnitCount > 0 { mix(value1) }
         if name2.utf8CodeUnitCount > 0 { mix(value2) }
-        guard let file else { return }
-        var line = "{\"t\":\(formatSeconds(now - epoch)),\"ev\":\"\(kind)\""
-        for (name, value) in [(name1, value1), (name2, value2), (name3, value3()), (name4, value4())]
-        where name.utf8CodeUnitCount > 0 {
-            line += ",\"\(name)\":\"\(escape(value))\""
+        guard file != nil else { return }
+        line.removeAll(keepingCapacity: true)
+        append("{\"t\":")
+        appendSeconds(now - epoch)
+        append(",\"ev\":\"")
+        appendEscaped(kind)
+        line.append(UInt8(ascii: "\""))
+        appendField(name1, value1)
+        appendField(name2, value2)
+        if name3.utf8CodeUnitCount > 0 { appendField(name3, value3()) }
+        if name4.utf8CodeUnitCount > 0 { appendField(name4, value4()) }
+        append("}\n")
+        line.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+    }
+
+    // MARK: Writing a line into a reused byte buffer (no intermediate strings)
+
+    private var line: [UInt8] = []
+
+    private func append(_ text: StaticString) {
+        text.withUTF8Buffer { line.append(contentsOf: $0) }
+    }
+
+    private func appendField(_ name: StaticString, _ value: String) {
+        guard name.utf8CodeUnitCount > 0 else { return }
+        append(",\"")
+        append(name)
+        append("\":\"")
+        appendEscaped(value)
+        line.append(UInt8(ascii: "\""))
+    }
+
+    private func appendEscaped(_ text: String) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0..<0x20:
+                append("\\u00")
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                line.append(hex[Int(byte >> 4)])
+                line.append(hex[Int(byte & 0xf)])
+            default: line.append(byte)
+            }
         }
-        line += "}\n"
-        fputs(line, file)
+    }
+
+    /// Seconds with six decimals, exactly (integer arithmetic).
+    private func appendSeconds(_ span: TimeSpan) {
+        var micros = span.microseconds
+        if micros < 0 { line.append(UInt8(ascii: "-")); micros = -micros }
+        appendDecimal(UInt64(micros / 1_000_000))
+        line.append(UInt8(ascii: "."))
+        let fraction = UInt64(micros % 1_000_000)
+        var divisor: UInt64 = 100_000
+        while divisor > 0 {
+            line.append(UInt8(ascii: "0") + UInt8((fraction / divisor) % 10))
+            divisor /= 10
+        }
+    }
+
+    private func appendDecimal(_ value: UInt64) {
+        if value >= 10 { appendDecimal(value / 10) }
+        line.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     private func mix(_ value: UInt64) {
@@ -93,24 +149,6 @@ final class TraceRecorder {
         }
     }
 
-    private func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
-    }
 }
 
 /// "12.345678" seconds from a span, exact (no floating point).

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Reports
 import Scenarios
@@ -167,5 +168,36 @@ struct SimulatorTests {
         // load keeps growing it again whenever more than `procs` tasks are reserved, as in Celery.
         let afterBurst = s.timeline.filter { $0.atSeconds > 200 }
         #expect(afterBurst.map(\.poolSize).min()! < 8)
+    }
+}
+
+@Suite("Trace file")
+struct TraceFileTests {
+    @Test("the trace is JSON lines, byte-identical across two runs of the same seed")
+    func traceFileIsDeterministicJSONLines() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-trace-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = makeScenario(rate: 20, workers: 2, configureTask: { $0.body.failureProbability = 0.2 })
+        var hashes: [String] = []
+        for name in ["a", "b"] {
+            let path = directory.appendingPathComponent("\(name).jsonl").path
+            hashes.append(try Simulator(scenario: scenario, options: SimulationOptions(tracePath: path)).run().summary.traceHash)
+        }
+        let first = try Data(contentsOf: directory.appendingPathComponent("a.jsonl"))
+        let second = try Data(contentsOf: directory.appendingPathComponent("b.jsonl"))
+        #expect(first == second)
+        #expect(hashes[0] == hashes[1])
+        let noFile = try Simulator(scenario: scenario).run().summary.traceHash
+        #expect(noFile == hashes[0], "the hash does not depend on writing the file")
+        let lines = String(decoding: first, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count > 1000)
+        var kinds = Set<String>()
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["t"] is Double || object?["t"] is Int)
+            if let kind = object?["ev"] as? String { kinds.insert(kind) }
+        }
+        #expect(kinds.isSuperset(of: ["publish", "deliver", "start", "ack", "task-succeeded", "task-failed", "worker-start"]))
     }
 }
