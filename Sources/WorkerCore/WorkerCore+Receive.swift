@@ -7,22 +7,27 @@ extension WorkerCore {
         deliverySequence += 1
         consumeOrder.served(queue: request.queue)
         let reservation = Reservation(request: request, sequence: deliverySequence)
-        event(.received, request, into: &out)
+        // Celery checks revocation and expiry before it announces `task-received`.
         if revokeIfNeeded(request, now: now, into: &out) { return }
+        event(.received, request, into: &out)
         if let eta = request.eta, eta > now {
             held.insert(HeldReservation(eta: eta, reservation: reservation))
-        } else {
-            reserve(reservation, now: now)
+        } else if reserve(reservation, now: now), config.autoscale != nil {
+            // The autoscaler's `maybe_scale` is one of the consumer's `on_task_message` callbacks,
+            // which the default strategy calls right after `task_reserved(req)` — so only for
+            // messages reserved at once, not for ETA holds or rate-limited ones
+            // (celery/worker/strategy.py, celery/worker/autoscale.py).
+            autoscaleStep(now: now, into: &out)
         }
-        // Celery's autoscaler also runs on every incoming task message.
-        if config.autoscale != nil { autoscaleStep(now: now, into: &out) }
     }
 
-    /// A due request goes to its rate-limit bucket if its task type has one, else to the ready queue.
-    mutating func reserve(_ reservation: Reservation, now: Instant) {
+    /// A due request goes to its rate-limit bucket if its task type has one, else to the ready
+    /// queue. Returns whether it was reserved at once (not held by a bucket).
+    @discardableResult
+    mutating func reserve(_ reservation: Reservation, now: Instant) -> Bool {
         guard let limit = effectiveOptions(reservation.request).rateLimit else {
             ready.append(reservation)
-            return
+            return true
         }
         let name = reservation.request.name
         let index: Int
@@ -35,6 +40,7 @@ extension WorkerCore {
         }
         rateBuckets[index].waiting.append(reservation)
         releaseRateLimited(now: now)
+        return false
     }
 
     /// Revoked (by id) or expired requests are stored as REVOKED, acknowledged and never run
