@@ -21,7 +21,18 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var invariantViolations: [InvariantViolation]
     public var duplicateCauses: [DuplicateCause]
     public var leftover: Leftover
+    public var resultStore: ResultStoreFigures
     public var timeline: [TimelineSample]
+
+    /// The result backend's `celery-task-meta-<id>` keys (modelled sizes), with `result_expires`.
+    public struct ResultStoreFigures: Sendable, Codable, Equatable {
+        public var written = 0
+        public var liveKeys = 0
+        public var liveBytes: Int64 = 0
+        public var peakKeys = 0
+        public var peakBytes: Int64 = 0
+        public init() {}
+    }
 
     public struct Counts: Sendable, Codable, Equatable {
         public var published = 0
@@ -37,9 +48,6 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var recycled = 0
         public var executions = 0
         public var acksLostInOutage = 0
-        /// Result documents written (one `celery-task-meta-<id>` key per task) and their modelled size.
-        public var resultKeys = 0
-        public var resultBytes: Int64 = 0
         public init() {}
     }
 
@@ -96,13 +104,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
                 counts: Counts, throughput: Double, queueWait: Percentiles, runTime: Percentiles,
                 latency: Percentiles, peakQueueDepth: Int, peakWorkers: Int, peakRunning: Int,
                 peakMemoryBytes: Int64, invariantViolations: [InvariantViolation],
-                duplicateCauses: [DuplicateCause], leftover: Leftover, timeline: [TimelineSample]) {
+                duplicateCauses: [DuplicateCause], leftover: Leftover, resultStore: ResultStoreFigures,
+                timeline: [TimelineSample]) {
         self.scenario = scenario; self.mode = mode; self.seed = seed; self.traceHash = traceHash
         self.virtualDurationSeconds = virtualDurationSeconds; self.counts = counts; self.throughput = throughput
         self.queueWait = queueWait; self.runTime = runTime; self.latency = latency
         self.peakQueueDepth = peakQueueDepth; self.peakWorkers = peakWorkers; self.peakRunning = peakRunning
         self.peakMemoryBytes = peakMemoryBytes; self.invariantViolations = invariantViolations
-        self.duplicateCauses = duplicateCauses; self.leftover = leftover; self.timeline = timeline
+        self.duplicateCauses = duplicateCauses; self.leftover = leftover; self.resultStore = resultStore
+        self.timeline = timeline
     }
 
     /// A metric by the name scenario assertions use; nil for an unknown name.

@@ -31,7 +31,7 @@ extension Simulator {
             case .storeResult(let taskID, _):
                 // One `celery-task-meta-<id>` key per task: later writes replace it.
                 if let taskIndex = ledger.resultStored(taskID) {
-                    ledger.counts.resultBytes += taskSpecs[taskIndex].body.resultSizeBytes
+                    resultStore.stored(bytes: taskSpecs[taskIndex].body.resultSizeBytes, now: now)
                 }
             case .publish(let request):
                 var message = request

@@ -75,6 +75,7 @@ extension Simulator {
         let finished = ledger.counts.succeeded + ledger.counts.failed
         var violations = ledger.violations
         violations.append(contentsOf: autoscaleViolations)
+        resultStore.expire(now: now)
         let summary = RunSummary(
             scenario: scenario.name, mode: "sim", seed: seed, traceHash: trace.hashHex,
             virtualDurationSeconds: (now - Simulator.epoch).seconds, counts: ledger.counts,
@@ -83,7 +84,7 @@ extension Simulator {
             latency: ledger.latency.percentiles, peakQueueDepth: broker.peakQueuedCount,
             peakWorkers: peakWorkers, peakRunning: peakRunning, peakMemoryBytes: peakMemoryBytes,
             invariantViolations: violations, duplicateCauses: ledger.duplicateSummary,
-            leftover: leftover, timeline: timeline)
+            leftover: leftover, resultStore: resultStore.figures, timeline: timeline)
         let outcomes = scenario.assertions.map { assertion -> AssertionOutcome in
             let value = summary.metric(assertion.metric)
             return AssertionOutcome(assertion: assertion, value: value,

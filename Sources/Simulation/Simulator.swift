@@ -76,6 +76,7 @@ public final class Simulator {
     var peakRunning = 0
     var peakMemoryBytes: Int64 = 0
     var autoscaleViolations: [RunSummary.InvariantViolation] = []
+    var resultStore: ResultStoreModel
     var eventsProcessed = 0
 
     public init(scenario: Scenario, options: SimulationOptions = SimulationOptions()) throws {
@@ -87,6 +88,7 @@ public final class Simulator {
         broker = SimBroker(prioritySteps: scenario.broker.prioritySteps,
                            visibilityTimeout: scenario.broker.visibilityTimeout)
         ledger = TaskLedger(epoch: Simulator.epoch)
+        resultStore = ResultStoreModel(resultExpires: scenario.broker.resultExpires)
         trace = try TraceRecorder(path: options.tracePath, epoch: Simulator.epoch)
         // Re-create the scenario's names as native Swift strings: short names then live inline
         // (no reference counting), and millions of task requests copy them.

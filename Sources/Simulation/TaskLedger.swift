@@ -60,7 +60,6 @@ struct TaskLedger {
     mutating func resultStored(_ id: String) -> Int? {
         guard let index = records.index(forKey: id), !records.values[index].resultStored else { return nil }
         records.values[index].resultStored = true
-        counts.resultKeys += 1
         let taskIndex = Int(records.values[index].taskIndex)
         return taskIndex >= 0 ? taskIndex : nil
     }

@@ -18,7 +18,8 @@ enum SummaryText {
         lines.append("tasks     published \(c.published)  succeeded \(c.succeeded)  failed \(c.failed)  retried \(c.retried)  revoked \(c.revoked)")
         lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
         if c.acksLostInOutage > 0 { lines.append("          acks lost in broker outages \(c.acksLostInOutage)") }
-        lines.append("results   \(c.resultKeys) result keys stored, \(humanBytes(c.resultBytes)) modelled")
+        let r = s.resultStore
+        lines.append("results   \(r.written) result keys written; peak \(r.peakKeys) keys, \(humanBytes(r.peakBytes)) (modelled, with result_expires)")
         lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
         lines.append("")
         lines.append("                    p50         p90         p99         max")

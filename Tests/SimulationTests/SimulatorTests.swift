@@ -201,3 +201,23 @@ struct TraceFileTests {
         #expect(kinds.isSuperset(of: ["publish", "deliver", "start", "ack", "task-succeeded", "task-failed", "worker-start"]))
     }
 }
+
+@Suite("Result store model")
+struct ResultStoreTests {
+    @Test("one key per task; keys expire result_expires after they were written")
+    func resultExpiry() throws {
+        var scenario = makeScenario(duration: .seconds(60), rate: 10, arrival: .even,
+                                    configureTask: { $0.body.resultSizeBytes = 100 })
+        scenario.broker.resultExpires = .seconds(10)
+        let store = try Simulator(scenario: scenario).run().summary.resultStore
+        #expect(store.written == 599 || store.written == 600)
+        #expect(store.peakKeys >= 95 && store.peakKeys <= 111, "about 10 s × 10 tasks/s alive at once")
+        #expect(store.peakBytes == Int64(store.peakKeys) * 100)
+    }
+
+    @Test("ignore_result writes no keys")
+    func ignoreResult() throws {
+        let scenario = makeScenario(configureGroup: { $0.taskDefaults.ignoreResult = true })
+        #expect(try Simulator(scenario: scenario).run().summary.resultStore.written == 0)
+    }
+}

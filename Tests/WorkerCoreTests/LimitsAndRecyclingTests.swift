@@ -138,3 +138,62 @@ struct LimitsAndRecyclingTests {
         #expect(out.storedRecords == [ResultRecord(state: "PROGRESS", payloadJSON: "{\"current\": 1}", hostname: "w1@test")])
     }
 }
+
+@Suite("Failure acknowledgement")
+struct FailureAcknowledgementTests {
+    func run(_ outcome: TaskOutcome, configure: (inout WorkerConfig) -> Void = { _ in }) -> ([WorkerDirective], TaskRequest) {
+        var h = CoreHarness(config(concurrency: 1, configure: configure))
+        h.start()
+        let started = h.send(.delivered(h.request())).executions[0]
+        let out = h.send(.taskFinished(slot: started.slot, execution: started.execution, outcome: outcome,
+                                       childResidentKiB: nil))
+        return (out, started.request)
+    }
+
+    @Test("a failure under acks_late is acknowledged by default")
+    func failureAcked() {
+        let (out, request) = run(.failed(ErrorDescription(type: "KeyError", message: "k")))
+        #expect(out.ackedTags == [request.deliveryTag])
+        #expect(out.storedStates == ["FAILURE"])
+    }
+
+    @Test("with acks_on_failure_or_timeout=False a failure is rejected without requeue")
+    func failureRejected() {
+        let (out, request) = run(.failed(ErrorDescription(type: "KeyError", message: "k"))) {
+            $0.taskDefaults.acksOnFailureOrTimeout = false
+        }
+        #expect(out.ackedTags.isEmpty)
+        #expect(out.rejects.map(\.tag) == [request.deliveryTag])
+        #expect(out.rejects.map(\.requeue) == [false])
+        #expect(out.storedStates == ["FAILURE"])
+    }
+
+    @Test("Reject(requeue=True) puts the message back and stores nothing")
+    func rejectRequeue() {
+        let (out, _) = run(.rejected(requeue: true))
+        #expect(out.rejects.map(\.requeue) == [true])
+        #expect(out.storedStates.isEmpty)
+    }
+
+    @Test("Ignore acknowledges and stores nothing")
+    func ignore() {
+        let (out, request) = run(.ignored)
+        #expect(out.ackedTags == [request.deliveryTag])
+        #expect(out.storedStates.isEmpty)
+    }
+
+    @Test("early ack: a failure stores FAILURE; the message was already acknowledged at start")
+    func earlyAckFailure() {
+        var h = CoreHarness(config(concurrency: 1, acksLate: false))
+        h.start()
+        let startOut = h.send(.delivered(h.request()))
+        let started = startOut.executions[0]
+        #expect(startOut.ackedTags == [started.request.deliveryTag])
+        let out = h.send(.taskFinished(slot: started.slot, execution: started.execution,
+                                       outcome: .failed(ErrorDescription(type: "KeyError", message: "k")),
+                                       childResidentKiB: nil))
+        #expect(out.ackedTags.isEmpty)
+        #expect(out.rejects.isEmpty)
+        #expect(out.storedStates == ["FAILURE"])
+    }
+}
