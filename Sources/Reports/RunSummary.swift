@@ -43,7 +43,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var rejected = 0
         public var duplicates = 0
         public var lost = 0
+        /// Messages moved back to their queue by a visibility-timeout restore sweep.
         public var restored = 0
+        /// Messages a worker gave back at its shutdown (warm or cold).
+        public var givenBack = 0
         public var workerLost = 0
         public var recycled = 0
         public var executions = 0

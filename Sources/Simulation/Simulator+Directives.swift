@@ -180,6 +180,7 @@ extension Simulator {
                     trace.record(now, "restore", "task", request.id, "by", workers[worker].name, "tag", request.deliveryTag, "cause", "shutdown")
                     ledger.noteRedelivery(request.id, cause: "given back at \(workers[worker].name)'s shutdown",
                                           restored: false)
+                    ledger.counts.givenBack += 1
                     ledger.move(request.id, .queued, 1, now: now, lostReason: "")
                     ledger.move(request.id, .unacked, -1, now: now, lostReason: "")
                     if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }

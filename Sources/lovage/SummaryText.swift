@@ -16,7 +16,7 @@ enum SummaryText {
                             result.eventsProcessed))
         lines.append("")
         lines.append("tasks     published \(c.published)  succeeded \(c.succeeded)  failed \(c.failed)  retried \(c.retried)  revoked \(c.revoked)")
-        lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
+        lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  given back \(c.givenBack)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
         if c.acksLostInOutage > 0 { lines.append("          acks lost in broker outages \(c.acksLostInOutage)") }
         let r = s.resultStore
         lines.append("results   \(r.written) result keys written; peak \(r.peakKeys) keys, \(humanBytes(r.peakBytes)) (modelled, with result_expires)")

@@ -221,3 +221,56 @@ struct ResultStoreTests {
         #expect(try Simulator(scenario: scenario).run().summary.resultStore.written == 0)
     }
 }
+
+@Suite("Faults")
+struct FaultTests {
+    @Test("broker latency delays every delivery by the one-way latency")
+    func latency() throws {
+        let base = makeScenario(rate: 5, arrival: .even)
+        var slow = base
+        slow.broker.latency = .milliseconds(20)
+        let fast = try Simulator(scenario: base).run().summary
+        let delayed = try Simulator(scenario: slow).run().summary
+        #expect(delayed.counts.succeeded == fast.counts.succeeded)
+        // Publish and delivery each take 20 ms: end-to-end latency grows by about 40 ms.
+        #expect(delayed.latency.p50 >= fast.latency.p50 + 39_000)
+        #expect(delayed.latency.p50 <= fast.latency.p50 + 41_000)
+    }
+
+    @Test("a slow-task window stretches run times only inside the window")
+    func slowTasks() throws {
+        let scenario = makeScenario(duration: .seconds(120), rate: 2, arrival: .even, concurrency: 8,
+                                    faults: [FaultSpec(start: .seconds(30), end: .seconds(60),
+                                                       kind: .slowTasks(factor: 10, taskPattern: "*"))])
+        let s = try Simulator(scenario: scenario).run().summary
+        #expect(s.runTime.max >= 990_000 && s.runTime.max <= 1_010_000, "10 × 100 ms")
+        #expect(s.runTime.p50 <= 101_000, "most tasks ran outside the window")
+    }
+
+    @Test("memory pressure pushes children over max_memory_per_child: they are recycled during the window")
+    func memoryPressure() throws {
+        let scenario = makeScenario(duration: .seconds(120), rate: 5, arrival: .even,
+                                    configureGroup: { $0.maxMemoryPerChildKiB = 100 * 1024 },
+                                    faults: [FaultSpec(start: .seconds(60), end: .seconds(90),
+                                                       kind: .memoryPressure(bytes: 64 << 20, workerPattern: "worker-*"))])
+        let s = try Simulator(scenario: scenario).run().summary
+        // 30 s × 5 tasks/s, each recycling its child; none outside the window.
+        #expect(s.counts.recycled >= 140 && s.counts.recycled <= 160)
+        #expect(s.counts.lost == 0)
+    }
+
+    @Test("a warm stop gives back prefetched and held messages; the other worker runs them")
+    func warmStop() throws {
+        let scenario = makeScenario(duration: .seconds(120), rate: 4, arrival: .even, workers: 2, prefetch: 4,
+                                    taskDuration: .constant(.seconds(1)),
+                                    configureTask: { $0.countdown = .seconds(30) },
+                                    faults: [FaultSpec(start: .seconds(60), end: nil, kind: .stopWorker("worker-1"))])
+        let result = try Simulator(scenario: scenario).run()
+        let s = result.summary
+        #expect(s.counts.lost == 0)
+        #expect(s.counts.succeeded == s.counts.published)
+        #expect(s.counts.givenBack > 0)
+        #expect(s.counts.duplicates == 0, "a warm shutdown gives back only what has not started")
+        #expect(s.invariantViolations.isEmpty)
+    }
+}
