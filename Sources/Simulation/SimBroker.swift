@@ -13,7 +13,6 @@ import WorkerCore
 struct SimBroker {
     struct UnackedEntry {
         var request: TaskRequest
-        var listKey: String
         var deliveredAt: Instant
         /// The worker that BRPOPed it (the simulator's bookkeeping; Redis does not know it).
         var holder: Int
@@ -63,7 +62,7 @@ struct SimBroker {
         let id = listID(listKey(for: request))
         if let waiterIndex = waiters.firstIndex(where: { $0.listIDs.contains(id) }) {
             let consumer = waiters.remove(at: waiterIndex).consumer
-            record(delivery: request, listID: id, consumer: consumer, now: now)
+            record(delivery: request, consumer: consumer, now: now)
             return (consumer, request)
         }
         if atConsumingEnd {
@@ -81,7 +80,7 @@ struct SimBroker {
     mutating func fetch(consumer: Int, keys: [String], now: Instant) -> TaskRequest? {
         let ids = ids(forConsumer: consumer, keys: keys)
         if let (request, id) = popFirstAvailable(ids) {
-            record(delivery: request, listID: id, consumer: consumer, now: now)
+            record(delivery: request, consumer: consumer, now: now)
             return request
         }
         waiters.append(Waiter(consumer: consumer, listIDs: ids))
@@ -124,7 +123,7 @@ struct SimBroker {
             let waiter = waiters[index]
             if let request = popFirstAvailable(waiter.listIDs) {
                 waiters.remove(at: index)
-                record(delivery: request.0, listID: request.1, consumer: waiter.consumer, now: now)
+                record(delivery: request.0, consumer: waiter.consumer, now: now)
                 deliveries.append((waiter.consumer, request.0))
             } else {
                 index += 1
@@ -143,9 +142,10 @@ struct SimBroker {
     }
 
     /// `MULTI; ZADD unacked_index <now> <tag>; HSET unacked <tag> [message, "", queue]; EXEC`.
-    private mutating func record(delivery request: TaskRequest, listID: Int, consumer: Int, now: Instant) {
-        unacked[request.deliveryTag] = UnackedEntry(request: request, listKey: listKeys[listID], deliveredAt: now,
-                                                    holder: consumer)
+    /// (The hash value is `[message, exchange, routing_key]`; a restore finds the list again from the
+    /// message's queue and priority, as Kombu's `_do_restore_message` does.)
+    private mutating func record(delivery request: TaskRequest, consumer: Int, now: Instant) {
+        unacked[request.deliveryTag] = UnackedEntry(request: request, deliveredAt: now, holder: consumer)
         unackedIndex.append(IndexEntry(score: now, tag: request.deliveryTag))
         if unackedIndex.count > 1024 && unackedIndex.count > 2 * unacked.count { compactIndex() }
     }

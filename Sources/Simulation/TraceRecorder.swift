@@ -32,8 +32,6 @@ final class TraceRecorder {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    var isWriting: Bool { file != nil }
-
     func close() {
         if let file { fclose(file) }
         file = nil
