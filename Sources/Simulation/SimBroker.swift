@@ -79,7 +79,7 @@ struct SimBroker {
     /// consumer blocks until a push.
     mutating func fetch(consumer: Int, keys: [String], now: Instant) -> TaskRequest? {
         let ids = ids(forConsumer: consumer, keys: keys)
-        if let (request, id) = popFirstAvailable(ids) {
+        if let (request, _) = popFirstAvailable(ids) {
             record(delivery: request, consumer: consumer, now: now)
             return request
         }
