@@ -21,6 +21,14 @@ let package = Package(
     targets: [
         // Celery protocol v2 messages, Kombu envelopes and result documents (Foundation allowed).
         .target(name: "CeleryWire"),
+        // The system hiredis 0.14 (libhiredis-dev); linked by the module map, not pkg-config.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        // A small blocking Redis client: URLs, connections, commands, pipelines.
+        .target(name: "RedisClient", dependencies: ["CHiredis"]),
+        // Runs a real redis-server on a free loopback port for tests.
+        .target(name: "RedisTestSupport", dependencies: ["RedisClient"]),
+        // The live driver's Redis side: Kombu's transport and Celery's result backend on real Redis.
+        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient"]),
         // The sans-IO worker: no clock, randomness, I/O or Foundation (a test enforces it).
         .target(
             name: "WorkerCore",
@@ -52,13 +60,22 @@ let package = Package(
         .executableTarget(
             name: "lovage",
             dependencies: [
-                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire",
+                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CeleryWireTests", dependencies: ["CeleryWire"]),
         .testTarget(name: "WorkerCoreTests", dependencies: ["WorkerCore", "CeleryWire"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "RedisTestSupport"]),
+        .testTarget(
+            name: "LiveWorkerTests",
+            dependencies: ["LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
+        ),
+        .testTarget(
+            name: "BrokerConformanceTests",
+            dependencies: ["Simulation", "LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
+        ),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift test suites (codec against the captures, worker core rules, simulator
-# and broker semantics, scenario errors, determinism of shortened scenarios), then every shipped
-# scenario at full length in release mode, run twice: same trace hash, assertions hold.
+# and broker semantics, the broker conformance suite against a real redis-server, scenario errors,
+# determinism of shortened scenarios), the interop tests with a real Python Celery worker, then
+# every shipped scenario at full length in release mode, run twice: same trace hash, assertions hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,11 @@ if [ "$status" -ne 0 ]; then
   echo "swift test failed (exit $status); the full log is in .build/swift-test.log" >&2
   exit 1
 fi
+
+# Interop with real Python Celery (versions pinned in interop/requirements.txt), in a virtualenv.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -r interop/requirements.txt
+LOVAGE_BIN="$PWD/.build/debug/lovage" .venv/bin/python -m pytest -q -p no:cacheprovider interop
 
 swift build -c release --product lovage 2>&1 | grep -E "error" || true
 scripts/check-determinism.sh

@@ -1,0 +1,34 @@
+import WorkerCore
+
+/// Celery's `broker_transport_options` for the Redis transport (kombu/transport/redis.py), with
+/// Kombu's defaults. Producers and workers must agree on `prioritySteps`, or messages strand in
+/// lists nobody reads.
+public struct BrokerTransportOptions: Sendable, Equatable {
+    /// `visibility_timeout`: a delivery older than this is restored by any worker's sweep.
+    public var visibilityTimeout: TimeSpan = .seconds(3600)
+    /// `priority_steps`, lowest (served first) first.
+    public var prioritySteps: [Int] = [0, 3, 6, 9]
+    /// `queue_order_strategy`.
+    public var queueOrderStrategy: QueueOrderStrategy = .roundRobin
+    /// `unacked_mutex_expire`: how long a restore sweep may hold `unacked_mutex` (300 s).
+    public var unackedMutexExpire: TimeSpan = .seconds(300)
+    /// BRPOP's server-side timeout (`brpop_timeout`, 1 s).
+    public var brpopTimeout: TimeSpan = .seconds(1)
+
+    public init() {}
+}
+
+/// The Redis key names Kombu's transport uses (kombu/transport/redis.py `Channel`).
+public enum KombuKeys {
+    public static let unacked = "unacked"
+    public static let unackedIndex = "unacked_index"
+    public static let unackedMutex = "unacked_mutex"
+    /// The separator between a queue name and its priority step, and inside binding entries.
+    public static let separator = "\u{06}\u{16}"
+
+    /// `_kombu.binding.<queue>`, the set a Celery client adds the queue's binding to on publish.
+    public static func binding(_ queue: String) -> String { "_kombu.binding." + queue }
+    public static func bindingPermanent(_ queue: String) -> String { "_kombu.binding_permanent." + queue }
+    /// The binding member for the default direct exchange: `routing_key␆␖pattern␆␖queue`.
+    public static func bindingMember(_ queue: String) -> String { queue + separator + separator + queue }
+}

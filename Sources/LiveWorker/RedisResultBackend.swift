@@ -1,0 +1,47 @@
+import CeleryWire
+import RedisClient
+import WorkerCore
+
+/// Celery's Redis result backend (celery/backends/redis.py, captures 50–56): a result document in
+/// `celery-task-meta-<id>`, written with `SETEX <result_expires>` and PUBLISHed on the same channel
+/// in one MULTI/EXEC, after a GET that keeps a SUCCESS from being overwritten.
+public final class RedisResultBackend {
+    let connection: RedisConnection
+    /// `result_expires` (1 day by default).
+    public let resultExpires: TimeSpan
+
+    public init(url: RedisURL, resultExpires: TimeSpan = .seconds(86_400), connectTimeout: Double = 5) throws(RedisError) {
+        connection = try RedisConnection(url: url, connectTimeout: connectTimeout)
+        self.resultExpires = resultExpires
+    }
+
+    public static func key(taskID: String) -> String { "celery-task-meta-" + taskID }
+
+    /// Stores a document unless the task already has a SUCCESS (Celery never overwrites one).
+    /// Returns whether it was written.
+    @discardableResult
+    public func store(_ document: ResultDocument) throws(RedisError) -> Bool {
+        let key = Array(Self.key(taskID: document.taskID).utf8)
+        let existing = try connection.command([Array("GET".utf8), key])
+        if let bytes = existing.bytes, let current = try? ResultDocument.decode(bytes), current.status == "SUCCESS" {
+            return false
+        }
+        let value = document.encode()
+        let seconds = Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8)
+        let replies = try connection.pipeline([
+            ["MULTI"].bytes,
+            [Array("SETEX".utf8), key, seconds, value],
+            [Array("PUBLISH".utf8), key, value],
+            ["EXEC"].bytes,
+        ])
+        try RedisBroker.check(replies, what: "store result \(document.taskID)")
+        return true
+    }
+
+    /// The stored document, if any.
+    public func fetch(taskID: String) throws(RedisError) -> ResultDocument? {
+        let reply = try connection.command([Array("GET".utf8), Array(Self.key(taskID: taskID).utf8)])
+        guard let bytes = reply.bytes else { return nil }
+        return try? ResultDocument.decode(bytes)
+    }
+}

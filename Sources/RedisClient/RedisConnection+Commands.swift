@@ -1,0 +1,97 @@
+import CHiredis
+
+/// Sending commands and reading replies.
+extension RedisConnection {
+    /// Sends one command and returns its reply. Arguments are sent with explicit lengths, so any
+    /// bytes (NUL, `\x06\x16`, invalid UTF-8) arrive unchanged.
+    ///
+    /// An error reply from the server (`-ERR …`, `-WRONGTYPE …`) is returned as `.error`; only
+    /// connection-level problems throw. An empty argument list is answered locally with `.error`
+    /// (Redis would silently wait for more input).
+    public func command(_ arguments: [[UInt8]]) throws(RedisError) -> RedisReply {
+        let context = try usableContext()
+        guard !arguments.isEmpty else { return .error("ERR empty command (no arguments given)") }
+        let raw = CommandArguments(arguments).withArgv { count, argv, lengths in
+            redisCommandArgv(context, count, argv, lengths)
+        }
+        guard let raw else { throw markBroken(context) }
+        defer { freeReplyObject(raw) }
+        return RedisReply(converting: raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// `command("SET", "key", "value")`: text arguments, sent as their UTF-8 bytes.
+    public func command(_ arguments: String...) throws(RedisError) -> RedisReply {
+        try command(arguments.map { Array($0.utf8) })
+    }
+
+    /// Text arguments as an array, sent as their UTF-8 bytes.
+    public func command(_ arguments: [String]) throws(RedisError) -> RedisReply {
+        try command(arguments.map { Array($0.utf8) })
+    }
+
+    /// Sends several commands in one write and reads their replies in order, so a task's
+    /// `MULTI … EXEC` (or any batch) costs one round trip. Each command's error reply is returned in
+    /// its slot; a connection failure part-way throws and breaks the connection, because some
+    /// commands may have run and their replies are lost.
+    public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
+        let context = try usableContext()
+        guard !commands.isEmpty else { return [] }
+        if commands.contains(where: \.isEmpty) {
+            // An empty command would leave Redis waiting and shift every later reply.
+            return try pipelineRejectingEmpty(commands)
+        }
+        for arguments in commands {
+            let status = CommandArguments(arguments).withArgv { count, argv, lengths in
+                redisAppendCommandArgv(context, count, argv, lengths)
+            }
+            guard status == REDIS_OK else { throw markBroken(context) }
+        }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw markBroken(context) }
+            replies.append(RedisReply(converting: raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        return replies
+    }
+
+    /// Runs the non-empty commands and puts a local `.error` in the slots of the empty ones.
+    private func pipelineRejectingEmpty(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
+        var sent = try pipeline(commands.filter { !$0.isEmpty })[...]
+        return commands.map { arguments in
+            arguments.isEmpty ? .error("ERR empty command (no arguments given)") : (sent.popFirst() ?? .null)
+        }
+    }
+
+    /// The live context, or the error explaining why there is none.
+    func usableContext() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        if let brokenBy {
+            throw RedisError(.connectionLost, endpoint: url.redacted,
+                             message: "the connection to \(url.redacted) is unusable after an earlier failure (\(brokenBy.message)); open a new connection")
+        }
+        guard let context else {
+            throw RedisError(.connectionLost, endpoint: url.redacted,
+                             message: "the connection to \(url.redacted) was closed")
+        }
+        return context
+    }
+
+    /// Reads hiredis' error, frees the context (the stream is out of sync) and remembers why.
+    func markBroken(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let error = HiredisFailure(context).commandError(url: url, timeout: socketTimeout)
+        brokenBy = error
+        close()
+        return error
+    }
+
+    /// Sets the socket's read and write timeout (`nil`: none).
+    func setSocketTimeout(_ seconds: Double?) throws(RedisError) {
+        let context = try usableContext()
+        guard redisSetTimeout(context, Timeval.make(seconds: seconds)) == REDIS_OK else {
+            throw markBroken(context)
+        }
+        socketTimeout = seconds
+    }
+}

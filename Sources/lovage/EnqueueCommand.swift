@@ -1,0 +1,155 @@
+import ArgumentParser
+import CeleryWire
+import Foundation
+import LiveWorker
+import RedisClient
+import WorkerCore
+
+/// `lovage enqueue NAME`: publish one Celery task message to Redis, as `send_task` would, so any
+/// Celery worker (Python's or Lovage's) can run it; with `--wait`, print its result.
+struct EnqueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Publish a Celery task message to Redis (and with --wait, print its result).",
+        discussion: """
+        The broker URL comes from --broker, else CELERY_BROKER_URL, else redis://127.0.0.1:6379/0.
+        Exit status with --wait: 0 on SUCCESS, 1 on FAILURE or REVOKED, 3 when --timeout passes.
+        """)
+
+    @Argument(help: "The registered task name, e.g. lovage.add or app.tasks.send_mail.")
+    var name: String
+
+    @Option(help: "Positional arguments as a JSON array, e.g. '[2, 3]'.")
+    var args: String = "[]"
+
+    @Option(help: "Keyword arguments as a JSON object, e.g. '{\"x\": 1}'.")
+    var kwargs: String = "{}"
+
+    @Option(help: "The queue (routing key).")
+    var queue: String = "celery"
+
+    @Option(help: "Run no earlier than this many seconds from now (becomes the eta header).")
+    var countdown: Double?
+
+    @Option(help: "Run no earlier than this time (ISO 8601, e.g. 2026-11-29T10:00:00+00:00).")
+    var eta: String?
+
+    @Option(help: "Revoke if not started within this many seconds.")
+    var expires: Double?
+
+    @Option(help: "Message priority 0-9 (lower runs first on Redis).")
+    var priority: Int = 0
+
+    @Option(help: "The task id (default: a new UUID).")
+    var id: String?
+
+    @Option(help: "Broker URL.")
+    var broker: String?
+
+    @Option(name: .customLong("result-backend"), help: "Result backend URL (default: the broker URL).")
+    var resultBackend: String?
+
+    @Option(help: "Kombu priority steps, comma-separated; must match the workers'.")
+    var prioritySteps: String = "0,3,6,9"
+
+    @Flag(help: "Wait for the result and print it.")
+    var wait = false
+
+    @Option(help: "With --wait, give up after this many seconds.")
+    var timeout: Double = 60
+
+    func run() throws {
+        let message = try buildMessage(now: Date())
+        let brokerURL = try parseURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"]
+                                     ?? "redis://127.0.0.1:6379/0", what: "broker")
+        var options = BrokerTransportOptions()
+        options.prioritySteps = try parseSteps(prioritySteps)
+        do {
+            let redisBroker = try RedisBroker(url: brokerURL, options: options)
+            try redisBroker.publish(message.encode(), queue: queue, priority: priority)
+        } catch {
+            throw ValidationError("cannot publish: \(error)")
+        }
+        print(message.id)
+        guard wait else { return }
+        let backendURL = try resultBackend.map { try parseURL($0, what: "result backend") } ?? brokerURL
+        try waitForResult(taskID: message.id, url: backendURL)
+    }
+
+    func buildMessage(now: Date) throws -> TaskMessage {
+        let parsedArgs = try parseJSON(args, option: "--args")
+        guard case .array(let argList) = parsedArgs else {
+            throw ValidationError("--args must be a JSON array, got \(parsedArgs.typeName)")
+        }
+        let parsedKwargs = try parseJSON(kwargs, option: "--kwargs")
+        guard case .object(let kwargObject) = parsedKwargs else {
+            throw ValidationError("--kwargs must be a JSON object, got \(parsedKwargs.typeName)")
+        }
+        guard (0...9).contains(priority) else { throw ValidationError("--priority must be 0-9, got \(priority)") }
+        let nowMicros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
+        var etaMicros: Int64? = nil
+        if let countdown {
+            guard countdown >= 0, countdown.isFinite else { throw ValidationError("--countdown must be >= 0") }
+            etaMicros = nowMicros + Int64(countdown * 1_000_000)
+        }
+        if let eta {
+            guard countdown == nil else { throw ValidationError("use --countdown or --eta, not both") }
+            do { etaMicros = try CeleryTimestamp.parse(eta) } catch {
+                throw ValidationError("--eta: \(error.reason)")
+            }
+        }
+        var expiresMicros: Int64? = nil
+        var expirationMillis: Int64? = nil
+        if let expires {
+            guard expires > 0, expires.isFinite else { throw ValidationError("--expires must be > 0 seconds") }
+            expiresMicros = nowMicros + Int64(expires * 1_000_000)
+            expirationMillis = Int64(expires * 1000)
+        }
+        let taskID = id ?? UUID().uuidString.lowercased()
+        let host = ProcessInfo.processInfo.hostName
+        return TaskMessage.make(
+            task: name, id: taskID, args: argList, kwargs: kwargObject, queue: queue, priority: priority,
+            deliveryTag: UUID().uuidString.lowercased(), origin: "\(ProcessInfo.processInfo.processIdentifier)@\(host)",
+            eta: etaMicros, expires: expiresMicros, expirationMillis: expirationMillis, ignoreResult: nil,
+            argsAsTuple: false)
+    }
+
+    private func waitForResult(taskID: String, url: RedisURL) throws {
+        let backend: RedisResultBackend
+        do { backend = try RedisResultBackend(url: url) } catch {
+            throw ValidationError("cannot reach the result backend: \(error)")
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let document = try? backend.fetch(taskID: taskID),
+               let state = TaskState(rawValue: document.status), state.isReady {
+                print(String(decoding: document.encode(), as: UTF8.self))
+                if state != .success { throw ExitCode(1) }
+                return
+            }
+            usleep(50_000)
+        }
+        printError("no result for \(taskID) after \(timeout) s")
+        throw ExitCode(3)
+    }
+
+    private func parseJSON(_ text: String, option: String) throws -> JSONValue {
+        do { return try JSONValue.parse(text) } catch {
+            throw ValidationError("\(option): \(error.reason)")
+        }
+    }
+
+    private func parseURL(_ text: String, what: String) throws -> RedisURL {
+        do { return try RedisURL.parse(text) } catch {
+            throw ValidationError("\(what) URL: \(error)")
+        }
+    }
+
+    private func parseSteps(_ text: String) throws -> [Int] {
+        let steps = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !steps.isEmpty, steps.first == 0, zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw ValidationError("--priority-steps must be increasing integers starting at 0, got \(text)")
+        }
+        return steps
+    }
+}

@@ -1,0 +1,37 @@
+"""A small Celery app for the interop tests: the tasks a real Python worker runs for Lovage."""
+import os
+import time
+
+from celery import Celery
+
+broker = os.environ["CELERY_BROKER_URL"]
+app = Celery("celery_app", broker=broker, backend=broker)
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+)
+
+
+@app.task(name="interop.add")
+def add(x, y):
+    return x + y
+
+
+@app.task(name="interop.fail")
+def fail(message):
+    raise KeyError(message)
+
+
+@app.task(name="interop.echo")
+def echo(value):
+    return value
+
+
+@app.task(name="interop.stamp")
+def stamp():
+    """When the task really ran (seconds since the epoch), to check countdowns."""
+    return time.time()

@@ -1,0 +1,84 @@
+"""Fixtures: a private redis-server on a free loopback port and a real Celery worker against it."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def lovage():
+    path = Path(os.environ.get("LOVAGE_BIN", ROOT / ".build" / "debug" / "lovage"))
+    if not path.exists():
+        pytest.fail(f"lovage executable not found at {path}; build it first (swift build)")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    directory = tempfile.mkdtemp(prefix="lovage-interop-redis-")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", directory],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("redis-server did not start")
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_url):
+    """A real `celery worker` (prefork, 2 processes) on queues celery and dify."""
+    env = dict(os.environ, CELERY_BROKER_URL=redis_url, PYTHONPATH=str(Path(__file__).parent))
+    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,dify", "-c", "2",
+         "--loglevel=INFO", "-n", "interop@%h"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(Path(__file__).parent))
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if "ready." in Path(log.name).read_text(errors="replace"):
+            break
+        if process.poll() is not None:
+            pytest.fail("celery worker exited:\n" + Path(log.name).read_text(errors="replace"))
+        time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("celery worker did not become ready:\n" + Path(log.name).read_text(errors="replace"))
+    yield process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    os.unlink(log.name)
