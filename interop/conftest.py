@@ -82,3 +82,44 @@ def celery_worker(redis_url):
     except subprocess.TimeoutExpired:
         process.kill()
     os.unlink(log.name)
+
+
+def start_lovage_worker(lovage, redis_url, *arguments):
+    log = tempfile.NamedTemporaryFile(prefix="lovage-worker-", suffix=".log", delete=False)
+    process = subprocess.Popen([lovage, "worker", "--broker", redis_url, *arguments], stdout=log,
+                               stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if "ready." in Path(log.name).read_text(errors="replace"):
+            return process, log.name
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail("lovage worker did not start:\n" + Path(log.name).read_text(errors="replace"))
+
+
+def stop_lovage_worker(process, log_name):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("lovage worker did not stop on SIGTERM:\n" + Path(log_name).read_text(errors="replace"))
+    os.unlink(log_name)
+
+
+@pytest.fixture(scope="session")
+def lovage_worker(lovage, redis_url):
+    """A Lovage worker (threads, -c 4, late acks) on the queue `lovage`."""
+    process, log_name = start_lovage_worker(lovage, redis_url, "-Q", "lovage", "-c", "4", "--acks-late")
+    yield process
+    stop_lovage_worker(process, log_name)
+
+
+@pytest.fixture(scope="session")
+def client(redis_url):
+    from celery import Celery
+    app = Celery("interop_client", broker=redis_url, backend=redis_url)
+    app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"])
+    return app

@@ -158,3 +158,11 @@ extension Array where Element == String {
     /// The UTF-8 bytes of each string, for Redis arguments.
     var bytes: [[UInt8]] { map { [UInt8]($0.utf8) } }
 }
+
+extension RedisBroker {
+    /// LPUSH a dead-letter record.
+    public func pushDeadLetter(_ record: [UInt8], key: String) throws(RedisError) {
+        let reply = try connection.command([Array("LPUSH".utf8), Array(key.utf8), record])
+        try Self.check([reply], what: "dead-letter")
+    }
+}

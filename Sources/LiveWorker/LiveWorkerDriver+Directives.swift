@@ -1,0 +1,126 @@
+import CeleryWire
+import Foundation
+import RedisClient
+import WorkerCore
+
+/// Carrying out the core's directives against Redis and the thread pool.
+extension LiveWorkerDriver {
+    func apply(_ out: inout [WorkerDirective]) {
+        var index = 0
+        // Directives may append more (a dead letter feeds the core again), so walk by index.
+        while index < out.count {
+            let directive = out[index]
+            index += 1
+            do {
+                try perform(directive, into: &out)
+            } catch {
+                log("[ERROR] \(error)")
+            }
+        }
+        out.removeAll(keepingCapacity: true)
+    }
+
+    private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) throws(RedisError) {
+        switch directive {
+        case .fetch(let keys):
+            fetcher.request(keys: keys)
+        case .ack(let tag):
+            try broker.ack(deliveryTag: tag)
+            messages[tag] = nil
+        case .reject(let tag, let requeue):
+            try broker.reject(deliveryTag: tag, requeue: requeue)
+            messages[tag] = nil
+        case .restore(let requests):
+            for request in requests {
+                try broker.restore(deliveryTag: request.deliveryTag)
+                messages[request.deliveryTag] = nil
+            }
+        case .execute(let slot, let execution, let request, _, _):
+            execute(request, slot: slot, execution: execution)
+        case .raiseSoftTimeLimit(_, let execution):
+            softLimitFlags[execution]?.raise()
+        case .killChild(let slot, let reason):
+            // A thread cannot be killed: as in Celery's threads pool, a hard time limit or a
+            // terminate only abandons the body (its late result is ignored by the core).
+            log("[WARNING] slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
+        case .spawnChild(let slot), .replaceChild(let slot, _):
+            // Threads need no start-up: the slot is ready at once.
+            core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+        case .retireChild:
+            break
+        case .storeResult(let taskID, let record):
+            let document = MessageTranslation.document(taskID: taskID, record: record, pid: getpid(),
+                                                       nowMicros: Self.clock().microsecondsSinceEpoch)
+            try backend.store(document)
+        case .publish(let next):
+            try publishRetry(next)
+        case .restoreSweep:
+            let restored = try broker.restoreVisible(now: Self.clock(), mutexToken: mutexToken)
+            if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
+        case .taskEvent(let event):
+            if settings.logTasks, event.kind != .succeeded {
+                log("[INFO] \(event.kind.rawValue) \(event.taskName)[\(event.taskID)]\(event.detail.map { ": " + $0 } ?? "")")
+            }
+        case .stopped:
+            log("[INFO] worker stopped")
+        }
+    }
+
+    /// Celery's `Task.retry`: the next message is the current one with retries + 1, the new eta,
+    /// parent_id = its own id and a fresh delivery tag (capture 41).
+    private func publishRetry(_ next: TaskRequest) throws(RedisError) {
+        guard let original = messages.values.first(where: { $0.id == next.id }) else {
+            log("[ERROR] retry of \(next.id): the original message is no longer held")
+            return
+        }
+        let message = original.retried(newETA: next.eta?.microsecondsSinceEpoch,
+                                       newDeliveryTag: UUID().uuidString.lowercased())
+        try broker.publish(message.encode(), queue: next.queue, priority: message.priority)
+    }
+
+    /// Runs a task body on its own thread; the result comes back through the inbox.
+    private func execute(_ request: TaskRequest, slot: Int, execution: UInt64) {
+        guard let message = messages[request.deliveryTag], let entry = registry.entry(named: request.name) else {
+            inbox.post(.finished(slot: slot, execution: execution,
+                                 result: .failure(ErrorDescription(type: "NotRegistered", message: request.name)), runtime: 0))
+            return
+        }
+        let flag = SoftLimitFlag()
+        softLimitFlags[execution] = flag
+        let inbox = self.inbox
+        let context = TaskContext(
+            taskID: request.id, taskName: request.name, retries: request.retries, args: message.args,
+            kwargs: message.kwargs, softTimeLimitExceeded: { flag.isRaised },
+            updateState: { state, meta in
+                inbox.post(.stateUpdated(slot: slot, execution: execution, state: state, meta: meta.serializedString()))
+            })
+        let body = entry.body
+        let thread = Thread {
+            let started = Date()
+            let result = body(context)
+            inbox.post(.finished(slot: slot, execution: execution, result: result,
+                                 runtime: Date().timeIntervalSince(started)))
+        }
+        thread.name = "lovage-slot-\(slot)"
+        thread.start()
+    }
+
+    /// Keeps a message the worker cannot run: LPUSH a JSON record (reason, queue, time, the raw
+    /// value in base64 so no byte is lost) to the dead-letter list, then acknowledge it if it was
+    /// recorded in `unacked`. Never executed, never silently dropped.
+    func deadLetter(raw: [UInt8], queue: String, reason: String, acknowledgeTag: String?) {
+        deadLettered += 1
+        log("[ERROR] dead-lettered a message from \(queue): \(reason)")
+        let record = JSONValue.object([
+            "reason": .string(reason), "queue": .string(queue),
+            "at": .string(CeleryTimestamp.format(Self.clock().microsecondsSinceEpoch)),
+            "raw_base64": .string(Data(raw).base64EncodedString()),
+        ]).serialized()
+        do {
+            try broker.pushDeadLetter(record, key: settings.deadLetterKey)
+            if let acknowledgeTag { try broker.ack(deliveryTag: acknowledgeTag) }
+        } catch {
+            log("[ERROR] could not dead-letter the message: \(error)")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import CeleryWire
+import Foundation
+import RedisClient
+import WorkerCore
+
+/// The live driver: the same `WorkerCore` as the simulator, driven by the real clock against a
+/// real Redis server, running task bodies on threads (Celery's `-P threads`).
+///
+/// The main loop owns the core and two connections (acks, publishes, sweeps, dead letters; and the
+/// result backend); a fetcher thread owns the BRPOP connection; each task body runs on its own
+/// thread. Everything comes back through the inbox, so the core is only ever touched by the loop.
+public final class LiveWorkerDriver {
+    let settings: LiveWorkerSettings
+    let registry: TaskRegistry
+    var core: WorkerCore
+    let inbox = WorkerInbox()
+    let fetcher: Fetcher
+    var broker: RedisBroker
+    var backend: RedisResultBackend
+    /// Delivered messages by delivery tag, while the worker holds them.
+    var messages: [String: TaskMessage] = [:]
+    /// Soft-limit flags of running executions, by execution number.
+    var softLimitFlags: [UInt64: SoftLimitFlag] = [:]
+    let mutexToken = UUID().uuidString
+    let log: @Sendable (String) -> Void
+    public internal(set) var deadLettered = 0
+
+    public init(settings: LiveWorkerSettings, registry: TaskRegistry, log: @escaping @Sendable (String) -> Void) throws(RedisError) {
+        self.settings = settings
+        self.registry = registry
+        self.log = log
+        var config = settings.core
+        for name in registry.names { config.taskOptions[name] = registry.entry(named: name)?.options }
+        core = WorkerCore(config: config, jitterSeed: UInt64.random(in: 0...UInt64.max))
+        broker = try RedisBroker(url: settings.brokerURL, options: settings.transport)
+        backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)
+        fetcher = Fetcher(url: settings.brokerURL, options: settings.transport, inbox: inbox, now: { LiveWorkerDriver.clock() })
+    }
+
+    /// The real clock, in the core's units.
+    static func clock() -> Instant {
+        Instant(microsecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+
+    /// Asks the worker to shut down (from a signal handler's queue).
+    public func requestShutdown(_ kind: ShutdownKind) { inbox.post(.shutdown(kind)) }
+
+    /// Runs until the core says it stopped.
+    public func run() {
+        fetcher.start()
+        defer { fetcher.stop() }
+        var out: [WorkerDirective] = []
+        core.handle(.start, now: Self.clock(), into: &out)
+        apply(&out)
+        while core.lifecycle != .stopped {
+            let deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
+            for input in inbox.take(until: deadline ?? Date().addingTimeInterval(1)) {
+                handle(input, into: &out)
+                apply(&out)
+            }
+            core.handleTimers(now: Self.clock(), into: &out)
+            apply(&out)
+        }
+    }
+
+    // MARK: Inputs
+
+    func handle(_ input: WorkerInbox.Input, into out: inout [WorkerDirective]) {
+        let now = Self.clock()
+        switch input {
+        case .fetched(nil):
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+        case .fetched(.some(.unusable(let raw, let queue, let reason))):
+            deadLetter(raw: raw, queue: queue, reason: reason, acknowledgeTag: nil)
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+        case .fetched(.some(.message(let received))):
+            receive(received, now: now, into: &out)
+        case .fetchFailed(let error):
+            log("[ERROR] broker: \(error); retrying in 1 s")
+            Thread.sleep(forTimeInterval: 1)
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+        case .finished(let slot, let execution, let result, let runtime):
+            softLimitFlags[execution] = nil
+            core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
+                                      childResidentKiB: nil), now: now, into: &out)
+            if settings.logTasks, case .success(let value) = result {
+                log("[INFO] Task succeeded in \(String(format: "%.3f", runtime))s: \(value.serializedString())")
+            }
+        case .stateUpdated(let slot, let execution, let state, let meta):
+            core.handle(.taskStateUpdated(slot: slot, execution: execution, state: state, metaJSON: meta), now: now, into: &out)
+        case .shutdown(let kind):
+            log("[INFO] \(kind == .warm ? "warm" : "cold") shutdown")
+            fetcher.stop()
+            core.handle(.shutdown(kind), now: now, into: &out)
+        }
+    }
+
+    /// A delivered envelope: decoded, checked against the registry, handed to the core; anything
+    /// the worker cannot run is acknowledged into the dead-letter list with the reason.
+    func receive(_ received: RedisBroker.ReceivedMessage, now: Instant, into out: inout [WorkerDirective]) {
+        let message: TaskMessage
+        let request: TaskRequest
+        do {
+            message = try TaskMessage.decode(json: .object(received.envelope))
+            try ContentTypePolicy.checkDecodable(contentType: message.contentType, contentEncoding: message.contentEncoding)
+            request = try MessageTranslation.request(from: message, queue: received.queue,
+                                                     deliveryTag: received.deliveryTag, redelivered: received.redelivered)
+        } catch {
+            deadLetter(raw: received.raw, queue: received.queue, reason: error.description, acknowledgeTag: received.deliveryTag)
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+            return
+        }
+        guard registry.entry(named: message.task) != nil else {
+            log("[ERROR] Received unregistered task of type '\(message.task)' [\(message.id)]")
+            deadLetter(raw: received.raw, queue: received.queue, reason: "unregistered task \(message.task)",
+                       acknowledgeTag: received.deliveryTag)
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+            return
+        }
+        messages[received.deliveryTag] = message
+        core.handle(.delivered(request), now: now, into: &out)
+    }
+
+    static func outcome(_ result: TaskBodyResult) -> TaskOutcome {
+        switch result {
+        case .success(let value): return .succeeded(resultJSON: value.serializedString())
+        case .failure(let error): return .failed(error)
+        case .retry(let countdown, let error): return .retryRequested(countdown: countdown, error: error)
+        case .reject(let requeue): return .rejected(requeue: requeue)
+        case .ignore: return .ignored
+        }
+    }
+}
+
+/// A flag a running task body polls for its soft time limit.
+final class SoftLimitFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    func raise() { lock.withLock { raised = true } }
+    var isRaised: Bool { lock.withLock { raised } }
+}

@@ -1,0 +1,23 @@
+import RedisClient
+import WorkerCore
+
+/// Everything `lovage worker` was told: the core's configuration plus the live driver's own.
+public struct LiveWorkerSettings: Sendable {
+    public var core: WorkerConfig
+    public var brokerURL: RedisURL
+    public var resultBackendURL: RedisURL
+    public var transport: BrokerTransportOptions
+    /// `result_expires`.
+    public var resultExpires: TimeSpan = .seconds(86_400)
+    /// The Redis list where messages the worker cannot run are kept, with the reason.
+    public var deadLetterKey = "lovage.dead_letter"
+    /// Log task events and decisions at INFO (Celery's `-l info`).
+    public var logTasks = true
+
+    public init(core: WorkerConfig, brokerURL: RedisURL, resultBackendURL: RedisURL, transport: BrokerTransportOptions) {
+        self.core = core
+        self.brokerURL = brokerURL
+        self.resultBackendURL = resultBackendURL
+        self.transport = transport
+    }
+}

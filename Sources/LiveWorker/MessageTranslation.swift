@@ -1,0 +1,43 @@
+import CeleryWire
+import WorkerCore
+
+/// Between Celery's wire format and the core's vocabulary: the one place a message becomes a
+/// `TaskRequest` and a `ResultRecord` becomes a result document.
+enum MessageTranslation {
+    /// The core's view of a decoded message. Throws the WireError of a malformed timestamp.
+    static func request(from message: TaskMessage, queue: String, deliveryTag: String,
+                        redelivered: Bool) throws(WireError) -> TaskRequest {
+        let hard = message.timeLimit.hard.map { TimeSpan.seconds($0) }
+        let soft = message.timeLimit.soft.map { TimeSpan.seconds($0) }
+        return TaskRequest(
+            id: message.id, name: message.task, queue: queue, deliveryTag: deliveryTag, retries: message.retries,
+            eta: try message.etaMicros.map { Instant(microsecondsSinceEpoch: $0) },
+            expires: try message.expiresMicros.map { Instant(microsecondsSinceEpoch: $0) },
+            timeLimit: hard, softTimeLimit: soft, priority: message.priority, redelivered: redelivered,
+            ignoreResult: message.ignoreResult ?? false)
+    }
+
+    /// The `celery-task-meta-<id>` document for a result the core decided to store.
+    static func document(taskID: String, record: ResultRecord, pid: Int32, nowMicros: Int64) -> ResultDocument {
+        let payload = record.payloadJSON.flatMap { try? JSONValue.parse($0) } ?? .null
+        let exception = record.error.map {
+            ExceptionInfo(excType: $0.type, excMessage: [.string($0.message)], excModule: $0.module)
+        }
+        switch record.state {
+        case "STARTED":
+            return .started(taskID: taskID, pid: Int(pid), hostname: record.hostname)
+        case "SUCCESS":
+            return .success(taskID: taskID, result: payload, dateDone: nowMicros)
+        case "FAILURE":
+            return .failure(taskID: taskID, exception: exception ?? ExceptionInfo(excType: "Exception", excMessage: []),
+                            traceback: nil, dateDone: nowMicros)
+        case "RETRY":
+            return .retry(taskID: taskID, exception: exception ?? ExceptionInfo(excType: "Retry", excMessage: []),
+                          traceback: nil)
+        case "REVOKED":
+            return .revoked(taskID: taskID, reason: record.error?.message ?? "revoked", dateDone: nowMicros)
+        default:
+            return .custom(taskID: taskID, state: record.state, meta: payload)
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LiveWorker
+import RedisClient
+import WorkerCore
+
+/// `lovage worker`: a Celery worker on real Redis, with Celery's flags and Dify's environment
+/// variables, running Lovage's built-in tasks on a threads pool.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a Celery-compatible worker against Redis (built-in tasks, threads pool).",
+        discussion: """
+        Environment (as Dify's entrypoint uses it): CELERY_BROKER_URL; CELERY_WORKER_AMOUNT (concurrency);
+        CELERY_AUTO_SCALE=true with CELERY_MAX_WORKERS and CELERY_MIN_WORKERS (--autoscale=MAX,MIN);
+        CELERY_WORKER_CLASS (pool). Flags win over the environment.
+        SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown.
+        """)
+
+    @Option(name: [.customShort("A"), .long], help: "Accepted for compatibility with `celery -A app worker`; ignored.")
+    var app: String?
+    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in consume order.")
+    var queues: String = "celery"
+    @Option(name: [.customShort("c"), .long], help: "Pool size (default: CELERY_WORKER_AMOUNT or the number of cores).")
+    var concurrency: Int?
+    @Option(help: "MAX,MIN pool sizes for Celery's autoscaler.")
+    var autoscale: String?
+    @Option(name: [.customShort("P"), .long], help: "Pool: threads (gevent and eventlet run as threads; solo as one thread).")
+    var pool: String?
+    @Option(help: "worker_prefetch_multiplier (0 = no limit).")
+    var prefetchMultiplier: Int = 4
+    @Option(help: "task_time_limit in seconds (not enforceable on threads: a late result is ignored).")
+    var timeLimit: Double?
+    @Option(help: "task_soft_time_limit in seconds.")
+    var softTimeLimit: Double?
+    @Option(name: [.customShort("n"), .long], help: "Node name; %h is the host name.")
+    var hostname: String = "lovage@%h"
+    @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING, ERROR.")
+    var loglevel: String = "INFO"
+    @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
+    var broker: String?
+    @Option(name: .customLong("result-backend"), help: "Result backend URL (default: the broker URL).")
+    var resultBackend: String?
+    @Flag(help: "task_acks_late: acknowledge after the task ends.")
+    var acksLate = false
+    @Flag(help: "task_track_started: store STARTED when a task begins.")
+    var trackStarted = false
+    @Option(help: "Kombu visibility_timeout in seconds.")
+    var visibilityTimeout: Double = 3600
+    @Option(help: "Kombu priority steps, comma-separated.")
+    var prioritySteps: String = "0,3,6,9"
+    @Option(help: "How long to wait for Redis at start (seconds), like wait-for-it.")
+    var waitForBroker: Double = 30
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let host = ProcessInfo.processInfo.hostName
+        let nodeName = hostname.replacingOccurrences(of: "%h", with: host)
+        let brokerURL = try parse(broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0", "broker")
+        let backendURL = try resultBackend.map { try parse($0, "result backend") } ?? brokerURL
+
+        var poolName = (pool ?? env["CELERY_WORKER_CLASS"] ?? "threads").lowercased()
+        var size = concurrency ?? env["CELERY_WORKER_AMOUNT"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+        switch poolName {
+        case "threads": break
+        case "gevent", "eventlet":
+            log("WARNING", "pool \(poolName) runs as threads in Lovage")
+            poolName = "threads"
+        case "solo":
+            size = 1
+            poolName = "threads"
+        case "prefork", "processes":
+            throw ValidationError("-P \(poolName): the prefork pool is not in this build yet; use -P threads")
+        default:
+            throw ValidationError("-P \(poolName): unknown pool (threads, gevent, eventlet, solo)")
+        }
+        guard size >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+
+        var scaling: AutoscaleSettings? = nil
+        if let autoscale {
+            scaling = try parseAutoscale(autoscale)
+        } else if env["CELERY_AUTO_SCALE"]?.lowercased() == "true" {
+            let maximum = env["CELERY_MAX_WORKERS"].flatMap(Int.init) ?? size
+            let minimum = env["CELERY_MIN_WORKERS"].flatMap(Int.init) ?? 1
+            scaling = try parseAutoscale("\(maximum),\(minimum)")
+        }
+
+        var defaults = TaskOptions()
+        defaults.acksLate = acksLate
+        defaults.trackStarted = trackStarted
+        defaults.timeLimit = timeLimit.map { TimeSpan.seconds($0) }
+        defaults.softTimeLimit = softTimeLimit.map { TimeSpan.seconds($0) }
+        var transport = BrokerTransportOptions()
+        transport.visibilityTimeout = .seconds(visibilityTimeout)
+        transport.prioritySteps = try parseSteps(prioritySteps)
+        let queueList = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !queueList.isEmpty else { throw ValidationError("-Q: no queue given") }
+        guard prefetchMultiplier >= 0 else { throw ValidationError("--prefetch-multiplier must be >= 0") }
+
+        let config = WorkerConfig(hostname: nodeName, queues: queueList, concurrency: size, autoscale: scaling,
+                                  prefetchMultiplier: prefetchMultiplier, prioritySteps: transport.prioritySteps,
+                                  queueOrderStrategy: transport.queueOrderStrategy, taskDefaults: defaults)
+        var registry = TaskRegistry()
+        BuiltinTasks.register(into: &registry, defaults: defaults)
+
+        do {
+            try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker)
+        } catch {
+            log("ERROR", "cannot reach the broker: \(error)")
+            throw ExitCode(1)
+        }
+        let settings = LiveWorkerSettings(core: config, brokerURL: brokerURL, resultBackendURL: backendURL, transport: transport)
+        let quiet = loglevel.uppercased() == "WARNING" || loglevel.uppercased() == "ERROR"
+        let driver: LiveWorkerDriver
+        do {
+            driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in
+                if quiet && line.hasPrefix("[INFO]") { return }
+                writeLog(line)
+            })
+        } catch {
+            log("ERROR", "cannot connect: \(error)")
+            throw ExitCode(1)
+        }
+        printBanner(nodeName: nodeName, broker: brokerURL, backend: backendURL, pool: poolName, config: config,
+                    registry: registry)
+        let signals = SignalWatcher(driver: driver)
+        signals.start()
+        driver.run()
+        withExtendedLifetime(signals) {}
+    }
+
+    private func printBanner(nodeName: String, broker: RedisURL, backend: RedisURL, pool: String, config: WorkerConfig,
+                             registry: TaskRegistry) {
+        let scaling = config.autoscale.map { " (autoscale \($0.maxConcurrency),\($0.minConcurrency))" } ?? ""
+        var lines = [
+            " -------------- \(nodeName) (Lovage, Celery protocol v2)",
+            "- ** ---------- .> transport:   \(broker.redacted)",
+            "- ** ---------- .> results:     \(backend.redacted)",
+            "- ** ---------- .> concurrency: \(config.concurrency) (\(pool))\(scaling)",
+            "- ** ---------- .> prefetch:    \(config.prefetchLimit.map(String.init) ?? "unlimited") (multiplier \(config.prefetchMultiplier))",
+            "- ** ---------- .> acks_late:   \(config.taskDefaults.acksLate ? "on" : "off")",
+            " -------------- [queues]",
+        ]
+        lines += config.queues.map { "                .> \($0)" }
+        lines.append("")
+        lines.append("[tasks]")
+        lines += registry.names.map { "  . \($0)" }
+        lines.append("")
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        writeLog("[INFO] \(nodeName) ready.")
+    }
+
+    private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }
+
+    private func parse(_ text: String, _ what: String) throws -> RedisURL {
+        do { return try RedisURL.parse(text) } catch { throw ValidationError("\(what) URL: \(error)") }
+    }
+
+    private func parseAutoscale(_ text: String) throws -> AutoscaleSettings {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let maximum = parts[0], let minimum = parts[1], maximum >= 1, minimum >= 0, minimum <= maximum else {
+            throw ValidationError("--autoscale must be MAX,MIN with 0 <= MIN <= MAX and MAX >= 1, got \(text)")
+        }
+        return AutoscaleSettings(maxConcurrency: maximum, minConcurrency: minimum)
+    }
+
+    private func parseSteps(_ text: String) throws -> [Int] {
+        let steps = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !steps.isEmpty, steps.first == 0, zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw ValidationError("--priority-steps must be increasing integers starting at 0, got \(text)")
+        }
+        return steps
+    }
+}
+
+/// Celery's log line format: `[2026-11-29 04:55:00,123: INFO/MainProcess] message`.
+@Sendable func writeLog(_ line: String) {
+    var level = "INFO"
+    var message = line
+    if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+        level = String(line[line.index(after: line.startIndex)..<close])
+        message = String(line[line.index(after: close)...]).trimmingCharacters(in: .whitespaces)
+    }
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss,SSS"
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    FileHandle.standardError.write(Data("[\(formatter.string(from: Date())): \(level)/MainProcess] \(message)\n".utf8))
+}
+
+/// SIGTERM and a first SIGINT ask for a warm shutdown; SIGQUIT or a second SIGINT for a cold one.
+final class SignalWatcher: @unchecked Sendable {
+    private let driver: LiveWorkerDriver
+    private var sources: [DispatchSourceSignal] = []
+    private var interrupts = 0
+    private let queue = DispatchQueue(label: "lovage.signals")
+
+    init(driver: LiveWorkerDriver) { self.driver = driver }
+
+    func start() {
+        for signalNumber in [SIGTERM, SIGINT, SIGQUIT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [weak self] in self?.received(signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func received(_ signalNumber: Int32) {
+        switch signalNumber {
+        case SIGINT:
+            interrupts += 1
+            driver.requestShutdown(interrupts == 1 ? .warm : .cold)
+        case SIGQUIT:
+            driver.requestShutdown(.cold)
+        default:
+            driver.requestShutdown(.warm)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+"""A real Python Celery client calls Lovage's built-in tasks on a running `lovage worker`."""
+import json
+import time
+
+import pytest
+import redis as redis_py
+from celery.exceptions import TaskRevokedError
+
+from conftest import start_lovage_worker, stop_lovage_worker
+
+
+def call(client, name, *args, **options):
+    return client.send_task(name, args=args, queue="lovage", **options)
+
+
+def test_add_returns_the_sum(client, lovage_worker):
+    assert call(client, "lovage.add", 2, 3).get(timeout=10) == 5
+
+
+def test_echo_keeps_unicode_and_nesting(client, lovage_worker):
+    value = {"text": "héllo ✓", "list": [1, 2.5, None, True, {"k": "v"}]}
+    assert call(client, "lovage.echo", value).get(timeout=10) == value
+
+
+def test_failure_carries_exception_type_and_message(client, lovage_worker):
+    result = call(client, "lovage.fail", "kaboom")
+    with pytest.raises(RuntimeError, match="kaboom"):
+        result.get(timeout=10)
+    assert result.state == "FAILURE"
+
+
+def test_flaky_task_goes_through_retry_then_succeeds(client, lovage_worker):
+    result = call(client, "lovage.flaky", "interop-flaky", 2)
+    seen = set()
+    deadline = time.time() + 20
+    while time.time() < deadline and result.state != "SUCCESS":
+        seen.add(result.state)
+        time.sleep(0.05)
+    assert "RETRY" in seen
+    assert result.get(timeout=1) == "ok after 2 failures"
+
+
+def test_progress_reports_custom_state_with_meta(client, lovage_worker):
+    result = call(client, "lovage.progress", 5, 0.2)
+    metas = []
+    deadline = time.time() + 10
+    while time.time() < deadline and result.state != "SUCCESS":
+        if result.state == "PROGRESS":
+            metas.append(result.info)
+        time.sleep(0.02)
+    assert result.get(timeout=1) == 5
+    assert any(meta and meta.get("total") == 5 for meta in metas)
+
+
+def test_countdown_is_honoured(client, lovage_worker):
+    sent = time.time()
+    assert call(client, "lovage.noop", countdown=2).get(timeout=10) is None
+    assert time.time() - sent >= 1.9
+
+
+def test_expired_task_is_revoked_and_never_runs(client, lovage_worker):
+    result = call(client, "lovage.add", 1, 1, countdown=3, expires=1)
+    with pytest.raises(TaskRevokedError):
+        result.get(timeout=10)
+    assert result.state == "REVOKED"
+
+
+def test_hostile_messages_are_dead_lettered_and_the_worker_goes_on(client, redis_url, lovage_worker):
+    connection = redis_py.Redis.from_url(redis_url)
+    before = connection.llen("lovage.dead_letter")
+    connection.lpush("lovage", b"not json at all \xff")
+    connection.lpush("lovage", b'{"body": "", "headers": {}, "properties": {}}')
+    result = client.send_task("no.such.task", queue="lovage")
+    assert call(client, "lovage.add", 20, 22).get(timeout=10) == 42
+    deadline = time.time() + 5
+    while time.time() < deadline and connection.llen("lovage.dead_letter") < before + 3:
+        time.sleep(0.05)
+    assert connection.llen("lovage.dead_letter") == before + 3
+    assert result.state == "PENDING"
+    assert connection.hlen("unacked") == 0
+
+
+def test_priorities_are_served_lowest_step_first(client, lovage, redis_url):
+    for priority in (9, 5, 0):
+        client.send_task("lovage.echo", args=(f"prio-{priority}",), queue="prio", priority=priority)
+    process, log_name = start_lovage_worker(lovage, redis_url, "-Q", "prio", "-c", "1", "--prefetch-multiplier", "1",
+                                            "-n", "prio@%h")
+    try:
+        connection = redis_py.Redis.from_url(redis_url)
+        deadline = time.time() + 10
+        while time.time() < deadline and connection.llen("prio") + connection.llen("prio\x06\x163") + connection.llen("prio\x06\x169") > 0:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        stop_lovage_worker(process, log_name)
+    done = []
+    for key in connection.scan_iter("celery-task-meta-*"):
+        document = json.loads(connection.get(key))
+        if document["status"] == "SUCCESS" and str(document["result"]).startswith("prio-"):
+            done.append((document["date_done"], document["result"]))
+    assert [value for _, value in sorted(done)] == ["prio-0", "prio-5", "prio-9"]
