@@ -7,32 +7,30 @@ import WorkerCore
 extension LiveWorkerDriver {
     func apply(_ out: inout [WorkerDirective]) {
         var index = 0
-        // Directives may append more (a dead letter feeds the core again), so walk by index.
+        // Directives may append more (a child ready at once feeds the core again), so walk by index.
         while index < out.count {
             let directive = out[index]
             index += 1
-            do {
-                try perform(directive, into: &out)
-            } catch {
-                log("[ERROR] \(error)")
-            }
+            perform(directive, into: &out)
         }
         out.removeAll(keepingCapacity: true)
     }
 
-    private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) throws(RedisError) {
+    private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) {
         switch directive {
         case .fetch(let keys):
             fetcher.request(keys: keys)
         case .ack(let tag):
-            try broker.ack(deliveryTag: tag)
+            withBroker("ack \(tag)") { broker throws(RedisError) in try broker.ack(deliveryTag: tag) }
             messages[tag] = nil
         case .reject(let tag, let requeue):
-            try broker.reject(deliveryTag: tag, requeue: requeue)
+            withBroker("reject \(tag)") { broker throws(RedisError) in try broker.reject(deliveryTag: tag, requeue: requeue) }
             messages[tag] = nil
         case .restore(let requests):
             for request in requests {
-                try broker.restore(deliveryTag: request.deliveryTag)
+                withBroker("restore \(request.deliveryTag)") { broker throws(RedisError) in
+                    try broker.restore(deliveryTag: request.deliveryTag)
+                }
                 messages[request.deliveryTag] = nil
             }
         case .execute(let slot, let execution, let request, _, _):
@@ -51,11 +49,13 @@ extension LiveWorkerDriver {
         case .storeResult(let taskID, let record):
             let document = MessageTranslation.document(taskID: taskID, record: record, pid: getpid(),
                                                        nowMicros: Self.clock().microsecondsSinceEpoch)
-            try backend.store(document)
+            withBackend("store result \(taskID)") { backend throws(RedisError) in try backend.store(document) }
         case .publish(let next):
-            try publishRetry(next)
+            publishRetry(next)
         case .restoreSweep:
-            let restored = try broker.restoreVisible(now: Self.clock(), mutexToken: mutexToken)
+            let restored = withBroker("restore sweep") { broker throws(RedisError) in
+                try broker.restoreVisible(now: Self.clock(), mutexToken: mutexToken)
+            } ?? []
             if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
         case .taskEvent(let event):
             if settings.logTasks, event.kind != .succeeded {
@@ -68,14 +68,16 @@ extension LiveWorkerDriver {
 
     /// Celery's `Task.retry`: the next message is the current one with retries + 1, the new eta,
     /// parent_id = its own id and a fresh delivery tag (capture 41).
-    private func publishRetry(_ next: TaskRequest) throws(RedisError) {
+    private func publishRetry(_ next: TaskRequest) {
         guard let original = messages.values.first(where: { $0.id == next.id }) else {
             log("[ERROR] retry of \(next.id): the original message is no longer held")
             return
         }
         let message = original.retried(newETA: next.eta?.microsecondsSinceEpoch,
                                        newDeliveryTag: UUID().uuidString.lowercased())
-        try broker.publish(message.encode(), queue: next.queue, priority: message.priority)
+        withBroker("publish retry of \(next.id)") { broker throws(RedisError) in
+            try broker.publish(message.encode(), queue: next.queue, priority: message.priority)
+        }
     }
 
     /// Runs a task body on its own thread; the result comes back through the inbox.
@@ -116,11 +118,9 @@ extension LiveWorkerDriver {
             "at": .string(CeleryTimestamp.format(Self.clock().microsecondsSinceEpoch)),
             "raw_base64": .string(Data(raw).base64EncodedString()),
         ]).serialized()
-        do {
+        withBroker("dead-letter") { broker throws(RedisError) in
             try broker.pushDeadLetter(record, key: settings.deadLetterKey)
             if let acknowledgeTag { try broker.ack(deliveryTag: acknowledgeTag) }
-        } catch {
-            log("[ERROR] could not dead-letter the message: \(error)")
         }
     }
 }

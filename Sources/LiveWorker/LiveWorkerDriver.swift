@@ -76,9 +76,8 @@ public final class LiveWorkerDriver {
         case .fetched(.some(.message(let received))):
             receive(received, now: now, into: &out)
         case .fetchFailed(let error):
-            log("[ERROR] broker: \(error); retrying in 1 s")
-            Thread.sleep(forTimeInterval: 1)
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+            // The fetcher waits the outage out itself and goes on with the same fetch.
+            log("[ERROR] consumer connection lost: \(error); reconnecting")
         case .finished(let slot, let execution, let result, let runtime):
             softLimitFlags[execution] = nil
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),

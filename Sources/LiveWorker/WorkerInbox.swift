@@ -70,6 +70,12 @@ final class Fetcher: @unchecked Sendable {
         condition.unlock()
     }
 
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
     func stop() {
         condition.lock()
         stopping = true
@@ -86,12 +92,19 @@ final class Fetcher: @unchecked Sendable {
             let keys = pendingKeys ?? []
             pendingKeys = nil
             condition.unlock()
-            do {
-                if broker == nil { broker = try RedisBroker(url: url, options: options) }
-                inbox.post(.fetched(try broker?.fetch(keys: keys, now: now())))
-            } catch {
-                broker = nil
-                inbox.post(.fetchFailed(error))
+            var backoff = ReconnectBackoff()
+            var reported = false
+            while true {
+                do {
+                    if broker == nil { broker = try RedisBroker(url: url, options: options) }
+                    inbox.post(.fetched(try broker?.fetch(keys: keys, now: now())))
+                    break
+                } catch {
+                    broker = nil
+                    if !reported { inbox.post(.fetchFailed(error)); reported = true }
+                    if isStopping { return }
+                    Thread.sleep(forTimeInterval: backoff.next())
+                }
             }
         }
     }

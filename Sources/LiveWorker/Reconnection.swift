@@ -1,0 +1,81 @@
+import Foundation
+import RedisClient
+
+extension RedisError {
+    /// Whether the failure is an outage worth waiting out (as opposed to bad credentials or a
+    /// command the server refused).
+    public var isOutage: Bool {
+        switch code {
+        case .unreachable, .connectionRefused, .timeout, .connectionLost, .protocolError: return true
+        case .authenticationFailed, .wrongDatabase, .serverError: return false
+        }
+    }
+}
+
+/// Capped exponential backoff for reconnecting: 100 ms, 200 ms, ... up to 5 s.
+struct ReconnectBackoff {
+    private(set) var attempt = 0
+    let first: Double = 0.1
+    let maximum: Double = 5
+
+    mutating func next() -> Double {
+        defer { attempt += 1 }
+        return min(maximum, first * pow(2, Double(min(attempt, 16))))
+    }
+}
+
+extension LiveWorkerDriver {
+    /// Runs a broker operation, waiting out an outage: on a lost connection it logs once, reconnects
+    /// with capped backoff and runs the operation again, so a late acknowledgement is never lost.
+    /// Errors that reconnecting cannot fix are logged and the operation is dropped.
+    @discardableResult
+    func withBroker<T>(_ what: String, _ body: (RedisBroker) throws(RedisError) -> T) -> T? {
+        var backoff = ReconnectBackoff()
+        var outageStarted: Date? = nil
+        while true {
+            do {
+                let value = try body(broker)
+                if let outageStarted {
+                    log("[INFO] broker connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s")
+                }
+                return value
+            } catch where error.isOutage {
+                if outageStarted == nil {
+                    outageStarted = Date()
+                    log("[ERROR] broker connection lost during \(what): \(error); reconnecting")
+                }
+                Thread.sleep(forTimeInterval: backoff.next())
+                if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh }
+            } catch {
+                log("[ERROR] \(what): \(error)")
+                return nil
+            }
+        }
+    }
+
+    /// The same for the result backend.
+    @discardableResult
+    func withBackend<T>(_ what: String, _ body: (RedisResultBackend) throws(RedisError) -> T) -> T? {
+        var backoff = ReconnectBackoff()
+        var outageStarted: Date? = nil
+        while true {
+            do {
+                let value = try body(backend)
+                if outageStarted != nil { log("[INFO] result backend connection restored") }
+                return value
+            } catch where error.isOutage {
+                if outageStarted == nil {
+                    outageStarted = Date()
+                    log("[ERROR] result backend connection lost during \(what): \(error); reconnecting")
+                }
+                Thread.sleep(forTimeInterval: backoff.next())
+                if let fresh = try? RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires) {
+                    backend = fresh
+                }
+            } catch {
+                log("[ERROR] \(what): \(error)")
+                return nil
+            }
+        }
+    }
+}
