@@ -99,3 +99,14 @@ def test_priorities_are_served_lowest_step_first(client, lovage, redis_url):
         if document["status"] == "SUCCESS" and str(document["result"]).startswith("prio-"):
             done.append((document["date_done"], document["result"]))
     assert [value for _, value in sorted(done)] == ["prio-0", "prio-5", "prio-9"]
+
+
+def test_synthetic_task_follows_its_body_model(client, lovage_worker):
+    started = time.time()
+    result = client.send_task("lovage.synthetic", kwargs={"duration_ms": 200, "result_bytes": 16}, queue="lovage")
+    assert result.get(timeout=10) == "x" * 16
+    assert time.time() - started >= 0.19
+    failing = client.send_task("lovage.synthetic", kwargs={"fail_probability": 1.0, "error": "ConnectionError"},
+                               queue="lovage")
+    with pytest.raises(ConnectionError):
+        failing.get(timeout=10)

@@ -4,7 +4,8 @@ import WorkerCore
 
 /// Tasks every Lovage worker has, so any Celery client can use it with no Swift code:
 /// `lovage.noop`, `lovage.add(x, y)`, `lovage.echo(value)`, `lovage.sleep(seconds)`,
-/// `lovage.fail(message)`, `lovage.flaky(key, fail_times)` and `lovage.progress(steps)`.
+/// `lovage.fail(message)`, `lovage.flaky(key, fail_times)`, `lovage.progress(steps)` and
+/// `lovage.synthetic(...)`.
 public enum BuiltinTasks {
     public static func register(into registry: inout TaskRegistry, defaults: TaskOptions) {
         registry.register("lovage.noop", body: { _ in .success(.null) }, defaults: defaults)
@@ -20,6 +21,7 @@ public enum BuiltinTasks {
         flakyOptions.retry.maxRetries = nil
         registry.register("lovage.flaky", options: flakyOptions, body: flaky, defaults: defaults)
         registry.register("lovage.progress", body: progress, defaults: defaults)
+        registry.register(SyntheticTask.name, body: SyntheticTask.run, defaults: defaults)
     }
 
     /// `x + y` for numbers (ints stay ints), strings and lists; TypeError otherwise, as Python.

@@ -1,0 +1,59 @@
+import CeleryWire
+import Foundation
+import WorkerCore
+
+/// `lovage.synthetic(...)`: a task body shaped like the scenario language's body model, so a load
+/// run on real Redis exercises the same durations, failures, memory growth and result sizes as a
+/// simulated one. Keyword arguments (all optional):
+/// `duration_ms` (run time), `cpu` (burn CPU instead of sleeping), `fail_probability` with `error`
+/// (the exception type to raise), `retain_bytes` (memory kept alive by the process after the call,
+/// a leak) and `result_bytes` (size of the returned string).
+public enum SyntheticTask {
+    public static let name = "lovage.synthetic"
+
+    public static func run(_ context: TaskContext) -> TaskBodyResult {
+        let durationMilliseconds = context.kwargs["duration_ms"]?.doubleValue ?? 0
+        let burnCPU = context.kwargs["cpu"]?.boolValue ?? false
+        let failProbability = context.kwargs["fail_probability"]?.doubleValue ?? 0
+        let errorType = context.kwargs["error"]?.stringValue ?? "SyntheticError"
+        let retainBytes = Int(context.kwargs["retain_bytes"]?.intValue ?? 0)
+        let resultBytes = Int(context.kwargs["result_bytes"]?.intValue ?? 0)
+        guard durationMilliseconds >= 0, (0...1).contains(failProbability), retainBytes >= 0, resultBytes >= 0 else {
+            return .failure(ErrorDescription(type: "ValueError",
+                                             message: "lovage.synthetic: negative size or duration, or a probability outside [0, 1]"))
+        }
+        let deadline = Date().addingTimeInterval(durationMilliseconds / 1000)
+        var spin: UInt64 = 0
+        while Date() < deadline {
+            if context.softTimeLimitExceeded() { return .failure(.softTimeLimitExceeded()) }
+            if burnCPU {
+                for value in 0..<10_000 { spin = spin &* 6364136223846793005 &+ UInt64(value) }
+            } else {
+                Thread.sleep(forTimeInterval: min(0.01, max(0, deadline.timeIntervalSinceNow)))
+            }
+        }
+        if retainBytes > 0 { RetainedMemory.shared.keep(bytes: retainBytes) }
+        if failProbability > 0, Double.random(in: 0..<1) < failProbability {
+            return .failure(ErrorDescription(type: errorType, message: "synthetic failure (p=\(failProbability))"))
+        }
+        if spin == 1 { return .success(.null) }  // keeps the CPU loop from being optimised away
+        return .success(resultBytes > 0 ? .string(String(repeating: "x", count: resultBytes)) : .null)
+    }
+}
+
+/// Memory a synthetic task keeps after it returns: the leak that `max_memory_per_child` is for.
+final class RetainedMemory: @unchecked Sendable {
+    static let shared = RetainedMemory()
+    private let lock = NSLock()
+    private var blocks: [[UInt8]] = []
+    private(set) var totalBytes = 0
+
+    func keep(bytes: Int) {
+        // Touch every page so the memory is resident, not just reserved.
+        let block = [UInt8](repeating: 0xA5, count: bytes)
+        lock.withLock {
+            blocks.append(block)
+            totalBytes += bytes
+        }
+    }
+}
