@@ -1,0 +1,106 @@
+"""Drain N `lovage.noop` tasks with a Python Celery worker and with `lovage worker` (same Redis,
+prefork/threads -c 2, acks_late, results on) and print both rates, their ratio and the start-up
+time to the first task. Prints figures; it judges nothing."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import redis
+from celery import Celery
+
+HERE = Path(__file__).resolve().parent
+COUNT = int(os.environ.get("BENCH_TASKS", "20000"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fill(url, count):
+    """A Celery-made message, copied with fresh ids (as the captures' enqueue B)."""
+    client = Celery("filler", broker=url, backend=url)
+    r = redis.Redis.from_url(url)
+    r.flushall()
+    client.send_task("lovage.noop", ignore_result=False)
+    template = r.rpop("celery")
+    import json
+    message = json.loads(template)
+    pipe = r.pipeline(transaction=False)
+    for index in range(count):
+        task_id = str(uuid.uuid4())
+        message["headers"]["id"] = task_id
+        message["headers"]["root_id"] = task_id
+        message["properties"]["correlation_id"] = task_id
+        message["properties"]["delivery_tag"] = str(uuid.uuid4())
+        pipe.lpush("celery", json.dumps(message))
+        if index % 1000 == 999:
+            pipe.execute()
+    pipe.execute()
+    return r
+
+
+def drain(name, command, env, url):
+    r = fill(url, COUNT)
+    launched = time.time()
+    log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(HERE))
+    first = None
+    try:
+        while True:
+            remaining = r.llen("celery")
+            if first is None and remaining < COUNT:
+                first = time.time()
+            if remaining == 0 and r.hlen("unacked") == 0:
+                break
+            if process.poll() is not None:
+                sys.exit(f"{name} worker exited early:\n" + Path(log.name).read_text(errors="replace"))
+            if time.time() - launched > 600:
+                sys.exit(f"{name}: not drained after 600 s")
+            time.sleep(0.02)
+        done = time.time()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        os.unlink(log.name)
+    rate = COUNT / (done - first)
+    print(f"{name:8s} {COUNT} tasks in {done - first:6.2f} s = {rate:8.0f} tasks/s; start-up to first task {first - launched:5.2f} s")
+    return rate
+
+
+def main():
+    lovage = os.environ.get("LOVAGE_BIN", str(HERE.parent / ".build" / "release" / "lovage"))
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    directory = tempfile.mkdtemp(prefix="lovage-bench-redis-")
+    port = free_port()
+    redis_process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", directory],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        time.sleep(0.3)
+        env = dict(os.environ, CELERY_BROKER_URL=url, PYTHONPATH=str(HERE))
+        celery_rate = drain("celery", [sys.executable, "-m", "celery", "-A", "bench_app", "worker", "-Q", "celery",
+                                       "-c", "2", "--loglevel=WARNING", "-P", "prefork"], env, url)
+        lovage_rate = drain("lovage", [lovage, "worker", "-b", url, "-Q", "celery", "-c", "2", "--acks-late",
+                                       "-l", "WARNING"], env, url)
+        print(f"ratio    lovage / celery = {lovage_rate / celery_rate:.1f}x")
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
