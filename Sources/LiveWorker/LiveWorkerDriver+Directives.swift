@@ -16,17 +16,43 @@ extension LiveWorkerDriver {
         out.removeAll(keepingCapacity: true)
     }
 
+    /// Writes the gathered results, then the gathered acks (Celery stores a result before it
+    /// acknowledges a late-acked message), one round trip each. The main loop calls it once per
+    /// batch of inputs, and every operation that must come after them calls it first.
+    func flushWrites() {
+        if !backendWrites.isEmpty {
+            let commands = backendWrites
+            backendWrites.removeAll(keepingCapacity: true)
+            withBackend("store \(commands.count) result(s)") { backend throws(RedisError) in try backend.pipeline(commands) }
+        }
+        if !brokerWrites.isEmpty {
+            let commands = brokerWrites
+            brokerWrites.removeAll(keepingCapacity: true)
+            withBroker("acknowledge") { broker throws(RedisError) in try broker.pipeline(commands, what: "acknowledge") }
+        }
+    }
+
     private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) {
         switch directive {
         case .fetch(let keys):
-            fetcher.request(keys: keys)
+            if hasPendingDeliveries {
+                feedNextDelivery(now: Self.clock(), into: &out)
+            } else {
+                fetcher.request(keys: keys, room: core.fetchRoom ?? 256)
+            }
         case .ack(let tag):
-            withBroker("ack \(tag)") { broker throws(RedisError) in try broker.ack(deliveryTag: tag) }
+            brokerWrites.append(contentsOf: RedisBroker.ackCommands(tag))
             messages[tag] = nil
         case .reject(let tag, let requeue):
-            withBroker("reject \(tag)") { broker throws(RedisError) in try broker.reject(deliveryTag: tag, requeue: requeue) }
+            if requeue {
+                flushWrites()
+                withBroker("reject \(tag)") { broker throws(RedisError) in try broker.reject(deliveryTag: tag, requeue: true) }
+            } else {
+                brokerWrites.append(contentsOf: RedisBroker.ackCommands(tag))
+            }
             messages[tag] = nil
         case .restore(let requests):
+            flushWrites()
             for request in requests {
                 withBroker("restore \(request.deliveryTag)") { broker throws(RedisError) in
                     try broker.restore(deliveryTag: request.deliveryTag)
@@ -40,6 +66,7 @@ extension LiveWorkerDriver {
         case .killChild(let slot, let reason):
             // A thread cannot be killed: as in Celery's threads pool, a hard time limit or a
             // terminate only abandons the body (its late result is ignored by the core).
+            slotThreads.abandon(slot: slot)
             log("[WARNING] slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
         case .spawnChild(let slot), .replaceChild(let slot, _):
             // Threads need no start-up: the slot is ready at once.
@@ -49,10 +76,11 @@ extension LiveWorkerDriver {
         case .storeResult(let taskID, let record):
             let document = MessageTranslation.document(taskID: taskID, record: record, pid: getpid(),
                                                        nowMicros: Self.clock().microsecondsSinceEpoch)
-            withBackend("store result \(taskID)") { backend throws(RedisError) in try backend.store(document) }
+            backendWrites.append(backend.storeCommand(document))
         case .publish(let next):
             publishRetry(next)
         case .restoreSweep:
+            flushWrites()
             let restored = withBroker("restore sweep") { broker throws(RedisError) in
                 try broker.restoreVisible(now: Self.clock(), mutexToken: mutexToken)
             } ?? []
@@ -69,6 +97,7 @@ extension LiveWorkerDriver {
     /// Celery's `Task.retry`: the next message is the current one with retries + 1, the new eta,
     /// parent_id = its own id and a fresh delivery tag (capture 41).
     private func publishRetry(_ next: TaskRequest) {
+        flushWrites()
         guard let original = messages.values.first(where: { $0.id == next.id }) else {
             log("[ERROR] retry of \(next.id): the original message is no longer held")
             return
@@ -97,20 +126,19 @@ extension LiveWorkerDriver {
                 inbox.post(.stateUpdated(slot: slot, execution: execution, state: state, meta: meta.serializedString()))
             })
         let body = entry.body
-        let thread = Thread {
+        slotThreads.run(slot: slot) {
             let started = Date()
             let result = body(context)
             inbox.post(.finished(slot: slot, execution: execution, result: result,
                                  runtime: Date().timeIntervalSince(started)))
         }
-        thread.name = "lovage-slot-\(slot)"
-        thread.start()
     }
 
     /// Keeps a message the worker cannot run: LPUSH a JSON record (reason, queue, time, the raw
     /// value in base64 so no byte is lost) to the dead-letter list, then acknowledge it if it was
     /// recorded in `unacked`. Never executed, never silently dropped.
     func deadLetter(raw: [UInt8], queue: String, reason: String, acknowledgeTag: String?) {
+        flushWrites()
         deadLettered += 1
         log("[ERROR] dead-lettered a message from \(queue): \(reason)")
         let record = JSONValue.object([

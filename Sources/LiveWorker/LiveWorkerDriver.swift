@@ -21,6 +21,13 @@ public final class LiveWorkerDriver {
     var messages: [String: TaskMessage] = [:]
     /// Soft-limit flags of running executions, by execution number.
     var softLimitFlags: [UInt64: SoftLimitFlag] = [:]
+    /// Messages fetched in a batch and not yet handed to the core (each within its prefetch room).
+    var pendingDeliveries: [RedisBroker.Delivery] = []
+    var pendingIndex = 0
+    /// Acks and results gathered while applying directives, written in one round trip each.
+    var brokerWrites: [[[UInt8]]] = []
+    var backendWrites: [[[UInt8]]] = []
+    let slotThreads = SlotThreads()
     let mutexToken = UUID().uuidString
     let log: @Sendable (String) -> Void
     public internal(set) var deadLettered = 0
@@ -48,10 +55,14 @@ public final class LiveWorkerDriver {
     /// Runs until the core says it stopped.
     public func run() {
         fetcher.start()
-        defer { fetcher.stop() }
+        defer {
+            fetcher.stop()
+            slotThreads.stopAll()
+        }
         var out: [WorkerDirective] = []
         core.handle(.start, now: Self.clock(), into: &out)
         apply(&out)
+        flushWrites()
         while core.lifecycle != .stopped {
             let deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
             for input in inbox.take(until: deadline ?? Date().addingTimeInterval(1)) {
@@ -60,6 +71,8 @@ public final class LiveWorkerDriver {
             }
             core.handleTimers(now: Self.clock(), into: &out)
             apply(&out)
+            // Everything this batch of inputs decided to write goes out in one round trip per server.
+            flushWrites()
         }
     }
 
@@ -68,13 +81,11 @@ public final class LiveWorkerDriver {
     func handle(_ input: WorkerInbox.Input, into out: inout [WorkerDirective]) {
         let now = Self.clock()
         switch input {
-        case .fetched(nil):
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
-        case .fetched(.some(.unusable(let raw, let queue, let reason))):
-            deadLetter(raw: raw, queue: queue, reason: reason, acknowledgeTag: nil)
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
-        case .fetched(.some(.message(let received))):
-            receive(received, now: now, into: &out)
+        case .fetched(let deliveries):
+            pendingDeliveries.removeFirst(pendingIndex)
+            pendingIndex = 0
+            pendingDeliveries.append(contentsOf: deliveries)
+            feedNextDelivery(now: now, into: &out)
         case .fetchFailed(let error):
             // The fetcher waits the outage out itself and goes on with the same fetch.
             log("[ERROR] consumer connection lost: \(error); reconnecting")
@@ -93,6 +104,29 @@ public final class LiveWorkerDriver {
             core.handle(.shutdown(kind), now: now, into: &out)
         }
     }
+
+    /// Hands the next fetched message to the core (the core's next `.fetch` takes the one after),
+    /// or tells it the fetch came back empty.
+    func feedNextDelivery(now: Instant, into out: inout [WorkerDirective]) {
+        guard pendingIndex < pendingDeliveries.count else {
+            pendingDeliveries.removeAll(keepingCapacity: true)
+            pendingIndex = 0
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+            return
+        }
+        let delivery = pendingDeliveries[pendingIndex]
+        pendingIndex += 1
+        switch delivery {
+        case .unusable(let raw, let queue, let reason, let recordedTag):
+            deadLetter(raw: raw, queue: queue, reason: reason, acknowledgeTag: recordedTag)
+            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+        case .message(let received):
+            receive(received, now: now, into: &out)
+        }
+    }
+
+    /// Whether fetched messages are waiting for the core.
+    var hasPendingDeliveries: Bool { pendingIndex < pendingDeliveries.count }
 
     /// A delivered envelope: decoded, checked against the registry, handed to the core; anything
     /// the worker cannot run is acknowledged into the dead-letter list with the reason.

@@ -31,9 +31,10 @@ public final class RedisBroker {
     public enum Delivery: Sendable {
         /// A message now recorded in `unacked` under `deliveryTag`.
         case message(ReceivedMessage)
-        /// A value that is not a Kombu envelope (not JSON, not an object, no delivery tag). It was
-        /// popped and is not in `unacked`: the caller must dead-letter it.
-        case unusable(raw: [UInt8], queue: String, reason: String)
+        /// A value that is not a usable Kombu envelope (not JSON, not an object, no delivery tag).
+        /// It was popped; if it was recorded in `unacked` anyway, `recordedTag` names the entry to
+        /// acknowledge. The caller must dead-letter it.
+        case unusable(raw: [UInt8], queue: String, reason: String, recordedTag: String?)
     }
 
     /// A delivered envelope, still undecoded as a task.
@@ -90,13 +91,13 @@ public final class RedisBroker {
         do {
             parsed = try JSONValue.parse(raw)
         } catch {
-            return .unusable(raw: raw, queue: queue, reason: "not JSON: \(error.reason)")
+            return .unusable(raw: raw, queue: queue, reason: "not JSON: \(error.reason)", recordedTag: nil)
         }
         guard case .object(let envelope) = parsed else {
-            return .unusable(raw: raw, queue: queue, reason: "not a Kombu envelope: the JSON is not an object")
+            return .unusable(raw: raw, queue: queue, reason: "not a Kombu envelope: the JSON is not an object", recordedTag: nil)
         }
         guard let tag = envelope["properties"]?.objectValue?["delivery_tag"]?.stringValue, !tag.isEmpty else {
-            return .unusable(raw: raw, queue: queue, reason: "properties.delivery_tag: missing")
+            return .unusable(raw: raw, queue: queue, reason: "properties.delivery_tag: missing", recordedTag: nil)
         }
         let deliveryInfo = envelope["properties"]?.objectValue?["delivery_info"]?.objectValue
         let exchange = deliveryInfo?["exchange"]?.stringValue ?? ""
@@ -116,13 +117,21 @@ public final class RedisBroker {
 
     /// `MULTI; ZREM unacked_index <tag>; HDEL unacked <tag>; EXEC`.
     public func ack(deliveryTag tag: String) throws(RedisError) {
-        let replies = try connection.pipeline([
-            ["MULTI"].bytes,
-            [Array("ZREM".utf8), Array(KombuKeys.unackedIndex.utf8), Array(tag.utf8)],
-            [Array("HDEL".utf8), Array(KombuKeys.unacked.utf8), Array(tag.utf8)],
-            ["EXEC"].bytes,
-        ])
-        try Self.check(replies, what: "ack \(tag)")
+        try Self.check(try connection.pipeline(Self.ackCommands(tag)), what: "ack \(tag)")
+    }
+
+    /// The acknowledgement's commands, for a pipeline.
+    public static func ackCommands(_ tag: String) -> [[[UInt8]]] {
+        [["MULTI"].bytes,
+         [Array("ZREM".utf8), Array(KombuKeys.unackedIndex.utf8), Array(tag.utf8)],
+         [Array("HDEL".utf8), Array(KombuKeys.unacked.utf8), Array(tag.utf8)],
+         ["EXEC"].bytes]
+    }
+
+    /// Runs a batch of commands in one round trip.
+    public func pipeline(_ commands: [[[UInt8]]], what: String) throws(RedisError) {
+        guard !commands.isEmpty else { return }
+        try Self.check(try connection.pipeline(commands), what: what)
     }
 
     /// Reject: with requeue the message goes back by LPUSH (the back of the line), marked

@@ -38,6 +38,31 @@ public final class RedisResultBackend {
         return true
     }
 
+    /// The same check-then-write as one atomic script (GET; unless SUCCESS: SETEX and PUBLISH), so
+    /// a worker can pipeline many results and acks in one round trip. Returns 1 when written.
+    static let storeScript = """
+    local current = redis.call('GET', KEYS[1])
+    if current then
+      local ok, document = pcall(cjson.decode, current)
+      if ok and type(document) == 'table' and document['status'] == 'SUCCESS' then return 0 end
+    end
+    redis.call('SETEX', KEYS[1], ARGV[1], ARGV[2])
+    redis.call('PUBLISH', KEYS[1], ARGV[2])
+    return 1
+    """
+
+    /// The command that stores `document` (for a pipeline); see `storeScript`.
+    public func storeCommand(_ document: ResultDocument) -> [[UInt8]] {
+        [Array("EVAL".utf8), Array(Self.storeScript.utf8), Array("1".utf8), Array(Self.key(taskID: document.taskID).utf8),
+         Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8), document.encode()]
+    }
+
+    /// Runs a batch of commands in one round trip.
+    public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) {
+        guard !commands.isEmpty else { return }
+        try RedisBroker.check(try connection.pipeline(commands), what: "store results")
+    }
+
     /// The stored document, if any.
     public func fetch(taskID: String) throws(RedisError) -> ResultDocument? {
         let reply = try connection.command([Array("GET".utf8), Array(Self.key(taskID: taskID).utf8)])

@@ -6,7 +6,8 @@ import WorkerCore
 /// body, a signal — arrives here; the loop takes it all in order, or waits until its next deadline.
 final class WorkerInbox: @unchecked Sendable {
     enum Input {
-        case fetched(RedisBroker.Delivery?)
+        /// What one fetch brought: nothing, one message (BRPOP) or several (a batch).
+        case fetched([RedisBroker.Delivery])
         case fetchFailed(RedisError)
         case finished(slot: Int, execution: UInt64, result: TaskBodyResult, runtime: Double)
         case stateUpdated(slot: Int, execution: UInt64, state: String, meta: String)
@@ -44,6 +45,7 @@ final class WorkerInbox: @unchecked Sendable {
 final class Fetcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var pendingKeys: [String]? = nil
+    private var pendingRoom = 1
     private var stopping = false
     private let inbox: WorkerInbox
     private let url: RedisURL
@@ -63,9 +65,11 @@ final class Fetcher: @unchecked Sendable {
         thread.start()
     }
 
-    func request(keys: [String]) {
+    /// Fetch up to `room` messages (at least one) over `keys`.
+    func request(keys: [String], room: Int) {
         condition.lock()
         pendingKeys = keys
+        pendingRoom = max(1, room)
         condition.signal()
         condition.unlock()
     }
@@ -90,6 +94,7 @@ final class Fetcher: @unchecked Sendable {
             while pendingKeys == nil && !stopping { condition.wait() }
             if stopping { condition.unlock(); return }
             let keys = pendingKeys ?? []
+            let room = pendingRoom
             pendingKeys = nil
             condition.unlock()
             var backoff = ReconnectBackoff()
@@ -97,7 +102,11 @@ final class Fetcher: @unchecked Sendable {
             while true {
                 do {
                     if broker == nil { broker = try RedisBroker(url: url, options: options) }
-                    inbox.post(.fetched(try broker?.fetch(keys: keys, now: now())))
+                    guard let broker else { continue }
+                    // Take what is there in one round trip; block in BRPOP only when nothing is.
+                    var deliveries = try broker.fetchBatch(keys: keys, limit: min(room, 256), now: now())
+                    if deliveries.isEmpty, let one = try broker.fetch(keys: keys, now: now()) { deliveries = [one] }
+                    inbox.post(.fetched(deliveries))
                     break
                 } catch {
                     broker = nil

@@ -67,6 +67,9 @@ public struct WorkerCore: Sendable {
     public var heldCount: Int { held.count }
     /// Messages delivered to this worker and not yet acknowledged.
     public var unacknowledgedCount: Int { unackedCount }
+    /// How many more messages the prefetch window takes now (nil = no limit). A driver that fetches
+    /// several messages per round trip takes at most this many for one `.fetch`.
+    public var fetchRoom: Int? { config.prefetchLimit.map { max(0, $0 - (unackedCount - held.count)) } }
 
     /// Celery's `len(reserved_requests)`: received, due and not finished (ready + running).
     var reservedRequestCount: Int { ready.count + runningCount }

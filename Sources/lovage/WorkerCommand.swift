@@ -110,8 +110,9 @@ struct WorkerCommand: ParsableCommand {
             log("ERROR", "cannot reach the broker: \(error)")
             throw ExitCode(1)
         }
-        let settings = LiveWorkerSettings(core: config, brokerURL: brokerURL, resultBackendURL: backendURL, transport: transport)
+        var settings = LiveWorkerSettings(core: config, brokerURL: brokerURL, resultBackendURL: backendURL, transport: transport)
         let quiet = loglevel.uppercased() == "WARNING" || loglevel.uppercased() == "ERROR"
+        settings.logTasks = !quiet
         let driver: LiveWorkerDriver
         do {
             driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in

@@ -1,0 +1,80 @@
+import CeleryWire
+import RedisClient
+import WorkerCore
+
+/// Fetching several messages in one round trip when the queues have them.
+///
+/// Kombu pops one message per BRPOP and records it with a second command. When the prefetch
+/// window has room for several and the lists are not empty, this script does the same for up to
+/// that many messages at once, atomically: RPOP from the keys in order, and for each message that
+/// is a Kombu envelope, ZADD/HSET it into `unacked_index`/`unacked` exactly as Kombu would (the
+/// hash value is `[message, exchange, routing_key]` with the message's bytes verbatim). Values that
+/// are not envelopes are returned unrecorded so the worker can dead-letter them. When nothing is
+/// there, the worker falls back to a blocking BRPOP.
+extension RedisBroker {
+    static let fetchBatchScript = """
+    local out = {}
+    local limit = tonumber(ARGV[1])
+    for i = 3, #KEYS do
+      local key = KEYS[i]
+      local queue = string.match(key, '^(.-)\\6\\22%d+$') or key
+      while #out < limit * 3 do
+        local value = redis.call('RPOP', key)
+        if not value then break end
+        local tag = ''
+        local ok, message = pcall(cjson.decode, value)
+        if ok and type(message) == 'table' and type(message['properties']) == 'table' then
+          local properties = message['properties']
+          if type(properties['delivery_tag']) == 'string' and properties['delivery_tag'] ~= '' then
+            tag = properties['delivery_tag']
+            local exchange, routing = '', queue
+            local info = properties['delivery_info']
+            if type(info) == 'table' then
+              if type(info['exchange']) == 'string' then exchange = info['exchange'] end
+              if type(info['routing_key']) == 'string' then routing = info['routing_key'] end
+            end
+            redis.call('ZADD', KEYS[2], ARGV[2], tag)
+            redis.call('HSET', KEYS[1], tag, '[' .. value .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing) .. ']')
+          end
+        end
+        table.insert(out, queue)
+        table.insert(out, value)
+        table.insert(out, tag)
+      end
+    end
+    return out
+    """
+
+    /// Pops and records up to `limit` messages without blocking; empty when the lists are empty.
+    public func fetchBatch(keys: [String], limit: Int, now: Instant) throws(RedisError) -> [Delivery] {
+        var arguments: [[UInt8]] = [Array("EVAL".utf8), Array(Self.fetchBatchScript.utf8), Array(String(keys.count + 2).utf8),
+                                    Array(KombuKeys.unacked.utf8), Array(KombuKeys.unackedIndex.utf8)]
+        arguments.append(contentsOf: keys.map { Array($0.utf8) })
+        arguments.append(Array(String(max(1, limit)).utf8))
+        arguments.append(Array(Self.score(now).utf8))
+        let reply = try connection.command(arguments)
+        if case .error(let message) = reply { throw RedisError.serverError("fetch batch: \(message)") }
+        let items = reply.arrayValue ?? []
+        var deliveries: [Delivery] = []
+        var index = 0
+        while index + 2 < items.count {
+            let queue = items[index].stringValue ?? ""
+            let raw = items[index + 1].bytes ?? []
+            let tag = items[index + 2].stringValue ?? ""
+            index += 3
+            deliveries.append(Self.delivery(raw: raw, queue: queue, recordedTag: tag))
+        }
+        return deliveries
+    }
+
+    /// Interprets a value the script popped: recorded under `recordedTag`, or unusable.
+    static func delivery(raw: [UInt8], queue: String, recordedTag: String) -> Delivery {
+        guard !recordedTag.isEmpty, case .object(let envelope)? = try? JSONValue.parse(raw) else {
+            let reason = recordedTag.isEmpty ? "not a Kombu envelope with a delivery tag" : "not JSON"
+            return .unusable(raw: raw, queue: queue, reason: reason, recordedTag: recordedTag.isEmpty ? nil : recordedTag)
+        }
+        let redelivered = envelope["properties"]?.objectValue?["delivery_info"]?.objectValue?["redelivered"]?.boolValue ?? false
+        return .message(ReceivedMessage(envelope: envelope, raw: raw, queue: queue, deliveryTag: recordedTag,
+                                        redelivered: redelivered))
+    }
+}
