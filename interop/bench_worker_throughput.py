@@ -1,6 +1,6 @@
-"""Drain N `lovage.noop` tasks with a Python Celery worker and with `lovage worker` (same Redis,
-prefork/threads -c 2, acks_late, results on) and print both rates, their ratio and the start-up
-time to the first task. Prints figures; it judges nothing."""
+"""Drain N `lovage.noop` tasks with a Python Celery worker (prefork -c 2) and with `lovage worker`
+(prefork -c 2, then threads -c 2), all with acks_late and results on, against the same Redis, and
+print the rates, the ratios and the start-up time to the first task. Prints figures; judges nothing."""
 import os
 import shutil
 import signal
@@ -94,8 +94,11 @@ def main():
         celery_rate = drain("celery", [sys.executable, "-m", "celery", "-A", "bench_app", "worker", "-Q", "celery",
                                        "-c", "2", "--loglevel=WARNING", "-P", "prefork"], env, url)
         lovage_rate = drain("lovage", [lovage, "worker", "-b", url, "-Q", "celery", "-c", "2", "--acks-late",
-                                       "-l", "WARNING"], env, url)
-        print(f"ratio    lovage / celery = {lovage_rate / celery_rate:.1f}x")
+                                       "-P", "prefork", "-l", "WARNING"], env, url)
+        threads_rate = drain("threads", [lovage, "worker", "-b", url, "-Q", "celery", "-c", "2", "--acks-late",
+                                         "-P", "threads", "-l", "WARNING"], env, url)
+        print(f"ratio    lovage prefork / celery prefork = {lovage_rate / celery_rate:.1f}x; "
+              f"lovage threads / celery prefork = {threads_rate / celery_rate:.1f}x")
     finally:
         redis_process.terminate()
         redis_process.wait(timeout=10)

@@ -109,11 +109,13 @@ def stop_lovage_worker(process, log_name):
     os.unlink(log_name)
 
 
-@pytest.fixture(scope="session")
-def lovage_worker(lovage, redis_url):
-    """A Lovage worker (threads, -c 4, late acks) on the queue `lovage`."""
-    process, log_name = start_lovage_worker(lovage, redis_url, "-Q", "lovage", "-c", "4", "--acks-late")
-    yield process
+@pytest.fixture(scope="session", params=["prefork", "threads"])
+def lovage_worker(request, lovage, redis_url):
+    """A Lovage worker (-c 4, late acks) with each pool, on its own queue; yields the queue name."""
+    queue = f"lovage-{request.param}"
+    process, log_name = start_lovage_worker(lovage, redis_url, "-Q", queue, "-c", "4", "--acks-late",
+                                            "-P", request.param, "-n", f"{request.param}@%h")
+    yield queue
     stop_lovage_worker(process, log_name)
 
 

@@ -9,28 +9,28 @@ from celery.exceptions import TaskRevokedError
 from conftest import start_lovage_worker, stop_lovage_worker
 
 
-def call(client, name, *args, **options):
-    return client.send_task(name, args=args, queue="lovage", **options)
+def call(client, queue, name, *args, **options):
+    return client.send_task(name, args=args, queue=queue, **options)
 
 
 def test_add_returns_the_sum(client, lovage_worker):
-    assert call(client, "lovage.add", 2, 3).get(timeout=10) == 5
+    assert call(client, lovage_worker, "lovage.add", 2, 3).get(timeout=10) == 5
 
 
 def test_echo_keeps_unicode_and_nesting(client, lovage_worker):
     value = {"text": "héllo ✓", "list": [1, 2.5, None, True, {"k": "v"}]}
-    assert call(client, "lovage.echo", value).get(timeout=10) == value
+    assert call(client, lovage_worker, "lovage.echo", value).get(timeout=10) == value
 
 
 def test_failure_carries_exception_type_and_message(client, lovage_worker):
-    result = call(client, "lovage.fail", "kaboom")
+    result = call(client, lovage_worker, "lovage.fail", "kaboom")
     with pytest.raises(RuntimeError, match="kaboom"):
         result.get(timeout=10)
     assert result.state == "FAILURE"
 
 
 def test_flaky_task_goes_through_retry_then_succeeds(client, lovage_worker):
-    result = call(client, "lovage.flaky", "interop-flaky", 2)
+    result = call(client, lovage_worker, "lovage.flaky", "interop-flaky", 2)
     seen = set()
     deadline = time.time() + 20
     while time.time() < deadline and result.state != "SUCCESS":
@@ -41,7 +41,7 @@ def test_flaky_task_goes_through_retry_then_succeeds(client, lovage_worker):
 
 
 def test_progress_reports_custom_state_with_meta(client, lovage_worker):
-    result = call(client, "lovage.progress", 5, 0.2)
+    result = call(client, lovage_worker, "lovage.progress", 5, 0.2)
     metas = []
     deadline = time.time() + 10
     while time.time() < deadline and result.state != "SUCCESS":
@@ -54,12 +54,12 @@ def test_progress_reports_custom_state_with_meta(client, lovage_worker):
 
 def test_countdown_is_honoured(client, lovage_worker):
     sent = time.time()
-    assert call(client, "lovage.noop", countdown=2).get(timeout=10) is None
+    assert call(client, lovage_worker, "lovage.noop", countdown=2).get(timeout=10) is None
     assert time.time() - sent >= 1.9
 
 
 def test_expired_task_is_revoked_and_never_runs(client, lovage_worker):
-    result = call(client, "lovage.add", 1, 1, countdown=3, expires=1)
+    result = call(client, lovage_worker, "lovage.add", 1, 1, countdown=3, expires=1)
     with pytest.raises(TaskRevokedError):
         result.get(timeout=10)
     assert result.state == "REVOKED"
@@ -68,10 +68,10 @@ def test_expired_task_is_revoked_and_never_runs(client, lovage_worker):
 def test_hostile_messages_are_dead_lettered_and_the_worker_goes_on(client, redis_url, lovage_worker):
     connection = redis_py.Redis.from_url(redis_url)
     before = connection.llen("lovage.dead_letter")
-    connection.lpush("lovage", b"not json at all \xff")
-    connection.lpush("lovage", b'{"body": "", "headers": {}, "properties": {}}')
-    result = client.send_task("no.such.task", queue="lovage")
-    assert call(client, "lovage.add", 20, 22).get(timeout=10) == 42
+    connection.lpush(lovage_worker, b"not json at all \xff")
+    connection.lpush(lovage_worker, b'{"body": "", "headers": {}, "properties": {}}')
+    result = client.send_task("no.such.task", queue=lovage_worker)
+    assert call(client, lovage_worker, "lovage.add", 20, 22).get(timeout=10) == 42
     deadline = time.time() + 5
     while time.time() < deadline and connection.llen("lovage.dead_letter") < before + 3:
         time.sleep(0.05)
@@ -103,10 +103,10 @@ def test_priorities_are_served_lowest_step_first(client, lovage, redis_url):
 
 def test_synthetic_task_follows_its_body_model(client, lovage_worker):
     started = time.time()
-    result = client.send_task("lovage.synthetic", kwargs={"duration_ms": 200, "result_bytes": 16}, queue="lovage")
+    result = client.send_task("lovage.synthetic", kwargs={"duration_ms": 200, "result_bytes": 16}, queue=lovage_worker)
     assert result.get(timeout=10) == "x" * 16
     assert time.time() - started >= 0.19
     failing = client.send_task("lovage.synthetic", kwargs={"fail_probability": 1.0, "error": "ConnectionError"},
-                               queue="lovage")
+                               queue=lovage_worker)
     with pytest.raises(ConnectionError):
         failing.get(timeout=10)

@@ -22,6 +22,13 @@ public enum BuiltinTasks {
         registry.register("lovage.flaky", options: flakyOptions, body: flaky, defaults: defaults)
         registry.register("lovage.progress", body: progress, defaults: defaults)
         registry.register(SyntheticTask.name, body: SyntheticTask.run, defaults: defaults)
+        registry.register("lovage.crash", body: { context in
+            // The child process dies mid-task, as a segfault or an OOM kill would: WorkerLostError.
+            guard context.inChildProcess else {
+                return .failure(ErrorDescription(type: "RuntimeError", message: "lovage.crash needs -P prefork"))
+            }
+            _exit(Int32(context.argument(0, "code")?.intValue ?? 13))
+        }, defaults: defaults)
     }
 
     /// `x + y` for numbers (ints stay ints), strings and lists; TypeError otherwise, as Python.

@@ -61,18 +61,36 @@ extension LiveWorkerDriver {
             }
         case .execute(let slot, let execution, let request, _, _):
             execute(request, slot: slot, execution: execution)
-        case .raiseSoftTimeLimit(_, let execution):
+        case .raiseSoftTimeLimit(let slot, let execution):
             softLimitFlags[execution]?.raise()
+            prefork?.signalSoftLimit(slot: slot)
         case .killChild(let slot, let reason):
-            // A thread cannot be killed: as in Celery's threads pool, a hard time limit or a
-            // terminate only abandons the body (its late result is ignored by the core).
-            slotThreads.abandon(slot: slot)
-            log("[WARNING] slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
-        case .spawnChild(let slot), .replaceChild(let slot, _):
-            // Threads need no start-up: the slot is ready at once.
-            core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
-        case .retireChild:
-            break
+            if let prefork {
+                log("[WARNING] slot \(slot): killing its child (\(reason.rawValue))")
+                prefork.killChild(slot: slot)
+            } else {
+                // A thread cannot be killed: as in Celery's threads pool, a hard time limit or a
+                // terminate only abandons the body (its late result is ignored by the core).
+                slotThreads.abandon(slot: slot)
+                log("[WARNING] slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
+            }
+        case .spawnChild(let slot):
+            if let prefork {
+                prefork.spawn(slot: slot)
+            } else {
+                // Threads need no start-up: the slot is ready at once.
+                core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+            }
+        case .replaceChild(let slot, let reason):
+            if let prefork {
+                log("[INFO] slot \(slot): replacing its child (\(reason.rawValue))")
+                prefork.close(slot: slot)
+                prefork.spawn(slot: slot)
+            } else {
+                core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+            }
+        case .retireChild(let slot):
+            prefork?.close(slot: slot)
         case .storeResult(let taskID, let record):
             let document = MessageTranslation.document(taskID: taskID, record: record, pid: getpid(),
                                                        nowMicros: Self.clock().microsecondsSinceEpoch)
@@ -114,6 +132,10 @@ extension LiveWorkerDriver {
         guard let message = messages[request.deliveryTag], let entry = registry.entry(named: request.name) else {
             inbox.post(.finished(slot: slot, execution: execution,
                                  result: .failure(ErrorDescription(type: "NotRegistered", message: request.name)), runtime: 0))
+            return
+        }
+        if let prefork {
+            prefork.send(slot: slot, ChildProtocol.job(execution: execution, request: request, message: message))
             return
         }
         let flag = SoftLimitFlag()

@@ -28,6 +28,8 @@ public final class LiveWorkerDriver {
     var brokerWrites: [[[UInt8]]] = []
     var backendWrites: [[[UInt8]]] = []
     let slotThreads = SlotThreads()
+    /// The prefork pool's children, when `-P prefork`.
+    var prefork: PreforkPool?
     let mutexToken = UUID().uuidString
     let log: @Sendable (String) -> Void
     public internal(set) var deadLettered = 0
@@ -42,6 +44,7 @@ public final class LiveWorkerDriver {
         broker = try RedisBroker(url: settings.brokerURL, options: settings.transport)
         backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)
         fetcher = Fetcher(url: settings.brokerURL, options: settings.transport, inbox: inbox, now: { LiveWorkerDriver.clock() })
+        if settings.pool == .prefork { prefork = PreforkPool(inbox: inbox, log: log) }
     }
 
     /// The real clock, in the core's units.
@@ -58,6 +61,7 @@ public final class LiveWorkerDriver {
         defer {
             fetcher.stop()
             slotThreads.stopAll()
+            prefork?.closeAll()
         }
         var out: [WorkerDirective] = []
         core.handle(.start, now: Self.clock(), into: &out)
@@ -89,12 +93,23 @@ public final class LiveWorkerDriver {
         case .fetchFailed(let error):
             // The fetcher waits the outage out itself and goes on with the same fetch.
             log("[ERROR] consumer connection lost: \(error); reconnecting")
-        case .finished(let slot, let execution, let result, let runtime):
+        case .finished(let slot, let execution, let result, let runtime, let residentKiB):
             softLimitFlags[execution] = nil
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
-                                      childResidentKiB: nil), now: now, into: &out)
+                                      childResidentKiB: residentKiB), now: now, into: &out)
             if settings.logTasks, case .success(let value) = result {
                 log("[INFO] Task succeeded in \(String(format: "%.3f", runtime))s: \(value.serializedString())")
+            }
+        case .childReady(let slot, let generation):
+            if prefork?.isCurrent(slot: slot, generation: generation) == true {
+                core.handle(.childReady(slot: slot), now: now, into: &out)
+            }
+        case .childExited(let slot, let generation, let status, let signalled):
+            // An exit the pool did not ask for: the child died (crash, OOM kill, os._exit).
+            if prefork?.isCurrent(slot: slot, generation: generation) == true {
+                let reason = signalled ? "signal \(status)" : "exitcode \(status)"
+                log("[ERROR] child process in slot \(slot) exited (\(reason))")
+                core.handle(.childLost(slot: slot, reason: reason), now: now, into: &out)
             }
         case .stateUpdated(let slot, let execution, let state, let meta):
             core.handle(.taskStateUpdated(slot: slot, execution: execution, state: state, metaJSON: meta), now: now, into: &out)

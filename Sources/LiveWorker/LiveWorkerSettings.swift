@@ -13,6 +13,12 @@ public struct LiveWorkerSettings: Sendable {
     public var deadLetterKey = "lovage.dead_letter"
     /// Log task events and decisions at INFO (Celery's `-l info`).
     public var logTasks = true
+    /// `-P`: task bodies on threads, or in child processes of this executable.
+    public var pool: PoolKind = .threads
+
+    public enum PoolKind: String, Sendable {
+        case threads, prefork
+    }
 
     public init(core: WorkerConfig, brokerURL: RedisURL, resultBackendURL: RedisURL, transport: BrokerTransportOptions) {
         self.core = core

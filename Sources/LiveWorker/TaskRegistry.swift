@@ -15,6 +15,8 @@ public struct TaskContext: Sendable {
     public var softTimeLimitExceeded: @Sendable () -> Bool
     /// `self.update_state(state=..., meta=...)`.
     public var updateState: @Sendable (_ state: String, _ meta: JSONValue) -> Void
+    /// Whether the body runs in a prefork child (a crash then takes only the child down).
+    public var inChildProcess: Bool = false
 
     /// The argument at `index`, or the keyword argument `name` (Python's calling convention).
     public func argument(_ index: Int, _ name: String) -> JSONValue? {

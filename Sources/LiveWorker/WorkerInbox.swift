@@ -9,7 +9,11 @@ final class WorkerInbox: @unchecked Sendable {
         /// What one fetch brought: nothing, one message (BRPOP) or several (a batch).
         case fetched([RedisBroker.Delivery])
         case fetchFailed(RedisError)
-        case finished(slot: Int, execution: UInt64, result: TaskBodyResult, runtime: Double)
+        case finished(slot: Int, execution: UInt64, result: TaskBodyResult, runtime: Double, childResidentKiB: Int? = nil)
+        /// A prefork child said it is ready to run tasks.
+        case childReady(slot: Int, generation: Int)
+        /// A prefork child process ended.
+        case childExited(slot: Int, generation: Int, status: Int32, signalled: Bool)
         case stateUpdated(slot: Int, execution: UInt64, state: String, meta: String)
         case shutdown(ShutdownKind)
     }

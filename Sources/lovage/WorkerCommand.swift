@@ -10,7 +10,7 @@ import WorkerCore
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Run a Celery-compatible worker against Redis (built-in tasks, threads pool).",
+        abstract: "Run a Celery-compatible worker against Redis (built-in tasks; prefork or threads pool).",
         discussion: """
         Environment (as Dify's entrypoint uses it): CELERY_BROKER_URL; CELERY_WORKER_AMOUNT (concurrency);
         CELERY_AUTO_SCALE=true with CELERY_MAX_WORKERS and CELERY_MIN_WORKERS (--autoscale=MAX,MIN);
@@ -26,11 +26,15 @@ struct WorkerCommand: ParsableCommand {
     var concurrency: Int?
     @Option(help: "MAX,MIN pool sizes for Celery's autoscaler.")
     var autoscale: String?
-    @Option(name: [.customShort("P"), .long], help: "Pool: threads (gevent and eventlet run as threads; solo as one thread).")
+    @Option(name: [.customShort("P"), .long], help: "Pool: prefork (default; child processes) or threads (gevent and eventlet run as threads; solo as one thread).")
     var pool: String?
     @Option(help: "worker_prefetch_multiplier (0 = no limit).")
     var prefetchMultiplier: Int = 4
-    @Option(help: "task_time_limit in seconds (not enforceable on threads: a late result is ignored).")
+    @Option(help: "worker_max_tasks_per_child (prefork).")
+    var maxTasksPerChild: Int?
+    @Option(help: "worker_max_memory_per_child in KiB of resident memory (prefork).")
+    var maxMemoryPerChild: Int?
+    @Option(help: "task_time_limit in seconds (prefork kills the child; threads can only ignore the late result).")
     var timeLimit: Double?
     @Option(help: "task_soft_time_limit in seconds.")
     var softTimeLimit: Double?
@@ -60,20 +64,19 @@ struct WorkerCommand: ParsableCommand {
         let brokerURL = try parse(broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0", "broker")
         let backendURL = try resultBackend.map { try parse($0, "result backend") } ?? brokerURL
 
-        var poolName = (pool ?? env["CELERY_WORKER_CLASS"] ?? "threads").lowercased()
+        var poolName = (pool ?? env["CELERY_WORKER_CLASS"] ?? "prefork").lowercased()
         var size = concurrency ?? env["CELERY_WORKER_AMOUNT"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         switch poolName {
-        case "threads": break
+        case "threads", "prefork": break
+        case "processes": poolName = "prefork"
         case "gevent", "eventlet":
             log("WARNING", "pool \(poolName) runs as threads in Lovage")
             poolName = "threads"
         case "solo":
             size = 1
             poolName = "threads"
-        case "prefork", "processes":
-            throw ValidationError("-P \(poolName): the prefork pool is not in this build yet; use -P threads")
         default:
-            throw ValidationError("-P \(poolName): unknown pool (threads, gevent, eventlet, solo)")
+            throw ValidationError("-P \(poolName): unknown pool (prefork, threads, gevent, eventlet, solo)")
         }
         guard size >= 1 else { throw ValidationError("--concurrency must be at least 1") }
 
@@ -99,7 +102,10 @@ struct WorkerCommand: ParsableCommand {
         guard prefetchMultiplier >= 0 else { throw ValidationError("--prefetch-multiplier must be >= 0") }
 
         let config = WorkerConfig(hostname: nodeName, queues: queueList, concurrency: size, autoscale: scaling,
-                                  prefetchMultiplier: prefetchMultiplier, prioritySteps: transport.prioritySteps,
+                                  prefetchMultiplier: prefetchMultiplier,
+                                  maxTasksPerChild: poolName == "prefork" ? maxTasksPerChild : nil,
+                                  maxMemoryPerChildKiB: poolName == "prefork" ? maxMemoryPerChild : nil,
+                                  prioritySteps: transport.prioritySteps,
                                   queueOrderStrategy: transport.queueOrderStrategy, taskDefaults: defaults)
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: defaults)
@@ -113,6 +119,7 @@ struct WorkerCommand: ParsableCommand {
         var settings = LiveWorkerSettings(core: config, brokerURL: brokerURL, resultBackendURL: backendURL, transport: transport)
         let quiet = loglevel.uppercased() == "WARNING" || loglevel.uppercased() == "ERROR"
         settings.logTasks = !quiet
+        settings.pool = poolName == "prefork" ? .prefork : .threads
         let driver: LiveWorkerDriver
         do {
             driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in
@@ -218,5 +225,16 @@ final class SignalWatcher: @unchecked Sendable {
         default:
             driver.requestShutdown(.warm)
         }
+    }
+}
+
+/// `lovage worker-child`: a prefork pool child; started by `lovage worker`, not by people.
+struct WorkerChildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker-child", shouldDisplay: false)
+
+    func run() throws {
+        var registry = TaskRegistry()
+        BuiltinTasks.register(into: &registry, defaults: TaskOptions())
+        ChildProcess.run(registry: registry)
     }
 }

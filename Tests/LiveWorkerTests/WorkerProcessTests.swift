@@ -50,7 +50,7 @@ struct WorkerProcessTests {
     }
 
     @Test("bad flags are refused before connecting", arguments: [
-        (["-P", "prefork"], "prefork pool is not in this build"),
+        (["-P", "fork-bomb"], "unknown pool"),
         (["--autoscale", "2,8"], "--autoscale must be MAX,MIN"),
         (["-c", "0"], "--concurrency must be at least 1"),
         (["-b", "http://x"], "broker URL"),

@@ -1,0 +1,69 @@
+import CeleryWire
+import Foundation
+import WorkerCore
+
+/// Set by SIGUSR1 (the parent's soft time limit); read by the running body.
+nonisolated(unsafe) private var softLimitSignalled: Int32 = 0
+
+/// The body of a prefork child: `lovage worker-child`, started by the parent with pipes on stdin and
+/// stdout. It announces itself, then runs one job at a time until stdin closes.
+public enum ChildProcess {
+    public static func run(registry: TaskRegistry) -> Never {
+        signal(SIGUSR1) { _ in softLimitSignalled = 1 }
+        signal(SIGINT, SIG_IGN)   // the parent decides about shutdowns
+        signal(SIGTERM, SIG_DFL)
+        write(ChildProtocol.ready(pid: getpid()))
+        var reader = LineReader(fd: 0)
+        while let line = reader.next() {
+            guard let job = ChildProtocol.decodeJob(line) else { continue }
+            softLimitSignalled = 0
+            let execution = job.execution
+            let context = TaskContext(
+                taskID: job.id, taskName: job.task, retries: job.retries, args: job.args, kwargs: job.kwargs,
+                softTimeLimitExceeded: { softLimitSignalled != 0 },
+                updateState: { state, meta in write(ChildProtocol.state(execution: execution, state: state, meta: meta)) },
+                inChildProcess: true)
+            let started = Date()
+            let result = registry.entry(named: job.task)?.body(context)
+                ?? .failure(ErrorDescription(type: "NotRegistered", message: job.task, module: "celery.exceptions"))
+            write(ChildProtocol.outcome(execution: execution, result: result, residentKiB: ChildProtocol.residentKiB(),
+                                        runtime: Date().timeIntervalSince(started)))
+        }
+        exit(0)
+    }
+
+    private static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { exit(1) }
+                offset += written
+            }
+        }
+    }
+}
+
+/// Reads newline-terminated lines from a file descriptor.
+struct LineReader {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    init(fd: Int32) { self.fd = fd }
+
+    mutating func next() -> [UInt8]? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                if start > 65_536 { buffer.removeFirst(start); start = 0 }
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65_536) }
+            if count <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<count])
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CeleryWire
+import Foundation
+import WorkerCore
+
+/// The prefork pool's wire between the parent and a child process: one JSON object per line.
+///
+/// Parent → child: `{"execution": N, "task": NAME, "id": ID, "retries": R, "args": [...], "kwargs": {...}}`.
+/// Child → parent: `{"ready": true, "pid": P}` once at start; `{"execution": N, "state": S, "meta": M}`
+/// for custom states; `{"execution": N, "outcome": KIND, ..., "rss_kib": K, "runtime": SECONDS}` when a
+/// body ends. The parent signals SIGUSR1 for the soft time limit and SIGKILL for the hard one.
+enum ChildProtocol {
+    static func job(execution: UInt64, request: TaskRequest, message: TaskMessage) -> [UInt8] {
+        line(.object([
+            "execution": .int(Int64(execution)), "task": .string(request.name), "id": .string(request.id),
+            "retries": .int(Int64(request.retries)), "args": .array(message.args), "kwargs": .object(message.kwargs),
+        ]))
+    }
+
+    static func ready(pid: Int32) -> [UInt8] { line(.object(["ready": .bool(true), "pid": .int(Int64(pid))])) }
+
+    static func state(execution: UInt64, state: String, meta: JSONValue) -> [UInt8] {
+        line(.object(["execution": .int(Int64(execution)), "state": .string(state), "meta": meta]))
+    }
+
+    static func outcome(execution: UInt64, result: TaskBodyResult, residentKiB: Int, runtime: Double) -> [UInt8] {
+        var object: JSONObject = ["execution": .int(Int64(execution))]
+        switch result {
+        case .success(let value):
+            object["outcome"] = .string("success")
+            object["result"] = value
+        case .failure(let error):
+            object["outcome"] = .string("failure")
+            object["error"] = errorJSON(error)
+        case .retry(let countdown, let error):
+            object["outcome"] = .string("retry")
+            object["countdown_us"] = countdown.map { .int($0.microseconds) } ?? .null
+            object["error"] = errorJSON(error)
+        case .reject(let requeue):
+            object["outcome"] = .string("reject")
+            object["requeue"] = .bool(requeue)
+        case .ignore:
+            object["outcome"] = .string("ignore")
+        }
+        object["rss_kib"] = .int(Int64(residentKiB))
+        object["runtime"] = .double(runtime)
+        return line(.object(object))
+    }
+
+    /// A child's line, decoded; nil when it is not one of the shapes above.
+    enum ChildMessage {
+        case ready(pid: Int32)
+        case state(execution: UInt64, state: String, meta: JSONValue)
+        case finished(execution: UInt64, result: TaskBodyResult, residentKiB: Int, runtime: Double)
+    }
+
+    static func decodeChildLine(_ bytes: [UInt8]) -> ChildMessage? {
+        guard case .object(let object)? = try? JSONValue.parse(bytes) else { return nil }
+        if object["ready"]?.boolValue == true { return .ready(pid: Int32(object["pid"]?.intValue ?? 0)) }
+        guard let execution = object["execution"]?.intValue.map({ UInt64($0) }) else { return nil }
+        if let state = object["state"]?.stringValue {
+            return .state(execution: execution, state: state, meta: object["meta"] ?? .null)
+        }
+        let residentKiB = Int(object["rss_kib"]?.intValue ?? 0)
+        let runtime = object["runtime"]?.doubleValue ?? 0
+        let result: TaskBodyResult
+        switch object["outcome"]?.stringValue {
+        case "success": result = .success(object["result"] ?? .null)
+        case "failure": result = .failure(error(from: object["error"]))
+        case "retry":
+            result = .retry(countdown: object["countdown_us"]?.intValue.map { TimeSpan(microseconds: $0) },
+                            error: error(from: object["error"]))
+        case "reject": result = .reject(requeue: object["requeue"]?.boolValue ?? false)
+        case "ignore": result = .ignore
+        default: return nil
+        }
+        return .finished(execution: execution, result: result, residentKiB: residentKiB, runtime: runtime)
+    }
+
+    static func decodeJob(_ bytes: [UInt8]) -> (execution: UInt64, task: String, id: String, retries: Int,
+                                                  args: [JSONValue], kwargs: JSONObject)? {
+        guard case .object(let object)? = try? JSONValue.parse(bytes),
+              let execution = object["execution"]?.intValue, let task = object["task"]?.stringValue,
+              let id = object["id"]?.stringValue else { return nil }
+        return (UInt64(execution), task, id, Int(object["retries"]?.intValue ?? 0),
+                object["args"]?.arrayValue ?? [], object["kwargs"]?.objectValue ?? [:])
+    }
+
+    private static func errorJSON(_ error: ErrorDescription) -> JSONValue {
+        .object(["type": .string(error.type), "message": .string(error.message), "module": .string(error.module)])
+    }
+
+    private static func error(from value: JSONValue?) -> ErrorDescription {
+        ErrorDescription(type: value?["type"]?.stringValue ?? "Exception", message: value?["message"]?.stringValue ?? "",
+                         module: value?["module"]?.stringValue ?? "builtins")
+    }
+
+    private static func line(_ value: JSONValue) -> [UInt8] { value.serialized() + [0x0A] }
+
+    /// Resident memory of this process in KiB, from /proc/self/statm (what Celery's
+    /// `worker_max_memory_per_child` compares).
+    static func residentKiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+    }
+}
