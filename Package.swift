@@ -27,8 +27,10 @@ let package = Package(
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
         // Runs a real redis-server on a free loopback port for tests.
         .target(name: "RedisTestSupport", dependencies: ["RedisClient"]),
-        // The live driver's Redis side: Kombu's transport and Celery's result backend on real Redis.
-        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient"]),
+        // The system jemalloc 5.3 (libjemalloc-dev): linked into the executable, it is its allocator.
+        .systemLibrary(name: "CJemalloc", path: "Sources/CJemalloc"),
+        // The live driver: Kombu's transport and Celery's result backend on real Redis, the pools.
+        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "CJemalloc"]),
         // The sans-IO worker: no clock, randomness, I/O or Foundation (a test enforces it).
         .target(
             name: "WorkerCore",

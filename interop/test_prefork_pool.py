@@ -47,3 +47,23 @@ def test_max_memory_per_child_recycles_a_leaking_child(client, prefork):
     while time.time() < deadline and "max_memory_per_child" not in Path(prefork).read_text():
         time.sleep(0.05)
     assert "replacing its child (max_memory_per_child)" in Path(prefork).read_text()
+
+
+def test_worker_stats_report_jemalloc_and_child_memory(client, redis_url, prefork):
+    import json
+    import redis as redis_py
+    assert send(client, "lovage.synthetic", retain_bytes=8_000_000).get(timeout=10) is None
+    connection = redis_py.Redis.from_url(redis_url)
+    deadline = time.time() + 6
+    stats = {}
+    while time.time() < deadline:
+        keys = list(connection.scan_iter("lovage.stats.limits@*"))
+        stats = {k.decode(): v.decode() for k, v in connection.hgetall(keys[0]).items()} if keys else {}
+        if stats and json.loads(stats.get("children", "[]")):
+            break
+        time.sleep(0.2)
+    assert stats["pool"] == "prefork"
+    assert int(stats["processed"]) >= 1
+    assert int(stats["jemalloc_allocated"]) > 0
+    children = json.loads(stats["children"])
+    assert any(child["rss_kib"] > 8_000 and child["jemalloc_allocated"] >= 8_000_000 for child in children)

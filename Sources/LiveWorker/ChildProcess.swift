@@ -24,10 +24,17 @@ public enum ChildProcess {
                 updateState: { state, meta in write(ChildProtocol.state(execution: execution, state: state, meta: meta)) },
                 inChildProcess: true)
             let started = Date()
+            let allocatedBefore = JemallocStats.threadAllocatedBytes() ?? 0
             let result = registry.entry(named: job.task)?.body(context)
                 ?? .failure(ErrorDescription(type: "NotRegistered", message: job.task, module: "celery.exceptions"))
-            write(ChildProtocol.outcome(execution: execution, result: result, residentKiB: ChildProtocol.residentKiB(),
-                                        runtime: Date().timeIntervalSince(started)))
+            let allocatedAfter = JemallocStats.threadAllocatedBytes() ?? 0
+            let residentKiB = ChildProtocol.residentKiB()
+            let memory = JemallocStats.sample().map {
+                ChildMemory(residentKiB: residentKiB, taskAllocatedBytes: Int(allocatedAfter &- allocatedBefore),
+                            allocatedBytes: $0.allocatedBytes, activeBytes: $0.activeBytes, residentBytes: $0.residentBytes)
+            }
+            write(ChildProtocol.outcome(execution: execution, result: result, residentKiB: residentKiB,
+                                        runtime: Date().timeIntervalSince(started), memory: memory))
         }
         exit(0)
     }

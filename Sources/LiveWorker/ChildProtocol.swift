@@ -22,7 +22,8 @@ enum ChildProtocol {
         line(.object(["execution": .int(Int64(execution)), "state": .string(state), "meta": meta]))
     }
 
-    static func outcome(execution: UInt64, result: TaskBodyResult, residentKiB: Int, runtime: Double) -> [UInt8] {
+    static func outcome(execution: UInt64, result: TaskBodyResult, residentKiB: Int, runtime: Double,
+                        memory: ChildMemory? = nil) -> [UInt8] {
         var object: JSONObject = ["execution": .int(Int64(execution))]
         switch result {
         case .success(let value):
@@ -43,6 +44,12 @@ enum ChildProtocol {
         }
         object["rss_kib"] = .int(Int64(residentKiB))
         object["runtime"] = .double(runtime)
+        if let memory {
+            object["task_allocated_bytes"] = .int(Int64(memory.taskAllocatedBytes))
+            object["jemalloc_allocated"] = .int(Int64(memory.allocatedBytes))
+            object["jemalloc_active"] = .int(Int64(memory.activeBytes))
+            object["jemalloc_resident"] = .int(Int64(memory.residentBytes))
+        }
         return line(.object(object))
     }
 
@@ -50,7 +57,7 @@ enum ChildProtocol {
     enum ChildMessage {
         case ready(pid: Int32)
         case state(execution: UInt64, state: String, meta: JSONValue)
-        case finished(execution: UInt64, result: TaskBodyResult, residentKiB: Int, runtime: Double)
+        case finished(execution: UInt64, result: TaskBodyResult, residentKiB: Int, runtime: Double, memory: ChildMemory?)
     }
 
     static func decodeChildLine(_ bytes: [UInt8]) -> ChildMessage? {
@@ -73,7 +80,13 @@ enum ChildProtocol {
         case "ignore": result = .ignore
         default: return nil
         }
-        return .finished(execution: execution, result: result, residentKiB: residentKiB, runtime: runtime)
+        var memory: ChildMemory? = nil
+        if let allocated = object["jemalloc_allocated"]?.intValue {
+            memory = ChildMemory(residentKiB: residentKiB, taskAllocatedBytes: Int(object["task_allocated_bytes"]?.intValue ?? 0),
+                                 allocatedBytes: Int(allocated), activeBytes: Int(object["jemalloc_active"]?.intValue ?? 0),
+                                 residentBytes: Int(object["jemalloc_resident"]?.intValue ?? 0))
+        }
+        return .finished(execution: execution, result: result, residentKiB: residentKiB, runtime: runtime, memory: memory)
     }
 
     static func decodeJob(_ bytes: [UInt8]) -> (execution: UInt64, task: String, id: String, retries: Int,
@@ -104,4 +117,15 @@ enum ChildProtocol {
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
     }
+}
+
+/// What a child reports about its memory after each task: resident memory (what
+/// `worker_max_memory_per_child` compares, as Celery does with the process's RSS), the bytes the
+/// task's thread allocated, and jemalloc's figures for the process.
+public struct ChildMemory: Sendable, Equatable {
+    public var residentKiB: Int
+    public var taskAllocatedBytes: Int
+    public var allocatedBytes: Int
+    public var activeBytes: Int
+    public var residentBytes: Int
 }

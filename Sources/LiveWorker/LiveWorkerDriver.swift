@@ -33,6 +33,10 @@ public final class LiveWorkerDriver {
     let mutexToken = UUID().uuidString
     let log: @Sendable (String) -> Void
     public internal(set) var deadLettered = 0
+    /// Task bodies finished, and each slot's latest memory report (prefork), for the worker's stats.
+    public internal(set) var processed = 0
+    var childMemory: [Int: ChildMemory] = [:]
+    var nextStatsAt = Date()
 
     public init(settings: LiveWorkerSettings, registry: TaskRegistry, log: @escaping @Sendable (String) -> Void) throws(RedisError) {
         self.settings = settings
@@ -77,6 +81,10 @@ public final class LiveWorkerDriver {
             apply(&out)
             // Everything this batch of inputs decided to write goes out in one round trip per server.
             flushWrites()
+            if Date() >= nextStatsAt {
+                nextStatsAt = Date().addingTimeInterval(2)
+                publishStats()
+            }
         }
     }
 
@@ -93,8 +101,10 @@ public final class LiveWorkerDriver {
         case .fetchFailed(let error):
             // The fetcher waits the outage out itself and goes on with the same fetch.
             log("[ERROR] consumer connection lost: \(error); reconnecting")
-        case .finished(let slot, let execution, let result, let runtime, let residentKiB):
+        case .finished(let slot, let execution, let result, let runtime, let residentKiB, let memory):
             softLimitFlags[execution] = nil
+            processed += 1
+            if let memory { childMemory[slot] = memory }
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
                                       childResidentKiB: residentKiB), now: now, into: &out)
             if settings.logTasks, case .success(let value) = result {

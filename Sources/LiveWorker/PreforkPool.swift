@@ -71,9 +71,9 @@ final class PreforkPool: @unchecked Sendable {
                     inbox.post(.childReady(slot: slot, generation: generation))
                 case .state(let execution, let state, let meta):
                     inbox.post(.stateUpdated(slot: slot, execution: execution, state: state, meta: meta.serializedString()))
-                case .finished(let execution, let result, let residentKiB, let runtime):
+                case .finished(let execution, let result, let residentKiB, let runtime, let memory):
                     inbox.post(.finished(slot: slot, execution: execution, result: result, runtime: runtime,
-                                         childResidentKiB: residentKiB))
+                                         childResidentKiB: residentKiB, memory: memory))
                 }
             }
             _ = fromChild

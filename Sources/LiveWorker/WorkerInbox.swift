@@ -9,7 +9,8 @@ final class WorkerInbox: @unchecked Sendable {
         /// What one fetch brought: nothing, one message (BRPOP) or several (a batch).
         case fetched([RedisBroker.Delivery])
         case fetchFailed(RedisError)
-        case finished(slot: Int, execution: UInt64, result: TaskBodyResult, runtime: Double, childResidentKiB: Int? = nil)
+        case finished(slot: Int, execution: UInt64, result: TaskBodyResult, runtime: Double, childResidentKiB: Int? = nil,
+                      memory: ChildMemory? = nil)
         /// A prefork child said it is ready to run tasks.
         case childReady(slot: Int, generation: Int)
         /// A prefork child process ended.

@@ -50,6 +50,8 @@ struct WorkerCommand: ParsableCommand {
     var acksLate = false
     @Flag(help: "task_track_started: store STARTED when a task begins.")
     var trackStarted = false
+    @Flag(help: "task_reject_on_worker_lost: requeue a late-acked task whose child died.")
+    var rejectOnWorkerLost = false
     @Option(help: "Kombu visibility_timeout in seconds.")
     var visibilityTimeout: Double = 3600
     @Option(help: "Kombu priority steps, comma-separated.")
@@ -92,6 +94,7 @@ struct WorkerCommand: ParsableCommand {
         var defaults = TaskOptions()
         defaults.acksLate = acksLate
         defaults.trackStarted = trackStarted
+        defaults.rejectOnWorkerLost = rejectOnWorkerLost
         defaults.timeLimit = timeLimit.map { TimeSpan.seconds($0) }
         defaults.softTimeLimit = softTimeLimit.map { TimeSpan.seconds($0) }
         var transport = BrokerTransportOptions()
