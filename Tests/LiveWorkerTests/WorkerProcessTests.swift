@@ -61,3 +61,56 @@ struct WorkerProcessTests {
         #expect(outcome.standardError.contains(phrase), "\(outcome.standardError)")
     }
 }
+
+@Suite("lovage worker against protected and stalled servers", .serialized)
+struct WorkerAuthAndStallTests {
+    func logFile(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("lovage-\(name)-\(getpid()).log")
+    }
+
+    @Test("AUTH with a password and with an ACL user works; a wrong password is a clear error")
+    func authentication() throws {
+        let server = try RedisTestServer(requirePass: "s3cret", aclUser: .init(name: "celery", password: "pw"))
+        defer { server.stop() }
+        for url in [server.url(database: 0, password: "s3cret"), server.url(database: 1, username: "celery", password: "pw")] {
+            let log = logFile("auth")
+            defer { try? FileManager.default.removeItem(at: log) }
+            let worker = try LovageProcess.start(["worker", "-b", url.absoluteString, "-c", "1", "-P", "threads"], log: log)
+            defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+            #expect(LovageProcess.waitFor("ready.", in: log, timeout: 20))
+            let done = try LovageProcess.run(["enqueue", "lovage.add", "--args", "[2, 2]", "--wait", "--timeout", "10",
+                                              "--broker", url.absoluteString])
+            #expect(done.status == 0, "\(done.standardError)")
+        }
+        let wrong = try LovageProcess.run(["worker", "-b", server.url(database: 0, password: "nope").absoluteString,
+                                           "--wait-for-broker", "1"])
+        #expect(wrong.status != 0)
+        #expect(wrong.standardError.contains("authentication failed"), "\(wrong.standardError)")
+        #expect(!wrong.standardError.contains("nope"), "the password is not printed")
+    }
+
+    @Test("a late-acked task running while Redis stalls is acknowledged once Redis answers again")
+    func stallDuringTask() throws {
+        let server = try RedisTestServer()
+        defer { server.stop() }
+        let log = logFile("stall")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let worker = try LovageProcess.start(["worker", "-b", server.url.absoluteString, "-c", "1", "--acks-late"], log: log)
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        #expect(LovageProcess.waitFor("ready.", in: log, timeout: 20))
+        let sent = try LovageProcess.run(["enqueue", "lovage.sleep", "--args", "[1]", "--id", "stalled-task",
+                                          "--broker", server.url.absoluteString])
+        #expect(sent.status == 0)
+        Thread.sleep(forTimeInterval: 0.5)
+        server.pause()
+        Thread.sleep(forTimeInterval: 2)
+        server.resume()
+        let waited = try LovageProcess.run(["enqueue", "lovage.noop", "--wait", "--timeout", "20",
+                                            "--broker", server.url.absoluteString])
+        #expect(waited.status == 0, "\(waited.standardError)")
+        let connection = try RedisConnection(url: server.url)
+        let document = try #require(try connection.command("GET", "celery-task-meta-stalled-task").bytes)
+        #expect(String(decoding: document, as: UTF8.self).contains("\"status\": \"SUCCESS\""))
+        #expect(try connection.command("HLEN", "unacked").integerValue == 0, "acknowledged after the stall")
+    }
+}
