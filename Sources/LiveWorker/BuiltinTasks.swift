@@ -8,27 +8,26 @@ import WorkerCore
 /// `lovage.synthetic(...)`.
 public enum BuiltinTasks {
     public static func register(into registry: inout TaskRegistry, defaults: TaskOptions) {
-        registry.register("lovage.noop", body: { _ in .success(.null) }, defaults: defaults)
-        registry.register("lovage.add", body: add, defaults: defaults)
-        registry.register("lovage.echo", body: { context in .success(context.argument(0, "value") ?? .null) },
-                          defaults: defaults)
-        registry.register("lovage.sleep", body: sleep, defaults: defaults)
+        registry.register("lovage.noop", body: { _ in .success(.null) })
+        registry.register("lovage.add", body: add)
+        registry.register("lovage.echo", body: { context in .success(context.argument(0, "value") ?? .null) })
+        registry.register("lovage.sleep", body: sleep)
         registry.register("lovage.fail", body: { context in
             let message = context.argument(0, "message")?.stringValue ?? "lovage.fail"
             return .failure(ErrorDescription(type: "RuntimeError", message: message))
-        }, defaults: defaults)
+        })
         var flakyOptions = defaults
         flakyOptions.retry.maxRetries = nil
-        registry.register("lovage.flaky", options: flakyOptions, body: flaky, defaults: defaults)
-        registry.register("lovage.progress", body: progress, defaults: defaults)
-        registry.register(SyntheticTask.name, body: SyntheticTask.run, defaults: defaults)
+        registry.register("lovage.flaky", options: flakyOptions, body: flaky)
+        registry.register("lovage.progress", body: progress)
+        registry.register(SyntheticTask.name, body: SyntheticTask.run)
         registry.register("lovage.crash", body: { context in
             // The child process dies mid-task, as a segfault or an OOM kill would: WorkerLostError.
             guard context.inChildProcess else {
                 return .failure(ErrorDescription(type: "RuntimeError", message: "lovage.crash needs -P prefork"))
             }
             _exit(Int32(context.argument(0, "code")?.intValue ?? 13))
-        }, defaults: defaults)
+        })
     }
 
     /// `x + y` for numbers (ints stay ints), strings and lists; TypeError otherwise, as Python.

@@ -41,8 +41,9 @@ extension LiveWorkerDriver {
                 fetcher.request(keys: keys, room: core.fetchRoom ?? 256)
             }
         case .ack(let tag):
+            // The message stays known until its attempt ends: an early ack comes at the start, and
+            // a retry still needs the message to build the next one.
             brokerWrites.append(contentsOf: RedisBroker.ackCommands(tag))
-            messages[tag] = nil
         case .reject(let tag, let requeue):
             if requeue {
                 flushWrites()
@@ -50,7 +51,6 @@ extension LiveWorkerDriver {
             } else {
                 brokerWrites.append(contentsOf: RedisBroker.ackCommands(tag))
             }
-            messages[tag] = nil
         case .restore(let requests):
             flushWrites()
             for request in requests {
@@ -104,6 +104,10 @@ extension LiveWorkerDriver {
             } ?? []
             if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
         case .taskEvent(let event):
+            switch event.kind {
+            case .succeeded, .failed, .retried, .revoked, .rejected: messages[event.deliveryTag] = nil
+            case .received, .started: break
+            }
             if settings.logTasks, event.kind != .succeeded {
                 log("[INFO] \(event.kind.rawValue) \(event.taskName)[\(event.taskID)]\(event.detail.map { ": " + $0 } ?? "")")
             }

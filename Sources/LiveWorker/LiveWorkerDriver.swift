@@ -9,7 +9,10 @@ import WorkerCore
 /// The main loop owns the core and two connections (acks, publishes, sweeps, dead letters; and the
 /// result backend); a fetcher thread owns the BRPOP connection; each task body runs on its own
 /// thread. Everything comes back through the inbox, so the core is only ever touched by the loop.
-public final class LiveWorkerDriver {
+///
+/// Thread safety: call `run()` on one thread; `requestShutdown` may be called from any thread (it
+/// only posts to the inbox). That is the whole of the unchecked Sendable conformance.
+public final class LiveWorkerDriver: @unchecked Sendable {
     let settings: LiveWorkerSettings
     let registry: TaskRegistry
     var core: WorkerCore
@@ -43,7 +46,9 @@ public final class LiveWorkerDriver {
         self.registry = registry
         self.log = log
         var config = settings.core
-        for name in registry.names { config.taskOptions[name] = registry.entry(named: name)?.options }
+        for name in registry.names {
+            if let options = registry.entry(named: name)?.options { config.taskOptions[name] = options }
+        }
         core = WorkerCore(config: config, jitterSeed: UInt64.random(in: 0...UInt64.max))
         broker = try RedisBroker(url: settings.brokerURL, options: settings.transport)
         backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)

@@ -42,7 +42,8 @@ public typealias TaskBody = @Sendable (TaskContext) -> TaskBodyResult
 /// Registered tasks by name, with their Celery options (`@app.task(...)`).
 public struct TaskRegistry: Sendable {
     public struct Entry: Sendable {
-        public var options: TaskOptions
+        /// The task's own options (`@app.task(...)`); nil follows the worker's task defaults.
+        public var options: TaskOptions?
         public var body: TaskBody
     }
 
@@ -52,11 +53,11 @@ public struct TaskRegistry: Sendable {
 
     public init() {}
 
-    /// Registers a task. `options` are overrides; nil takes the worker's task defaults.
-    public mutating func register(_ name: String, options: TaskOptions? = nil, body: @escaping TaskBody,
-                                  defaults: TaskOptions = TaskOptions()) {
+    /// Registers a task by name. `options` are the task's own Celery options (retry policy, time
+    /// limits, rate limit, acks_late...); nil follows the worker's task defaults.
+    public mutating func register(_ name: String, options: TaskOptions? = nil, body: @escaping TaskBody) {
         if entries[name] == nil { names.append(name) }
-        entries[name] = Entry(options: options ?? defaults, body: body)
+        entries[name] = Entry(options: options, body: body)
     }
 
     public func entry(named name: String) -> Entry? { entries[name] }
