@@ -130,8 +130,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             core.handle(.taskStateUpdated(slot: slot, execution: execution, state: state, metaJSON: meta), now: now, into: &out)
         case .shutdown(let kind):
             log("[INFO] \(kind == .warm ? "warm" : "cold") shutdown")
-            fetcher.stop()
-            core.handle(.shutdown(kind), now: now, into: &out)
+            giveBackUnfed()
+            core.handle(.shutdown(kind), now: Self.clock(), into: &out)
         }
     }
 
@@ -152,6 +152,28 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             core.handle(.fetchReturnedEmpty, now: now, into: &out)
         case .message(let received):
             receive(received, now: now, into: &out)
+        }
+    }
+
+    /// Stops consuming and gives back every message fetched but not yet handed to the core (a batch's
+    /// rest, or what a BRPOP in flight took): they are in `unacked` and the core does not know them,
+    /// so, as Kombu restores what its channel holds, they go back to their queues now.
+    func giveBackUnfed() {
+        fetcher.stopAndWait()
+        var unfed = Array(pendingDeliveries[pendingIndex...])
+        pendingDeliveries.removeAll()
+        pendingIndex = 0
+        unfed.append(contentsOf: inbox.takeFetched())
+        flushWrites()
+        for delivery in unfed {
+            switch delivery {
+            case .message(let received):
+                withBroker("give back \(received.deliveryTag)") { broker throws(RedisError) in
+                    try broker.restore(deliveryTag: received.deliveryTag)
+                }
+            case .unusable(let raw, let queue, let reason, let recordedTag):
+                deadLetter(raw: raw, queue: queue, reason: reason, acknowledgeTag: recordedTag)
+            }
         }
     }
 

@@ -29,6 +29,19 @@ final class WorkerInbox: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Removes and returns what fetches delivered, leaving every other input in place.
+    func takeFetched() -> [RedisBroker.Delivery] {
+        condition.lock()
+        defer { condition.unlock() }
+        var fetched: [RedisBroker.Delivery] = []
+        inputs.removeAll { input in
+            guard case .fetched(let deliveries) = input else { return false }
+            fetched.append(contentsOf: deliveries)
+            return true
+        }
+        return fetched
+    }
+
     /// Everything posted so far, waiting until something comes or `deadline` passes.
     func take(until deadline: Date?) -> [Input] {
         condition.lock()
@@ -51,6 +64,7 @@ final class Fetcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var pendingKeys: [String]? = nil
     private var pendingRoom = 1
+    private var inFlight = false
     private var stopping = false
     private let inbox: WorkerInbox
     private let url: RedisURL
@@ -79,6 +93,17 @@ final class Fetcher: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Stops fetching and waits (at most `timeout` seconds) for a fetch in flight to end, so that
+    /// whatever it took is in the inbox before the worker gives messages back.
+    func stopAndWait(timeout: Double = 5) {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(timeout)
+        while inFlight && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
     private var isStopping: Bool {
         condition.lock()
         defer { condition.unlock() }
@@ -101,7 +126,14 @@ final class Fetcher: @unchecked Sendable {
             let keys = pendingKeys ?? []
             let room = pendingRoom
             pendingKeys = nil
+            inFlight = true
             condition.unlock()
+            defer {
+                condition.lock()
+                inFlight = false
+                condition.broadcast()
+                condition.unlock()
+            }
             var backoff = ReconnectBackoff()
             var reported = false
             while true {

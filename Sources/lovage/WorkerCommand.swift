@@ -56,6 +56,8 @@ struct WorkerCommand: ParsableCommand {
     var visibilityTimeout: Double = 3600
     @Option(help: "Kombu priority steps, comma-separated.")
     var prioritySteps: String = "0,3,6,9"
+    @Option(help: "Kombu queue_order_strategy: round_robin, priority or sorted.")
+    var queueOrderStrategy: String = "round_robin"
     @Option(help: "How long to wait for Redis at start (seconds), like wait-for-it.")
     var waitForBroker: Double = 30
 
@@ -100,6 +102,10 @@ struct WorkerCommand: ParsableCommand {
         var transport = BrokerTransportOptions()
         transport.visibilityTimeout = .seconds(visibilityTimeout)
         transport.prioritySteps = try parseSteps(prioritySteps)
+        guard let strategy = QueueOrderStrategy(rawValue: queueOrderStrategy) else {
+            throw ValidationError("--queue-order-strategy must be round_robin, priority or sorted, got \(queueOrderStrategy)")
+        }
+        transport.queueOrderStrategy = strategy
         let queueList = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !queueList.isEmpty else { throw ValidationError("-Q: no queue given") }
         guard prefetchMultiplier >= 0 else { throw ValidationError("--prefetch-multiplier must be >= 0") }

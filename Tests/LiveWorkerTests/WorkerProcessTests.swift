@@ -1,3 +1,4 @@
+import CeleryWire
 import Foundation
 import RedisClient
 import RedisTestSupport
@@ -112,5 +113,57 @@ struct WorkerAuthAndStallTests {
         let document = try #require(try connection.command("GET", "celery-task-meta-stalled-task").bytes)
         #expect(String(decoding: document, as: UTF8.self).contains("\"status\": \"SUCCESS\""))
         #expect(try connection.command("HLEN", "unacked").integerValue == 0, "acknowledged after the stall")
+    }
+}
+
+@Suite("lovage worker signals", .serialized)
+struct WorkerSignalTests {
+    func startWorker(_ server: RedisTestServer, _ name: String) throws -> (Process, URL) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-\(name)-\(getpid()).log")
+        let worker = try LovageProcess.start(["worker", "-b", server.url.absoluteString, "-c", "1", "--acks-late",
+                                              "-P", "prefork"], log: log)
+        #expect(LovageProcess.waitFor("ready.", in: log, timeout: 20))
+        return (worker, log)
+    }
+
+    func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return !process.isRunning
+    }
+
+    @Test("SIGTERM lets the running late-acked task finish, then exits")
+    func warm() throws {
+        let server = try RedisTestServer()
+        defer { server.stop() }
+        let (worker, log) = try startWorker(server, "warm")
+        defer { try? FileManager.default.removeItem(at: log); if worker.isRunning { worker.interrupt() } }
+        _ = try LovageProcess.run(["enqueue", "lovage.sleep", "--args", "[1.5]", "--id", "warm-1", "--broker", server.url.absoluteString])
+        #expect(LovageProcess.waitFor("task-started lovage.sleep", in: log, timeout: 10))
+        kill(worker.processIdentifier, SIGTERM)
+        #expect(waitForExit(worker, seconds: 15))
+        let connection = try RedisConnection(url: server.url)
+        let document = try #require(try connection.command("GET", "celery-task-meta-warm-1").bytes)
+        #expect(String(decoding: document, as: UTF8.self).contains("\"status\": \"SUCCESS\""))
+        #expect(try connection.command("HLEN", "unacked").integerValue == 0)
+    }
+
+    @Test("SIGQUIT stops at once and gives the running late-acked task back to its queue, redelivered")
+    func cold() throws {
+        let server = try RedisTestServer()
+        defer { server.stop() }
+        let (worker, log) = try startWorker(server, "cold")
+        defer { try? FileManager.default.removeItem(at: log); if worker.isRunning { worker.interrupt() } }
+        _ = try LovageProcess.run(["enqueue", "lovage.sleep", "--args", "[30]", "--id", "cold-1", "--broker", server.url.absoluteString])
+        #expect(LovageProcess.waitFor("task-started lovage.sleep", in: log, timeout: 10))
+        kill(worker.processIdentifier, SIGQUIT)
+        #expect(waitForExit(worker, seconds: 10))
+        let connection = try RedisConnection(url: server.url)
+        #expect(try connection.command("HLEN", "unacked").integerValue == 0)
+        let raw = try #require(try connection.command("RPOP", "celery").bytes, "the message is back in its queue")
+        let message = try TaskMessage.decode(raw)
+        #expect(message.id == "cold-1")
+        #expect(message.redelivered == true)
+        #expect(try connection.command("GET", "celery-task-meta-cold-1").isNull, "no result: it did not run to the end")
     }
 }
