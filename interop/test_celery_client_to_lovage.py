@@ -110,3 +110,9 @@ def test_synthetic_task_follows_its_body_model(client, lovage_worker):
                                queue=lovage_worker)
     with pytest.raises(ConnectionError):
         failing.get(timeout=10)
+
+
+def test_sleep_takes_its_time_and_returns_it(client, lovage_worker):
+    started = time.time()
+    assert call(client, lovage_worker, "lovage.sleep", 0.3).get(timeout=10) == 0.3
+    assert time.time() - started >= 0.29

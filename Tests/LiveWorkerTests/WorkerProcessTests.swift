@@ -90,6 +90,22 @@ struct WorkerAuthAndStallTests {
         #expect(!wrong.standardError.contains("nope"), "the password is not printed")
     }
 
+    @Test("a unix socket URL works for the worker and for enqueue")
+    func unixSocket() throws {
+        let server = try RedisTestServer(unixSocket: true)
+        defer { server.stop() }
+        let url = try #require(server.unixURL).absoluteString
+        let log = logFile("unix")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let worker = try LovageProcess.start(["worker", "-b", url, "-c", "1", "-P", "threads"], log: log)
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        #expect(LovageProcess.waitFor("ready.", in: log, timeout: 20))
+        let done = try LovageProcess.run(["enqueue", "lovage.echo", "--args", "[\"via socket\"]", "--wait", "--timeout", "10",
+                                          "--broker", url])
+        #expect(done.status == 0, "\(done.standardError)")
+        #expect(done.standardOutput.contains("via socket"))
+    }
+
     @Test("a late-acked task running while Redis stalls is acknowledged once Redis answers again")
     func stallDuringTask() throws {
         let server = try RedisTestServer()
