@@ -1,3 +1,4 @@
+import Foundation
 import WorkerCore
 
 /// Celery's `broker_transport_options` for the Redis transport (kombu/transport/redis.py), with
@@ -16,6 +17,16 @@ public struct BrokerTransportOptions: Sendable, Equatable {
     public var brpopTimeout: TimeSpan = .seconds(1)
 
     public init() {}
+
+    /// `priority_steps` from text like "0,3,6,9": increasing integers starting at 0 (Kombu's rule,
+    /// since step 0 is the bare queue name). Nil when the text is not that.
+    public static func prioritySteps(parsing text: String) -> [Int]? {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        let steps = parts.compactMap { $0 }
+        guard steps.first == 0, zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) else { return nil }
+        return steps
+    }
 }
 
 /// The Redis key names Kombu's transport uses (kombu/transport/redis.py `Channel`).

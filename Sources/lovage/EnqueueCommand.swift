@@ -60,10 +60,10 @@ struct EnqueueCommand: ParsableCommand {
 
     func run() throws {
         let message = try buildMessage(now: Date())
-        let brokerURL = try parseURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"]
+        let brokerURL = try Self.redisURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"]
                                      ?? "redis://127.0.0.1:6379/0", what: "broker")
         var options = BrokerTransportOptions()
-        options.prioritySteps = try parseSteps(prioritySteps)
+        options.prioritySteps = try Self.prioritySteps(prioritySteps)
         do {
             let redisBroker = try RedisBroker(url: brokerURL, options: options)
             try redisBroker.publish(message.encode(), queue: queue, priority: priority)
@@ -72,7 +72,7 @@ struct EnqueueCommand: ParsableCommand {
         }
         print(message.id)
         guard wait else { return }
-        let backendURL = try resultBackend.map { try parseURL($0, what: "result backend") } ?? brokerURL
+        let backendURL = try resultBackend.map { try Self.redisURL($0, what: "result backend") } ?? brokerURL
         try waitForResult(taskID: message.id, url: backendURL)
     }
 
@@ -139,17 +139,5 @@ struct EnqueueCommand: ParsableCommand {
         }
     }
 
-    private func parseURL(_ text: String, what: String) throws -> RedisURL {
-        do { return try RedisURL.parse(text) } catch {
-            throw ValidationError("\(what) URL: \(error)")
-        }
-    }
 
-    private func parseSteps(_ text: String) throws -> [Int] {
-        let steps = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !steps.isEmpty, steps.first == 0, zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw ValidationError("--priority-steps must be increasing integers starting at 0, got \(text)")
-        }
-        return steps
-    }
 }

@@ -65,8 +65,8 @@ struct WorkerCommand: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         let host = ProcessInfo.processInfo.hostName
         let nodeName = hostname.replacingOccurrences(of: "%h", with: host)
-        let brokerURL = try parse(broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0", "broker")
-        let backendURL = try resultBackend.map { try parse($0, "result backend") } ?? brokerURL
+        let brokerURL = try Self.redisURL(broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0", what: "broker")
+        let backendURL = try resultBackend.map { try Self.redisURL($0, what: "result backend") } ?? brokerURL
 
         var poolName = (pool ?? env["CELERY_WORKER_CLASS"] ?? "prefork").lowercased()
         var size = concurrency ?? env["CELERY_WORKER_AMOUNT"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
@@ -101,7 +101,7 @@ struct WorkerCommand: ParsableCommand {
         defaults.softTimeLimit = softTimeLimit.map { TimeSpan.seconds($0) }
         var transport = BrokerTransportOptions()
         transport.visibilityTimeout = .seconds(visibilityTimeout)
-        transport.prioritySteps = try parseSteps(prioritySteps)
+        transport.prioritySteps = try Self.prioritySteps(prioritySteps)
         guard let strategy = QueueOrderStrategy(rawValue: queueOrderStrategy) else {
             throw ValidationError("--queue-order-strategy must be round_robin, priority or sorted, got \(queueOrderStrategy)")
         }
@@ -170,9 +170,6 @@ struct WorkerCommand: ParsableCommand {
 
     private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }
 
-    private func parse(_ text: String, _ what: String) throws -> RedisURL {
-        do { return try RedisURL.parse(text) } catch { throw ValidationError("\(what) URL: \(error)") }
-    }
 
     private func parseAutoscale(_ text: String) throws -> AutoscaleSettings {
         let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -182,13 +179,6 @@ struct WorkerCommand: ParsableCommand {
         return AutoscaleSettings(maxConcurrency: maximum, minConcurrency: minimum)
     }
 
-    private func parseSteps(_ text: String) throws -> [Int] {
-        let steps = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !steps.isEmpty, steps.first == 0, zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw ValidationError("--priority-steps must be increasing integers starting at 0, got \(text)")
-        }
-        return steps
-    }
 }
 
 /// Celery's log line format: `[2026-11-29 04:55:00,123: INFO/MainProcess] message`.
