@@ -34,6 +34,16 @@ public enum SummaryFiles {
         return [summaryPath, timelinePath]
     }
 
+    /// Writes a baseline: the summary without its timeline (the gate compares figures, and a
+    /// baseline file should stay small enough to review in a diff).
+    public static func writeBaseline(_ summary: RunSummary, to path: String) throws {
+        var trimmed = summary
+        trimmed.timeline = []
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try encoder().encode(trimmed).write(to: URL(fileURLWithPath: path))
+    }
+
     public static func read(path: String) throws -> RunSummary {
         try decoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }

@@ -27,6 +27,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Do not write trace.jsonl (the trace hash is still computed and printed).")
     var noTrace = false
 
+    @Option(help: "Also write the summary without its timeline to this file (a regression baseline).")
+    var baseline: String?
+
     @Flag(help: "Print only the summary.json path and the assertion outcome.")
     var quiet = false
 
@@ -58,6 +61,7 @@ struct SimulateCommand: ParsableCommand {
         let wallSeconds = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let written = try SummaryFiles.write(result.summary, to: directory)
+        if let baseline { try SummaryFiles.writeBaseline(result.summary, to: baseline) }
         let files = written + (tracePath.map { [$0] } ?? [])
 
         if json {

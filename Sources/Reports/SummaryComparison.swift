@@ -1,0 +1,66 @@
+/// Compares two run summaries figure by figure, for regression gates.
+///
+/// Simulated figures are exact for a seed and build, so at tolerance 0 any difference is reported
+/// as a change that fails the gate. With a tolerance (real runs), only a change in the worse
+/// direction by more than the tolerance fails; better figures are listed as improvements.
+public struct SummaryComparison: Sendable {
+    public enum Better: Sendable { case lower, higher, neither }
+
+    public struct Row: Sendable, Equatable {
+        public var figure: String
+        public var baseline: Double
+        public var new: Double
+        /// Relative change in percent (nil when the baseline is 0 and the new value is not).
+        public var changePercent: Double?
+        public var verdict: Verdict
+    }
+
+    public enum Verdict: String, Sendable, Equatable {
+        case same, improved, changed, regressed
+        public var fails: Bool { self == .changed || self == .regressed }
+    }
+
+    public var rows: [Row]
+    public var traceHashes: (baseline: String, new: String)
+    public var regressions: [Row] { rows.filter { $0.verdict.fails } }
+
+    /// The figures compared and which way is better.
+    public static let figures: [(String, Better)] = [
+        ("published", .neither), ("succeeded", .higher), ("failed", .lower), ("retried", .lower), ("revoked", .lower),
+        ("rejected", .lower), ("duplicates", .lower), ("lost", .lower), ("restored", .lower), ("worker_lost", .lower),
+        ("recycled", .neither), ("leftover", .lower), ("invariant_violations", .lower), ("throughput", .higher),
+        ("queue_wait.p50", .lower), ("queue_wait.p90", .lower), ("queue_wait.p99", .lower), ("queue_wait.max", .lower),
+        ("run_time.p50", .lower), ("run_time.p99", .lower), ("latency.p50", .lower), ("latency.p90", .lower),
+        ("latency.p99", .lower), ("latency.max", .lower), ("peak_queue_depth", .lower), ("peak_workers", .neither),
+        ("peak_running", .neither), ("peak_memory", .lower),
+    ]
+
+    public init(baseline: RunSummary, new: RunSummary, tolerancePercent: Double) {
+        traceHashes = (baseline.traceHash, new.traceHash)
+        rows = Self.figures.compactMap { figure, better in
+            guard let old = baseline.metric(figure), let value = new.metric(figure) else { return nil }
+            let change: Double? = old == 0 ? (value == 0 ? 0 : nil) : (value - old) / abs(old) * 100
+            let verdict: Verdict
+            if old == value {
+                verdict = .same
+            } else if tolerancePercent == 0 {
+                verdict = .changed
+            } else {
+                let worse: Bool
+                switch better {
+                case .lower: worse = value > old
+                case .higher: worse = value < old
+                case .neither: worse = true
+                }
+                let beyond = change.map { abs($0) > tolerancePercent } ?? true
+                verdict = worse ? (beyond ? .regressed : .same) : .improved
+            }
+            return Row(figure: figure, baseline: old, new: value, changePercent: change, verdict: verdict)
+        }
+    }
+
+    /// Whether the gate fails: a failing figure, or at tolerance 0 a different trace.
+    public func fails(tolerancePercent: Double) -> Bool {
+        !regressions.isEmpty || (tolerancePercent == 0 && traceHashes.baseline != traceHashes.new)
+    }
+}
