@@ -69,6 +69,12 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var cause: String
         public var count: Int
         public var exampleTaskID: String
+
+        /// Spelled so the snake_case strategies round-trip it ("example_task_id").
+        enum CodingKeys: String, CodingKey {
+            case cause, count
+            case exampleTaskID = "exampleTaskId"
+        }
         public init(cause: String, count: Int, exampleTaskID: String) {
             self.cause = cause; self.count = count; self.exampleTaskID = exampleTaskID
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Reports
 import Simulation
 import Testing
@@ -46,5 +47,25 @@ struct SummaryComparisonTests {
         var b = a
         b.traceHash = "0000000000000000"
         #expect(SummaryComparison(baseline: a, new: b, tolerancePercent: 0).fails(tolerancePercent: 0))
+    }
+}
+
+@Suite("summary.json")
+struct SummaryFileTests {
+    @Test("a summary written and read back is the same, duplicate causes and baselines included")
+    func roundTrip() throws {
+        let scenario = makeScenario(duration: .seconds(600), drain: .seconds(4 * 3600), rate: 0.05, arrival: .even,
+                                    workers: 2, configureTask: { $0.countdown = .seconds(7200) })
+        let summary = try Simulator(scenario: scenario).run().summary
+        #expect(!summary.duplicateCauses.isEmpty)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-summary-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = try SummaryFiles.write(summary, to: directory.path)
+        #expect(try SummaryFiles.read(path: paths[0]) == summary)
+        let baseline = directory.appendingPathComponent("baseline.json").path
+        try SummaryFiles.writeBaseline(summary, to: baseline)
+        var expected = summary
+        expected.timeline = []
+        #expect(try SummaryFiles.read(path: baseline) == expected)
     }
 }
