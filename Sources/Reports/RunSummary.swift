@@ -101,11 +101,16 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var succeeded: Int
         public var failed: Int
         public var retried: Int
+        /// Queue wait of the tasks that started since the previous sample, in microseconds.
+        public var queueWaitP50: UInt64
+        public var queueWaitP99: UInt64
         public init(atSeconds: Double, queued: Int, running: Int, workers: Int, poolSize: Int,
-                    memoryBytes: Int64, succeeded: Int, failed: Int, retried: Int) {
+                    memoryBytes: Int64, succeeded: Int, failed: Int, retried: Int,
+                    queueWaitP50: UInt64 = 0, queueWaitP99: UInt64 = 0) {
             self.atSeconds = atSeconds; self.queued = queued; self.running = running; self.workers = workers
             self.poolSize = poolSize; self.memoryBytes = memoryBytes; self.succeeded = succeeded
-            self.failed = failed; self.retried = retried
+            self.failed = failed; self.retried = retried; self.queueWaitP50 = queueWaitP50
+            self.queueWaitP99 = queueWaitP99
         }
     }
 

@@ -25,10 +25,11 @@ public enum SummaryFiles {
         let summaryPath = (directory as NSString).appendingPathComponent("summary.json")
         try encoder().encode(summary).write(to: URL(fileURLWithPath: summaryPath))
         let timelinePath = (directory as NSString).appendingPathComponent("timeline.csv")
-        var csv = "at_seconds,queued,running,workers,pool_size,memory_bytes,succeeded,failed,retried\n"
+        var csv = "at_seconds,queued,running,workers,pool_size,memory_bytes,succeeded,failed,retried,queue_wait_p50_us,queue_wait_p99_us\n"
         for sample in summary.timeline {
             csv += "\(sample.atSeconds),\(sample.queued),\(sample.running),\(sample.workers),\(sample.poolSize),"
-            csv += "\(sample.memoryBytes),\(sample.succeeded),\(sample.failed),\(sample.retried)\n"
+            csv += "\(sample.memoryBytes),\(sample.succeeded),\(sample.failed),\(sample.retried),"
+            csv += "\(sample.queueWaitP50),\(sample.queueWaitP99)\n"
         }
         try Data(csv.utf8).write(to: URL(fileURLWithPath: timelinePath))
         return [summaryPath, timelinePath]

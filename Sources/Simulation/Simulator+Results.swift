@@ -37,10 +37,13 @@ extension Simulator {
         peakRunning = max(peakRunning, running)
         peakMemoryBytes = max(peakMemoryBytes, memory)
         let counts = ledger.counts
+        let intervalP50 = ledger.intervalQueueWait.value(atPercentile: 50)
+        let intervalP99 = ledger.intervalQueueWait.value(atPercentile: 99)
+        ledger.intervalQueueWait.reset()
         timeline.append(RunSummary.TimelineSample(
             atSeconds: (now - Simulator.epoch).seconds, queued: broker.queuedCount, running: running,
             workers: alive, poolSize: pool, memoryBytes: memory, succeeded: counts.succeeded,
-            failed: counts.failed, retried: counts.retried))
+            failed: counts.failed, retried: counts.retried, queueWaitP50: intervalP50, queueWaitP99: intervalP99))
     }
 
     func makeResult() -> SimulationResult {

@@ -32,6 +32,8 @@ struct TaskLedger {
     private(set) var records: [String: Record] = [:]
     var counts = RunSummary.Counts()
     var queueWait = DurationHistogram()
+    /// Queue waits since the last timeline sample.
+    var intervalQueueWait = CoarseHistogram()
     var runTime = DurationHistogram()
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
@@ -116,6 +118,7 @@ struct TaskLedger {
             }
         } else {
             queueWait.record(now - record.dueAt)
+            intervalQueueWait.record(microseconds: (now - record.dueAt).microseconds)
         }
         records.values[index].startedAttempts |= bit
         if let maxRetries = record.maxRetries, attempt > maxRetries {

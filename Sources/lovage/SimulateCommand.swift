@@ -11,7 +11,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Run a scenario in virtual time against the simulated Kombu-on-Redis broker.",
         discussion: """
-        Prints a summary and writes summary.json, timeline.csv and trace.jsonl under --out.
+        Prints a summary and writes summary.json, report.html, timeline.csv and trace.jsonl under --out.
         Exits 1 when a scenario assertion fails, 2 when the scenario file is invalid.
         """)
 
@@ -60,8 +60,15 @@ struct SimulateCommand: ParsableCommand {
         let result = try Simulator(scenario: scenario, options: options).run()
         let wallSeconds = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let written = try SummaryFiles.write(result.summary, to: directory)
+        var written = try SummaryFiles.write(result.summary, to: directory)
         if let baseline { try SummaryFiles.writeBaseline(result.summary, to: baseline) }
+        let reportPath = (directory as NSString).appendingPathComponent("report.html")
+        let assertionLines = result.assertionOutcomes.map { outcome in
+            HTMLReport.AssertionLine(text: outcome.assertion.text, holds: outcome.holds,
+                                     actual: outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown")
+        }
+        try Data(HTMLReport.render(result.summary, assertions: assertionLines).utf8).write(to: URL(fileURLWithPath: reportPath))
+        written.insert(reportPath, at: 1)
         let files = written + (tracePath.map { [$0] } ?? [])
 
         if json {
