@@ -30,48 +30,41 @@ extension LiveWorkerDriver {
     /// Errors that reconnecting cannot fix are logged and the operation is dropped.
     @discardableResult
     func withBroker<T>(_ what: String, _ body: (RedisBroker) throws(RedisError) -> T) -> T? {
-        var backoff = ReconnectBackoff()
-        var outageStarted: Date? = nil
-        while true {
-            do {
-                let value = try body(broker)
-                if let outageStarted {
-                    log("[INFO] broker connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s")
-                }
-                return value
-            } catch where error.isOutage {
-                if outageStarted == nil {
-                    outageStarted = Date()
-                    log("[ERROR] broker connection lost during \(what): \(error); reconnecting")
-                }
-                Thread.sleep(forTimeInterval: backoff.next())
-                if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh }
-            } catch {
-                log("[ERROR] \(what): \(error)")
-                return nil
-            }
-        }
+        withReconnect(what, server: "broker", connection: { broker },
+                      reconnect: { if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh } },
+                      body)
     }
 
     /// The same for the result backend.
     @discardableResult
     func withBackend<T>(_ what: String, _ body: (RedisResultBackend) throws(RedisError) -> T) -> T? {
+        withReconnect(what, server: "result backend", connection: { backend },
+                      reconnect: {
+                          if let fresh = try? RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires) {
+                              backend = fresh
+                          }
+                      }, body)
+    }
+
+    private func withReconnect<Connection, T>(_ what: String, server: String, connection: () -> Connection,
+                                              reconnect: () -> Void,
+                                              _ body: (Connection) throws(RedisError) -> T) -> T? {
         var backoff = ReconnectBackoff()
         var outageStarted: Date? = nil
         while true {
             do {
-                let value = try body(backend)
-                if outageStarted != nil { log("[INFO] result backend connection restored") }
+                let value = try body(connection())
+                if let outageStarted {
+                    log("[INFO] \(server) connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s")
+                }
                 return value
             } catch where error.isOutage {
                 if outageStarted == nil {
                     outageStarted = Date()
-                    log("[ERROR] result backend connection lost during \(what): \(error); reconnecting")
+                    log("[ERROR] \(server) connection lost during \(what): \(error); reconnecting")
                 }
                 Thread.sleep(forTimeInterval: backoff.next())
-                if let fresh = try? RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires) {
-                    backend = fresh
-                }
+                reconnect()
             } catch {
                 log("[ERROR] \(what): \(error)")
                 return nil
