@@ -99,7 +99,10 @@ public enum HTMLReport {
         html += chart("Throughput (tasks finished per second)", times: times,
                       series: [("finished/s", "#1f77b4", rate { $0.succeeded + $0.failed })], format: { String(format: "%.1f", $0) })
         html += chart("Queue depth (messages in broker lists)", times: times,
-                      series: [("queued", "#d62728", t.map { Double($0.queued) })], format: { String(format: "%.0f", $0) })
+                      series: queueSeries(s), format: { String(format: "%.0f", $0) })
+        html += chart("Held for eta and unacknowledged", times: times,
+                      series: [("held for eta", "#bcbd22", t.map { Double($0.held) }), ("in unacked", "#7f7f7f", t.map { Double($0.unacked) })],
+                      format: { String(format: "%.0f", $0) })
         html += chart("Queue wait of tasks started in each interval", times: times,
                       series: [("p50", "#2ca02c", t.map { Double($0.queueWaitP50) }), ("p99", "#ff7f0e", t.map { Double($0.queueWaitP99) })],
                       format: { humanDuration(microseconds: $0) })
@@ -111,6 +114,23 @@ public enum HTMLReport {
         html += chart("Retries per second", times: times,
                       series: [("retries/s", "#e377c2", rate { $0.retried })], format: { String(format: "%.1f", $0) })
         return html
+    }
+
+    /// The total, and each list (queue and priority step) when there are several, the busiest six.
+    static func queueSeries(_ s: RunSummary) -> [(String, String, [Double])] {
+        let t = s.timeline
+        var series: [(String, String, [Double])] = [("all lists", "#d62728", t.map { Double($0.queued) })]
+        guard s.timelineLists.count > 1 else { return series }
+        let colors = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+        let peaks = s.timelineLists.indices.map { index in
+            (index, t.map { index < $0.queuedByList.count ? $0.queuedByList[index] : 0 }.max() ?? 0)
+        }
+        let busiest = peaks.filter { $0.1 > 0 }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(colors.count)
+        for (rank, (index, _)) in busiest.enumerated() {
+            series.append((s.timelineLists[index], colors[rank],
+                           t.map { Double(index < $0.queuedByList.count ? $0.queuedByList[index] : 0) }))
+        }
+        return series
     }
 
     /// One SVG line chart; long series are reduced to at most `maxPoints` by keeping each bucket's

@@ -23,6 +23,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var leftover: Leftover
     public var resultStore: ResultStoreFigures
     public var timeline: [TimelineSample]
+    /// The broker lists the timeline's `queuedByList` columns stand for: `queue` for priority step 0,
+    /// `queue:p<step>` for the others.
+    public var timelineLists: [String] = []
 
     /// The result backend's `celery-task-meta-<id>` keys (modelled sizes), with `result_expires`.
     public struct ResultStoreFigures: Sendable, Codable, Equatable {
@@ -104,13 +107,24 @@ public struct RunSummary: Sendable, Codable, Equatable {
         /// Queue wait of the tasks that started since the previous sample, in microseconds.
         public var queueWaitP50: UInt64
         public var queueWaitP99: UInt64
+        /// Cumulative tasks published by clients and attempts started.
+        public var published: Int
+        public var started: Int
+        /// Messages held by workers for their eta, and entries in Kombu's `unacked` hash.
+        public var held: Int
+        public var unacked: Int
+        /// Messages in each broker list, in the order of `RunSummary.timelineLists`.
+        public var queuedByList: [Int]
+
         public init(atSeconds: Double, queued: Int, running: Int, workers: Int, poolSize: Int,
                     memoryBytes: Int64, succeeded: Int, failed: Int, retried: Int,
-                    queueWaitP50: UInt64 = 0, queueWaitP99: UInt64 = 0) {
+                    queueWaitP50: UInt64 = 0, queueWaitP99: UInt64 = 0, published: Int = 0, started: Int = 0,
+                    held: Int = 0, unacked: Int = 0, queuedByList: [Int] = []) {
             self.atSeconds = atSeconds; self.queued = queued; self.running = running; self.workers = workers
             self.poolSize = poolSize; self.memoryBytes = memoryBytes; self.succeeded = succeeded
             self.failed = failed; self.retried = retried; self.queueWaitP50 = queueWaitP50
-            self.queueWaitP99 = queueWaitP99
+            self.queueWaitP99 = queueWaitP99; self.published = published; self.started = started
+            self.held = held; self.unacked = unacked; self.queuedByList = queuedByList
         }
     }
 

@@ -25,11 +25,18 @@ public enum SummaryFiles {
         let summaryPath = (directory as NSString).appendingPathComponent("summary.json")
         try encoder().encode(summary).write(to: URL(fileURLWithPath: summaryPath))
         let timelinePath = (directory as NSString).appendingPathComponent("timeline.csv")
-        var csv = "at_seconds,queued,running,workers,pool_size,memory_bytes,succeeded,failed,retried,queue_wait_p50_us,queue_wait_p99_us\n"
+        var csv = "at_seconds,published,started,succeeded,failed,retried,queued,held,unacked,running,workers,pool_size,"
+        csv += "memory_bytes,queue_wait_p50_us,queue_wait_p99_us"
+        for list in summary.timelineLists { csv += ",queued[\(list)]" }
+        csv += "\n"
         for sample in summary.timeline {
-            csv += "\(sample.atSeconds),\(sample.queued),\(sample.running),\(sample.workers),\(sample.poolSize),"
-            csv += "\(sample.memoryBytes),\(sample.succeeded),\(sample.failed),\(sample.retried),"
-            csv += "\(sample.queueWaitP50),\(sample.queueWaitP99)\n"
+            csv += "\(sample.atSeconds),\(sample.published),\(sample.started),\(sample.succeeded),\(sample.failed),"
+            csv += "\(sample.retried),\(sample.queued),\(sample.held),\(sample.unacked),\(sample.running),"
+            csv += "\(sample.workers),\(sample.poolSize),\(sample.memoryBytes),\(sample.queueWaitP50),\(sample.queueWaitP99)"
+            for index in summary.timelineLists.indices {
+                csv += ",\(index < sample.queuedByList.count ? sample.queuedByList[index] : 0)"
+            }
+            csv += "\n"
         }
         try Data(csv.utf8).write(to: URL(fileURLWithPath: timelinePath))
         return [summaryPath, timelinePath]
@@ -40,6 +47,7 @@ public enum SummaryFiles {
     public static func writeBaseline(_ summary: RunSummary, to path: String) throws {
         var trimmed = summary
         trimmed.timeline = []
+        trimmed.timelineLists = []
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         try encoder().encode(trimmed).write(to: URL(fileURLWithPath: path))

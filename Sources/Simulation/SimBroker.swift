@@ -1,4 +1,5 @@
 import CeleryWire
+import Foundation
 import DequeModule
 import WorkerCore
 
@@ -195,6 +196,17 @@ struct SimBroker {
         }
         return expired.reversed().map(\.tag)
     }
+
+    /// Messages in each list, in the order the lists were first used (stable for a seed).
+    func listDepths() -> [Int] { lists.map(\.count) }
+
+    /// Display names of the lists, in the same order: `queue` or `queue:p<step>`.
+    func listDisplayNames() -> [String] {
+        listKeys.map { $0.replacingOccurrences(of: PriorityQueueKeys.separator, with: ":p") }
+    }
+
+    /// Entries in the `unacked` hash.
+    var unackedCount: Int { unacked.count }
 
     /// Every list's messages, in key order then from the consuming end (for the leftover report).
     func queuedMessages() -> [TaskRequest] {

@@ -22,13 +22,14 @@ public struct AssertionOutcome: Sendable {
 
 extension Simulator {
     func sample() {
-        var running = 0, alive = 0, pool = 0
+        var running = 0, alive = 0, pool = 0, held = 0
         var memory: Int64 = 0
         for index in workers.indices {
             guard workers[index].isAlive else { continue }
             let poolSize = workers[index].core.poolSize
             alive += 1
             running += workers[index].core.runningCount
+            held += workers[index].core.heldCount
             pool += poolSize
             checkAutoscaleBounds(worker: index, poolSize: poolSize)
             memory += workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index))
@@ -43,7 +44,9 @@ extension Simulator {
         timeline.append(RunSummary.TimelineSample(
             atSeconds: (now - Simulator.epoch).seconds, queued: broker.queuedCount, running: running,
             workers: alive, poolSize: pool, memoryBytes: memory, succeeded: counts.succeeded,
-            failed: counts.failed, retried: counts.retried, queueWaitP50: intervalP50, queueWaitP99: intervalP99))
+            failed: counts.failed, retried: counts.retried, queueWaitP50: intervalP50, queueWaitP99: intervalP99,
+            published: counts.published, started: counts.executions, held: held, unacked: broker.unackedCount,
+            queuedByList: broker.listDepths()))
     }
 
     func makeResult() -> SimulationResult {
@@ -79,7 +82,7 @@ extension Simulator {
         var violations = ledger.violations
         violations.append(contentsOf: autoscaleViolations)
         resultStore.expire(now: now)
-        let summary = RunSummary(
+        var summary = RunSummary(
             scenario: scenario.name, mode: "sim", seed: seed, traceHash: trace.hashHex,
             virtualDurationSeconds: (now - Simulator.epoch).seconds, counts: ledger.counts,
             throughput: elapsed > 0 ? Double(finished) / elapsed : 0,
@@ -88,6 +91,7 @@ extension Simulator {
             peakWorkers: peakWorkers, peakRunning: peakRunning, peakMemoryBytes: peakMemoryBytes,
             invariantViolations: violations, duplicateCauses: ledger.duplicateSummary,
             leftover: leftover, resultStore: resultStore.figures, timeline: timeline)
+        summary.timelineLists = broker.listDisplayNames()
         let outcomes = scenario.assertions.map { assertion -> AssertionOutcome in
             let value = summary.metric(assertion.metric)
             return AssertionOutcome(assertion: assertion, value: value,

@@ -51,8 +51,11 @@ struct SimulateCommand: ParsableCommand {
         let total = (scenario.duration + scenario.drain).seconds
         let showProgress = !quiet && !json && standardErrorIsTerminal
         var progress: (@Sendable (Double, Double) -> Void)? = nil
+        let progressStart = Date()
         if showProgress {
-            progress = { fraction, seconds in writeProgress(fraction: fraction, virtualSeconds: seconds, totalSeconds: total) }
+            progress = { fraction, seconds in
+                writeProgress(fraction: fraction, virtualSeconds: seconds, totalSeconds: total, startedAt: progressStart)
+            }
         }
         let options = SimulationOptions(seed: seed, tracePath: tracePath, progress: progress)
 

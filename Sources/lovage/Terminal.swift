@@ -25,18 +25,24 @@ func sparkline(_ values: [Double], width: Int = 60) -> String {
     return String(buckets.map { bars[min(bars.count - 1, Int(($0 / top) * Double(bars.count - 1)))] })
 }
 
-/// Renders a progress bar line like `[=====>      ]  45%  27m00s / 1h00m00s`.
-func progressLine(fraction: Double, virtualSeconds: Double, totalSeconds: Double) -> String {
+/// Renders a progress bar line like
+/// `[=====>      ]  45%  virtual 27m00s / 1h00m00s  elapsed 4.10s  remaining ~5.01s`.
+func progressLine(fraction: Double, virtualSeconds: Double, totalSeconds: Double, wallSeconds: Double) -> String {
     let width = 30
     let filled = max(0, min(width, Int(fraction * Double(width))))
     let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
-    return String(format: "\r[%@] %3.0f%%  virtual %@ / %@", bar, fraction * 100,
+    // The run may end early (everything drained), so the estimate is an upper bound.
+    let remaining = fraction > 0.001 ? wallSeconds * (1 - fraction) / fraction : 0
+    return String(format: "\r[%@] %3.0f%%  virtual %@ / %@  elapsed %@  remaining ~%@\u{1B}[K", bar, fraction * 100,
                   humanDuration(microseconds: virtualSeconds * 1_000_000),
-                  humanDuration(microseconds: totalSeconds * 1_000_000))
+                  humanDuration(microseconds: totalSeconds * 1_000_000),
+                  humanDuration(microseconds: wallSeconds * 1_000_000),
+                  humanDuration(microseconds: remaining * 1_000_000))
 }
 
 /// Redraws the progress bar on standard error.
-@Sendable func writeProgress(fraction: Double, virtualSeconds: Double, totalSeconds: Double) {
-    let line = progressLine(fraction: fraction, virtualSeconds: virtualSeconds, totalSeconds: totalSeconds)
+@Sendable func writeProgress(fraction: Double, virtualSeconds: Double, totalSeconds: Double, startedAt: Date) {
+    let line = progressLine(fraction: fraction, virtualSeconds: virtualSeconds, totalSeconds: totalSeconds,
+                            wallSeconds: Date().timeIntervalSince(startedAt))
     FileHandle.standardError.write(Data(line.utf8))
 }

@@ -11,7 +11,7 @@ struct HTMLReportTests {
         scenario.name = "<b>risky & name</b>"
         let summary = try Simulator(scenario: scenario).run().summary
         let html = HTMLReport.render(summary, assertions: [.init(text: "lost == 0", holds: true, actual: "0")])
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 6)
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 7)
         #expect(html.contains("&lt;b&gt;risky &amp; name&lt;/b&gt;"))
         #expect(!html.contains("<b>risky"))
         #expect(html.contains("lost == 0"))

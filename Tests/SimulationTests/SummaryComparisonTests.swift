@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Scenarios
 import Simulation
 import Testing
 
@@ -66,6 +67,31 @@ struct SummaryFileTests {
         try SummaryFiles.writeBaseline(summary, to: baseline)
         var expected = summary
         expected.timeline = []
+        expected.timelineLists = []
         #expect(try SummaryFiles.read(path: baseline) == expected)
+    }
+}
+
+@Suite("timeline.csv")
+struct TimelineCSVTests {
+    @Test("per-second columns: counts, held, unacked, and one depth column per queue and priority list")
+    func columns() throws {
+        var scenario = makeScenario(duration: .seconds(120), rate: 30, concurrency: 1,
+                                    configureTask: { $0.priority = 5 })
+        scenario.load.bursts = [Burst(at: .seconds(10), count: 200, task: nil)]
+        let summary = try Simulator(scenario: scenario).run().summary
+        #expect(summary.timelineLists == ["celery", "celery:p3", "celery:p6", "celery:p9"], "every list a worker consumes")
+        let p3 = try #require(summary.timelineLists.firstIndex(of: "celery:p3"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-timeline-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = try SummaryFiles.write(summary, to: directory.path)
+        let csv = try String(contentsOfFile: paths[1], encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        #expect(lines[0].hasPrefix("at_seconds,published,started,succeeded,failed,retried,queued,held,unacked,running"))
+        #expect(lines[0].hasSuffix(",queued[celery],queued[celery:p3],queued[celery:p6],queued[celery:p9]"))
+        #expect(lines.count == summary.timeline.count + 1)
+        let peakListDepth = summary.timeline.map { p3 < $0.queuedByList.count ? $0.queuedByList[p3] : 0 }.max() ?? 0
+        #expect(peakListDepth > 100, "the burst waits in the priority-3 list")
+        #expect(summary.timeline.last?.published == summary.counts.published)
     }
 }
