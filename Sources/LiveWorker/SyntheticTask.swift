@@ -36,10 +36,14 @@ public enum SyntheticTask {
         if failProbability > 0, Double.random(in: 0..<1) < failProbability {
             return .failure(ErrorDescription(type: errorType, message: "synthetic failure (p=\(failProbability))"))
         }
-        if spin == 1 { return .success(.null) }  // keeps the CPU loop from being optimised away
+        syntheticSpinSink = spin  // keeps the CPU loop from being optimised away
         return .success(resultBytes > 0 ? .string(String(repeating: "x", count: resultBytes)) : .null)
     }
 }
+
+/// Where the CPU-burning loop's value goes so the optimiser cannot drop the loop (a benign race:
+/// nobody reads it).
+nonisolated(unsafe) var syntheticSpinSink: UInt64 = 0
 
 /// Memory a synthetic task keeps after it returns: the leak that `max_memory_per_child` is for.
 final class RetainedMemory: @unchecked Sendable {
