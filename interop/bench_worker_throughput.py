@@ -4,7 +4,6 @@ print the rates, the ratios and the start-up time to the first task. Prints figu
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,14 +14,10 @@ from pathlib import Path
 import redis
 from celery import Celery
 
+from conftest import free_port
+
 HERE = Path(__file__).resolve().parent
 COUNT = int(os.environ.get("BENCH_TASKS", "20000"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fill(url, count):

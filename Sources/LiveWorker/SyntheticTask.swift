@@ -50,14 +50,10 @@ final class RetainedMemory: @unchecked Sendable {
     static let shared = RetainedMemory()
     private let lock = NSLock()
     private var blocks: [[UInt8]] = []
-    private(set) var totalBytes = 0
 
     func keep(bytes: Int) {
         // Touch every page so the memory is resident, not just reserved.
         let block = [UInt8](repeating: 0xA5, count: bytes)
-        lock.withLock {
-            blocks.append(block)
-            totalBytes += bytes
-        }
+        lock.withLock { blocks.append(block) }
     }
 }
