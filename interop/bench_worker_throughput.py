@@ -2,7 +2,6 @@
 (prefork -c 2, then threads -c 2), all with acks_late and results on, against the same Redis, and
 print the rates, the ratios and the start-up time to the first task. Prints figures; judges nothing."""
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import redis
 from celery import Celery
 
-from conftest import free_port
+from conftest import PrivateRedis
 
 HERE = Path(__file__).resolve().parent
 COUNT = int(os.environ.get("BENCH_TASKS", "20000"))
@@ -76,15 +75,9 @@ def drain(name, command, env, url):
 
 def main():
     lovage = os.environ.get("LOVAGE_BIN", str(HERE.parent / ".build" / "release" / "lovage"))
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    directory = tempfile.mkdtemp(prefix="lovage-bench-redis-")
-    port = free_port()
-    redis_process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", directory],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
+    redis_server = PrivateRedis("lovage-bench-redis-")
+    url = redis_server.url
     try:
-        time.sleep(0.3)
         env = dict(os.environ, CELERY_BROKER_URL=url, PYTHONPATH=str(HERE))
         celery_rate = drain("celery", [sys.executable, "-m", "celery", "-A", "bench_app", "worker", "-Q", "celery",
                                        "-c", "2", "--loglevel=WARNING", "-P", "prefork"], env, url)
@@ -95,9 +88,7 @@ def main():
         print(f"ratio    lovage prefork / celery prefork = {lovage_rate / celery_rate:.1f}x; "
               f"lovage threads / celery prefork = {threads_rate / celery_rate:.1f}x")
     finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
-        shutil.rmtree(directory, ignore_errors=True)
+        redis_server.stop()
 
 
 if __name__ == "__main__":

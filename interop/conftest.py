@@ -28,32 +28,48 @@ def lovage():
     return str(path)
 
 
+class PrivateRedis:
+    """A redis-server on a free loopback port with persistence off and its own data directory.
+
+    Shared by the interop fixtures and the throughput benchmark so both start and end it the same way.
+    """
+
+    def __init__(self, prefix):
+        server = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.directory = tempfile.mkdtemp(prefix=prefix)
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.directory],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start listening on 127.0.0.1:{self.port} within 10 s")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    directory = tempfile.mkdtemp(prefix="lovage-interop-redis-")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", directory],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail("redis-server did not start")
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
     try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    shutil.rmtree(directory, ignore_errors=True)
+        server = PrivateRedis("lovage-interop-redis-")
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")
