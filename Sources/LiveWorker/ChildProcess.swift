@@ -51,26 +51,55 @@ public enum ChildProcess {
     }
 }
 
-/// Reads newline-terminated lines from a file descriptor.
+/// Reads newline-terminated lines from a file descriptor: blocking (`next`, the child's stdin) or,
+/// on a descriptor set to O_NONBLOCK, everything available now (`drain`, the parent's poll loop).
 struct LineReader {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    private var scratch: [UInt8] = []
+    private static let chunkBytes = 65_536
 
     init(fd: Int32) { self.fd = fd }
 
     mutating func next() -> [UInt8]? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                let line = Array(buffer[start..<newline])
-                start = newline + 1
-                if start > 65_536 { buffer.removeFirst(start); start = 0 }
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65_536) }
-            if count <= 0 { return nil }
-            buffer.append(contentsOf: chunk[0..<count])
+            if let line = takeLine() { return line }
+            if readChunk() <= 0 { return nil }
         }
+    }
+
+    /// The complete lines readable without blocking, and whether the writer has closed its end.
+    mutating func drain() -> (lines: [[UInt8]], closed: Bool) {
+        var lines: [[UInt8]] = []
+        while true {
+            while let line = takeLine() { lines.append(line) }
+            let count = readChunk()
+            if count == 0 { return (lines, true) }
+            if count < 0 { return (lines, errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) }
+        }
+    }
+
+    private mutating func takeLine() -> [UInt8]? {
+        guard let newline = buffer[start...].firstIndex(of: 0x0A) else { return nil }
+        let line = Array(buffer[start..<newline])
+        start = newline + 1
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        } else if start > Self.chunkBytes {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        return line
+    }
+
+    /// Appends one read's bytes; returns what read(2) returned. The scratch chunk is allocated
+    /// once: zeroing 64 KiB for every read cost more than the task bodies it carried.
+    private mutating func readChunk() -> Int {
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: Self.chunkBytes) }
+        let count = scratch.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, Self.chunkBytes) }
+        if count > 0 { buffer.append(contentsOf: scratch[0..<count]) }
+        return count
     }
 }

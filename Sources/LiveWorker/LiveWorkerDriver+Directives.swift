@@ -17,19 +17,57 @@ extension LiveWorkerDriver {
     }
 
     /// Writes the gathered results, then the gathered acks (Celery stores a result before it
-    /// acknowledges a late-acked message), one round trip each. The main loop calls it once per
-    /// batch of inputs, and every operation that must come after them calls it first.
+    /// acknowledges a late-acked message): one round trip when both live on one server (Redis runs
+    /// a connection's commands in order), else one each. The main loop calls it once per batch of
+    /// inputs, and every operation that must come after the writes calls it first.
     func flushWrites() {
-        if !backendWrites.isEmpty {
-            let commands = backendWrites
-            backendWrites.removeAll(keepingCapacity: true)
-            withBackend("store \(commands.count) result(s)") { backend throws(RedisError) in try backend.pipeline(commands) }
+        if !resultsShareBrokerServer { flushBackendWrites() }
+        let commands = takeBrokerWrites()
+        guard !commands.isEmpty else { return }
+        withBroker("store results and acknowledge") { broker throws(RedisError) in
+            try broker.pipeline(commands, what: "store results and acknowledge")
         }
-        if !brokerWrites.isEmpty {
-            let commands = brokerWrites
-            brokerWrites.removeAll(keepingCapacity: true)
-            withBroker("acknowledge") { broker throws(RedisError) in try broker.pipeline(commands, what: "acknowledge") }
+    }
+
+    /// The main loop's writes: the gathered results and acks go out at once, but the loop does not
+    /// wait for Redis to answer; it reads the answers before it next uses the connection (the next
+    /// iteration's writes, or any other broker command, through `withBroker`). Redis has run the
+    /// commands by then, in order, so a result still lands before its ack; the loop meanwhile hands
+    /// the next task to a free child instead of sleeping through a round trip. Only when results go
+    /// to another server does it write synchronously (the result must be stored before the ack).
+    func sendWrites() {
+        guard resultsShareBrokerServer else { return flushWrites() }
+        completeWritesInFlight()
+        let commands = takeBrokerWrites()
+        guard !commands.isEmpty else { return }
+        writesInFlight = commands
+        // A failed send breaks the connection; completing the writes reconnects and sends them again.
+        try? broker.send(commands)
+    }
+
+    /// The broker writes gathered so far (with the results first when they share its server), emptied.
+    private func takeBrokerWrites() -> [[[UInt8]]] {
+        var commands = brokerWrites
+        if resultsShareBrokerServer { commands = takeResultWrites() + brokerWrites }
+        brokerWrites.removeAll(keepingCapacity: true)
+        return commands
+    }
+
+    /// The gathered results as store commands, emptied.
+    private func takeResultWrites() -> [[[UInt8]]] {
+        let pid = getpid()
+        let commands = pendingResults.map { pending in
+            backend.storeCommand(MessageTranslation.document(taskID: pending.taskID, record: pending.record, pid: pid,
+                                                             nowMicros: pending.nowMicros))
         }
+        pendingResults.removeAll(keepingCapacity: true)
+        return commands
+    }
+
+    private func flushBackendWrites() {
+        guard !pendingResults.isEmpty else { return }
+        let commands = takeResultWrites()
+        withBackend("store \(commands.count) result(s)") { backend throws(RedisError) in try backend.pipeline(commands) }
     }
 
     private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) {
@@ -38,7 +76,7 @@ extension LiveWorkerDriver {
             if hasPendingDeliveries {
                 feedNextDelivery(now: Self.clock(), into: &out)
             } else {
-                fetcher.request(keys: keys, room: core.fetchRoom ?? 256)
+                fetcher.request(keys: keys, room: core.fetchRoom ?? Self.fetchBatchLimit)
             }
         case .ack(let tag):
             // The message stays known until its attempt ends: an early ack comes at the start, and
@@ -92,9 +130,8 @@ extension LiveWorkerDriver {
         case .retireChild(let slot):
             prefork?.close(slot: slot)
         case .storeResult(let taskID, let record):
-            let document = MessageTranslation.document(taskID: taskID, record: record, pid: getpid(),
-                                                       nowMicros: Self.clock().microsecondsSinceEpoch)
-            backendWrites.append(backend.storeCommand(document))
+            // Encoded when the writes go out, so a freed slot's next job is not kept waiting.
+            pendingResults.append(PendingResult(taskID: taskID, record: record, nowMicros: Self.clock().microsecondsSinceEpoch))
         case .publish(let next):
             publishRetry(next)
         case .restoreSweep:

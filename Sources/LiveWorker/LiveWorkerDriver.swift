@@ -29,7 +29,15 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     var pendingIndex = 0
     /// Acks and results gathered while applying directives, written in one round trip each.
     var brokerWrites: [[[UInt8]]] = []
-    var backendWrites: [[[UInt8]]] = []
+    /// Results the core decided to store, encoded when the writes go out.
+    struct PendingResult { var taskID: String; var record: ResultRecord; var nowMicros: Int64 }
+    var pendingResults: [PendingResult] = []
+    /// Writes sent on the broker connection whose replies are not read yet (see `sendWrites`).
+    var writesInFlight: [[[UInt8]]] = []
+    /// The most messages one batch fetch takes (when prefetch is unlimited, or very large).
+    static let fetchBatchLimit = 256
+    /// Whether results and acks can share one connection (and one pipeline).
+    var resultsShareBrokerServer: Bool { settings.resultBackendURL == settings.brokerURL }
     let slotThreads = SlotThreads()
     /// The prefork pool's children, when `-P prefork`.
     var prefork: PreforkPool?
@@ -68,6 +76,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     public func run() {
         fetcher.start()
         defer {
+            completeWritesInFlight()
             fetcher.stop()
             slotThreads.stopAll()
             prefork?.closeAll()
@@ -78,14 +87,17 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         flushWrites()
         while core.lifecycle != .stopped {
             let deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
-            for input in inbox.take(until: deadline ?? Date().addingTimeInterval(1)) {
+            let posted = inbox.take(until: deadline ?? Date().addingTimeInterval(1), watching: prefork?.outputDescriptors ?? [])
+            // The children's output is read after the inbox was taken: a child's exit notice in
+            // `posted` then never overtakes the result it wrote before it exited.
+            for input in (prefork?.drainOutput() ?? []) + posted {
                 handle(input, into: &out)
                 apply(&out)
             }
             core.handleTimers(now: Self.clock(), into: &out)
             apply(&out)
-            // Everything this batch of inputs decided to write goes out in one round trip per server.
-            flushWrites()
+            // Everything this batch of inputs decided to write goes out in one pipeline.
+            sendWrites()
             if Date() >= nextStatsAt {
                 nextStatsAt = Date().addingTimeInterval(2)
                 publishStats()

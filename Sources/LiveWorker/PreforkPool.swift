@@ -10,12 +10,19 @@ final class PreforkPool: @unchecked Sendable {
     private final class Child: @unchecked Sendable {
         let process: Process
         let input: FileHandle
+        /// The child's stdout (kept so its descriptors close with the child), read by the loop.
+        let output: Pipe
+        var reader: LineReader
         let generation: Int
         var closed = false
-        init(process: Process, input: FileHandle, generation: Int) {
+        init(process: Process, input: FileHandle, output: Pipe, generation: Int) {
             self.process = process
             self.input = input
+            self.output = output
             self.generation = generation
+            let fd = output.fileHandleForReading.fileDescriptor
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            reader = LineReader(fd: fd)
         }
     }
 
@@ -59,34 +66,55 @@ final class PreforkPool: @unchecked Sendable {
             inbox.post(.childExited(slot: slot, generation: generation, status: -1, signalled: false))
             return
         }
-        let child = Child(process: process, input: toChild.fileHandleForWriting, generation: generation)
+        let child = Child(process: process, input: toChild.fileHandleForWriting, output: fromChild, generation: generation)
         lock.withLock { children[slot] = child }
-        let readFD = fromChild.fileHandleForReading.fileDescriptor
-        let thread = Thread {
-            var reader = LineReader(fd: readFD)
-            while let line = reader.next() {
+    }
+
+    /// The children's output descriptors, for the loop's `poll`.
+    var outputDescriptors: [Int32] {
+        lock.withLock { children.keys.sorted().compactMap { children[$0]?.output.fileHandleForReading.fileDescriptor } }
+    }
+
+    /// What the children have written so far, as inbox inputs, read without blocking. A child's
+    /// lines come out in the order it wrote them; a child that closed its output is left to its
+    /// exit notice (`childExited`).
+    func drainOutput() -> [WorkerInbox.Input] {
+        let current = lock.withLock { children.keys.sorted().compactMap { slot in children[slot].map { (slot, $0) } } }
+        var inputs: [WorkerInbox.Input] = []
+        for (slot, child) in current {
+            let (lines, _) = child.reader.drain()
+            for line in lines {
                 guard let message = ChildProtocol.decodeChildLine(line) else { continue }
                 switch message {
                 case .ready:
-                    inbox.post(.childReady(slot: slot, generation: generation))
+                    inputs.append(.childReady(slot: slot, generation: child.generation))
                 case .state(let execution, let state, let meta):
-                    inbox.post(.stateUpdated(slot: slot, execution: execution, state: state, meta: meta.serializedString()))
+                    inputs.append(.stateUpdated(slot: slot, execution: execution, state: state, meta: meta.serializedString()))
                 case .finished(let execution, let result, let residentKiB, let runtime, let memory):
-                    inbox.post(.finished(slot: slot, execution: execution, result: result, runtime: runtime,
-                                         childResidentKiB: residentKiB, memory: memory))
+                    inputs.append(.finished(slot: slot, execution: execution, result: result, runtime: runtime,
+                                            childResidentKiB: residentKiB, memory: memory))
                 }
             }
-            _ = fromChild
         }
-        thread.name = "lovage-child-\(slot)"
-        thread.start()
+        return inputs
     }
 
     func isCurrent(slot: Int, generation: Int) -> Bool { lock.withLock { generations[slot] == generation } }
 
     func send(slot: Int, _ bytes: [UInt8]) {
         guard let child = lock.withLock({ children[slot] }), !child.closed else { return }
-        do { try child.input.write(contentsOf: Data(bytes)) } catch { log("[ERROR] slot \(slot): cannot write to its child: \(error)") }
+        let fd = child.input.fileDescriptor
+        let failed = bytes.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return true }
+                offset += written
+            }
+            return false
+        }
+        if failed { log("[ERROR] slot \(slot): cannot write to its child: errno \(errno)") }
     }
 
     /// SIGUSR1: the body's soft time limit has passed.

@@ -30,9 +30,30 @@ extension LiveWorkerDriver {
     /// Errors that reconnecting cannot fix are logged and the operation is dropped.
     @discardableResult
     func withBroker<T>(_ what: String, _ body: (RedisBroker) throws(RedisError) -> T) -> T? {
-        withReconnect(what, server: "broker", connection: { broker },
-                      reconnect: { if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh } },
-                      body)
+        completeWritesInFlight()
+        return withReconnect(what, server: "broker", connection: { broker }, reconnect: reconnectBroker, body)
+    }
+
+    /// Reads the replies of the writes the loop sent without waiting (`sendWrites`), before the
+    /// broker connection is used for anything else. After an outage the fresh connection has no
+    /// replies to read, so the writes are sent again: storing a result is idempotent (a SUCCESS is
+    /// never overwritten) and so are the acks' HDEL and ZREM.
+    func completeWritesInFlight() {
+        guard !writesInFlight.isEmpty else { return }
+        let commands = writesInFlight
+        writesInFlight = []
+        withReconnect("store results and acknowledge", server: "broker", connection: { broker }, reconnect: reconnectBroker) {
+            broker throws(RedisError) in
+            if broker.hasUnreadReplies {
+                try broker.receiveUnread(what: "store results and acknowledge")
+            } else {
+                try broker.pipeline(commands, what: "store results and acknowledge")
+            }
+        }
+    }
+
+    private func reconnectBroker() {
+        if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh }
     }
 
     /// The same for the result backend.

@@ -153,6 +153,17 @@ public final class RedisBroker {
         return String(micros / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
+    /// Writes commands without waiting for their replies (see `RedisConnection.send`).
+    public func send(_ commands: [[[UInt8]]]) throws(RedisError) { try connection.send(commands) }
+
+    /// Reads the replies of what `send` wrote and throws the first error among them.
+    public func receiveUnread(what: String) throws(RedisError) {
+        try Self.check(try connection.receiveUnread(), what: what)
+    }
+
+    /// Whether replies of sent commands are still to be read on this connection.
+    public var hasUnreadReplies: Bool { connection.unreadReplies > 0 }
+
     static func check(_ replies: [RedisReply], what: String) throws(RedisError) {
         for reply in replies {
             if case .error(let message) = reply { throw RedisError.serverError("\(what): \(message)") }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import RedisClient
 import WorkerCore
 
@@ -19,43 +20,78 @@ final class WorkerInbox: @unchecked Sendable {
         case shutdown(ShutdownKind)
     }
 
-    private let condition = NSCondition()
+    private let lock = NSLock()
     private var inputs: [Input] = []
+    /// Whether the loop is (about to be) asleep in `poll`, so a post must wake it.
+    private var loopWaiting = false
+    /// A self-pipe: a post writes a byte to `wakeWriteFD` to wake the loop's `poll` on `wakeReadFD`.
+    private let wakeReadFD: Int32
+    private let wakeWriteFD: Int32
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) != 0 { fatalError("cannot create the worker's wake-up pipe: errno \(errno)") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeReadFD = fds[0]
+        wakeWriteFD = fds[1]
+    }
+
+    deinit {
+        close(wakeReadFD)
+        close(wakeWriteFD)
+    }
 
     func post(_ input: Input) {
-        condition.lock()
-        inputs.append(input)
-        condition.signal()
-        condition.unlock()
+        let wake = lock.withLock { () -> Bool in
+            inputs.append(input)
+            return loopWaiting
+        }
+        if wake {
+            var byte: UInt8 = 1
+            _ = write(wakeWriteFD, &byte, 1)
+        }
     }
 
     /// Removes and returns what fetches delivered, leaving every other input in place.
     func takeFetched() -> [RedisBroker.Delivery] {
-        condition.lock()
-        defer { condition.unlock() }
-        var fetched: [RedisBroker.Delivery] = []
-        inputs.removeAll { input in
-            guard case .fetched(let deliveries) = input else { return false }
-            fetched.append(contentsOf: deliveries)
-            return true
+        lock.withLock {
+            var fetched: [RedisBroker.Delivery] = []
+            inputs.removeAll { input in
+                guard case .fetched(let deliveries) = input else { return false }
+                fetched.append(contentsOf: deliveries)
+                return true
+            }
+            return fetched
         }
-        return fetched
     }
 
-    /// Everything posted so far, waiting until something comes or `deadline` passes.
-    func take(until deadline: Date?) -> [Input] {
-        condition.lock()
-        defer { condition.unlock() }
-        while inputs.isEmpty {
-            if let deadline {
-                if !condition.wait(until: deadline) { break }
-            } else {
-                condition.wait()
+    /// Everything posted so far, first waiting until something is posted, one of `descriptors`
+    /// becomes readable (a prefork child's output, which the caller then reads), or `deadline`
+    /// passes. The loop waits in one `poll` for both, so a child's result costs no thread hop.
+    func take(until deadline: Date, watching descriptors: [Int32] = []) -> [Input] {
+        let ready = lock.withLock { () -> Bool in
+            if inputs.isEmpty { loopWaiting = true }
+            return !inputs.isEmpty
+        }
+        if !ready {
+            var fds = [pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0)]
+            fds += descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let milliseconds = max(0, min(Int32.max, Int32(clamping: Int((deadline.timeIntervalSinceNow * 1000).rounded(.up)))))
+            _ = poll(&fds, nfds_t(fds.count), milliseconds)
+            if fds[0].revents != 0 {
+                var bytes = [UInt8](repeating: 0, count: 256)
+                while read(wakeReadFD, &bytes, bytes.count) > 0 {}
             }
         }
-        let taken = inputs
-        inputs.removeAll(keepingCapacity: true)
-        return taken
+        return lock.withLock {
+            loopWaiting = false
+            let taken = inputs
+            inputs.removeAll(keepingCapacity: true)
+            return taken
+        }
     }
 }
 
@@ -141,7 +177,7 @@ final class Fetcher: @unchecked Sendable {
                     if broker == nil { broker = try RedisBroker(url: url, options: options) }
                     guard let broker else { continue }
                     // Take what is there in one round trip; block in BRPOP only when nothing is.
-                    var deliveries = try broker.fetchBatch(keys: keys, limit: min(room, 256), now: now())
+                    var deliveries = try broker.fetchBatch(keys: keys, limit: min(room, LiveWorkerDriver.fetchBatchLimit), now: now())
                     if deliveries.isEmpty, let one = try broker.fetch(keys: keys, now: now()) { deliveries = [one] }
                     inbox.post(.fetched(deliveries))
                     break

@@ -9,7 +9,7 @@ extension RedisConnection {
     /// connection-level problems throw. An empty argument list is answered locally with `.error`
     /// (Redis would silently wait for more input).
     public func command(_ arguments: [[UInt8]]) throws(RedisError) -> RedisReply {
-        let context = try usableContext()
+        let context = try usableContextWithNothingUnread()
         guard !arguments.isEmpty else { return .error("ERR empty command (no arguments given)") }
         let raw = CommandArguments(arguments).withArgv { count, argv, lengths in
             redisCommandArgv(context, count, argv, lengths)
@@ -34,27 +34,56 @@ extension RedisConnection {
     /// its slot; a connection failure part-way throws and breaks the connection, because some
     /// commands may have run and their replies are lost.
     public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
-        let context = try usableContext()
+        try usableContextWithNothingUnread()
         guard !commands.isEmpty else { return [] }
         if commands.contains(where: \.isEmpty) {
             // An empty command would leave Redis waiting and shift every later reply.
             return try pipelineRejectingEmpty(commands)
         }
+        try send(commands)
+        return try receiveUnread()
+    }
+
+    /// Writes commands to the server without waiting for their replies, so the caller can do other
+    /// work while Redis runs them; `receiveUnread()` reads the replies later. Until then the
+    /// connection takes no other command (a reply would be taken for the wrong one).
+    public func send(_ commands: [[[UInt8]]]) throws(RedisError) {
+        let context = try usableContext()
+        guard !commands.isEmpty else { return }
+        precondition(!commands.contains(where: \.isEmpty), "an empty command would leave Redis waiting")
         for arguments in commands {
             let status = CommandArguments(arguments).withArgv { count, argv, lengths in
                 redisAppendCommandArgv(context, count, argv, lengths)
             }
             guard status == REDIS_OK else { throw markBroken(context) }
         }
+        var done: Int32 = 0
+        while done == 0 {
+            guard redisBufferWrite(context, &done) == REDIS_OK else { throw markBroken(context) }
+        }
+        unreadReplies += commands.count
+    }
+
+    /// The replies of every command sent and not yet answered, in order (waiting for them).
+    public func receiveUnread() throws(RedisError) -> [RedisReply] {
+        let context = try usableContext()
         var replies: [RedisReply] = []
-        replies.reserveCapacity(commands.count)
-        for _ in commands {
+        replies.reserveCapacity(unreadReplies)
+        while unreadReplies > 0 {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw markBroken(context) }
+            unreadReplies -= 1
             replies.append(RedisReply(converting: raw.assumingMemoryBound(to: redisReply.self)))
             freeReplyObject(raw)
         }
         return replies
+    }
+
+    @discardableResult
+    private func usableContextWithNothingUnread() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        let context = try usableContext()
+        precondition(unreadReplies == 0, "a command was sent on a connection with \(unreadReplies) unread replies")
+        return context
     }
 
     /// Runs the non-empty commands and puts a local `.error` in the slots of the empty ones.

@@ -21,6 +21,8 @@ public final class RedisConnection {
     public internal(set) var brokenBy: RedisError?
     /// The read/write timeout currently set on the socket, for error messages.
     var socketTimeout: Double?
+    /// Commands `send` wrote whose replies `receiveUnread` has not read yet.
+    public internal(set) var unreadReplies = 0
 
     /// True once a timeout or connection failure made this connection unusable.
     public var isBroken: Bool { brokenBy != nil }

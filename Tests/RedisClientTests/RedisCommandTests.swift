@@ -1,3 +1,4 @@
+import Glibc
 import RedisClient
 import RedisTestSupport
 import Testing
@@ -66,6 +67,33 @@ struct RedisCommandTests {
             let fields = try #require(try connection.command("HGETALL", "unacked").fieldValues)
             #expect(fields == ["tag-1": [0x7B, 0x00, 0x7D]])
             #expect(try connection.pipeline([]) == [])
+        }
+    }
+
+    @Test("send writes commands that run at once; receiveUnread returns their replies in order")
+    func sendThenReceive() throws {
+        try withTestServer { server in
+            let connection = try RedisConnection(url: server.url)
+            let observer = try RedisConnection(url: server.url)
+            try connection.send([[b("SET"), b("k"), b("1")], [b("INCR"), b("k")], [b("LPUSH"), b("k"), b("x")]])
+            #expect(connection.unreadReplies == 3)
+            // The server runs what was sent without the sender reading a reply.
+            var seen: RedisReply = .null
+            for _ in 0..<200 where seen != .string(b("2")) {
+                seen = try observer.command("GET", "k")
+                if seen != .string(b("2")) { usleep(5_000) }
+            }
+            #expect(seen == .string(b("2")))
+            try connection.send([[b("GET"), b("k")]])
+            let replies = try connection.receiveUnread()
+            #expect(replies.count == 4)
+            #expect(replies[0] == .status("OK"))
+            #expect(replies[1] == .integer(2))
+            #expect(replies[2].errorMessage?.hasPrefix("WRONGTYPE") == true)
+            #expect(replies[3] == .string(b("2")))
+            #expect(connection.unreadReplies == 0)
+            #expect(try connection.receiveUnread() == [])
+            #expect(try connection.command("PING") == .status("PONG"))
         }
     }
 
