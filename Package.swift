@@ -11,6 +11,10 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
         .library(name: "Reports", targets: ["Reports"]),
+        // For the package-benchmark suites in Benchmarks/Micro (a package of their own).
+        .library(name: "RedisClient", targets: ["RedisClient"]),
+        .library(name: "RedisTestSupport", targets: ["RedisTestSupport"]),
+        .library(name: "LiveWorker", targets: ["LiveWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
