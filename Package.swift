@@ -63,10 +63,15 @@ let package = Package(
             // a tenth of its run time and find nothing the static checks do not.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
+        .target(
+            name: "RealRun",
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Simulation", "LiveWorker", "RedisClient", "RedisTestSupport"]
+        ),
         .executableTarget(
             name: "lovage",
             dependencies: [
-                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient",
+                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

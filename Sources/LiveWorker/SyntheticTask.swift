@@ -7,7 +7,9 @@ import WorkerCore
 /// simulated one. Keyword arguments (all optional):
 /// `duration_ms` (run time), `cpu` (burn CPU instead of sleeping), `fail_probability` with `error`
 /// (the exception type to raise), `retain_bytes` (memory kept alive by the process after the call,
-/// a leak) and `result_bytes` (size of the returned string).
+/// a leak), `result_bytes` (size of the returned string) and `report_timing` (return
+/// `{"started_at": <epoch seconds>, "result": ...}` so a load run can measure queue wait from the
+/// result alone; Python's copy in interop/lovage_synthetic.py does the same).
 public enum SyntheticTask {
     public static let name = "lovage.synthetic"
 
@@ -18,6 +20,8 @@ public enum SyntheticTask {
         let errorType = context.kwargs["error"]?.stringValue ?? "SyntheticError"
         let retainBytes = Int(context.kwargs["retain_bytes"]?.intValue ?? 0)
         let resultBytes = Int(context.kwargs["result_bytes"]?.intValue ?? 0)
+        let reportTiming = context.kwargs["report_timing"]?.boolValue ?? false
+        let startedAt = Date().timeIntervalSince1970
         guard durationMilliseconds >= 0, (0...1).contains(failProbability), retainBytes >= 0, resultBytes >= 0 else {
             return .failure(ErrorDescription(type: "ValueError",
                                              message: "lovage.synthetic: negative size or duration, or a probability outside [0, 1]"))
@@ -37,7 +41,8 @@ public enum SyntheticTask {
             return .failure(ErrorDescription(type: errorType, message: "synthetic failure (p=\(failProbability))"))
         }
         syntheticSpinSink = spin  // keeps the CPU loop from being optimised away
-        return .success(resultBytes > 0 ? .string(String(repeating: "x", count: resultBytes)) : .null)
+        let payload: JSONValue = resultBytes > 0 ? .string(String(repeating: "x", count: resultBytes)) : .null
+        return .success(reportTiming ? .object(["started_at": .double(startedAt), "result": payload]) : payload)
     }
 }
 

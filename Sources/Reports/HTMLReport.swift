@@ -58,6 +58,12 @@ public enum HTMLReport {
     }
 
     static func findings(_ s: RunSummary) -> String {
+        guard s.mode == "sim" else {
+            // A real run has no trace of executions: duplicates and invariants are not checked.
+            let publisher = s.publisher.map { "<p>\($0.sendsBehind) send(s) more than 10 ms behind the schedule; max lag \(humanDuration(microseconds: Double($0.maxLagMicros))).</p>" } ?? ""
+            return "<h2>Publisher</h2>" + publisher
+                + "<h2>Duplicates and invariants</h2><p>not checked in a real run (no trace of executions); tasks without a final result count as leftover.</p>"
+        }
         var html = "<h2>Duplicates</h2>"
         if s.duplicateCauses.isEmpty {
             html += "<p>none</p>"

@@ -26,6 +26,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The broker lists the timeline's `queuedByList` columns stand for: `queue` for priority step 0,
     /// `queue:p<step>` for the others.
     public var timelineLists: [String] = []
+    /// A real run's publisher: how far its sends fell behind the intended schedule (absent in sim).
+    public var publisher: PublisherFigures? = nil
+
+    /// The open-model publisher of a real run: sends later than 10 ms after their intended time.
+    public struct PublisherFigures: Sendable, Codable, Equatable {
+        public var sendsBehind: Int
+        public var maxLagMicros: Int64
+        public init(sendsBehind: Int, maxLagMicros: Int64) { self.sendsBehind = sendsBehind; self.maxLagMicros = maxLagMicros }
+    }
 
     /// The result backend's `celery-task-meta-<id>` keys (modelled sizes), with `result_expires`.
     public struct ResultStoreFigures: Sendable, Codable, Equatable {

@@ -11,6 +11,13 @@ public struct SimulationResult: Sendable {
     public var eventsProcessed: Int
 
     public var assertionsHold: Bool { assertionOutcomes.allSatisfy(\.holds) }
+
+    public init(summary: RunSummary, assertionOutcomes: [AssertionOutcome], leftoverLines: [String], eventsProcessed: Int) {
+        self.summary = summary
+        self.assertionOutcomes = assertionOutcomes
+        self.leftoverLines = leftoverLines
+        self.eventsProcessed = eventsProcessed
+    }
 }
 
 /// One scenario assertion checked against the summary.
@@ -18,6 +25,15 @@ public struct AssertionOutcome: Sendable {
     public var assertion: Assertion
     public var value: Double?
     public var holds: Bool
+
+    /// Each assertion checked against the summary's metric of that name (unknown: fails).
+    public static func check(_ assertions: [Assertion], against summary: RunSummary) -> [AssertionOutcome] {
+        assertions.map { assertion in
+            let value = summary.metric(assertion.metric)
+            return AssertionOutcome(assertion: assertion, value: value,
+                                    holds: value.map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
+        }
+    }
 }
 
 extension Simulator {
@@ -92,11 +108,7 @@ extension Simulator {
             invariantViolations: violations, duplicateCauses: ledger.duplicateSummary,
             leftover: leftover, resultStore: resultStore.figures, timeline: timeline)
         summary.timelineLists = broker.listDisplayNames()
-        let outcomes = scenario.assertions.map { assertion -> AssertionOutcome in
-            let value = summary.metric(assertion.metric)
-            return AssertionOutcome(assertion: assertion, value: value,
-                                    holds: value.map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
-        }
+        let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         return SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
                                 eventsProcessed: eventsProcessed)
     }

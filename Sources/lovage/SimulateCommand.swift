@@ -37,9 +37,25 @@ struct SimulateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace, baseline: baseline, quiet: quiet, json: json).run()
+    }
+}
+
+/// One simulated run with its outputs: what `lovage simulate` and `lovage run --mode sim` do.
+struct SimulationRun {
+    var file: String
+    var seed: UInt64?
+    var out: String?
+    var noTrace: Bool
+    var baseline: String?
+    var quiet: Bool
+    var json: Bool
+    var timeScale: Double = 1
+
+    func run() throws {
         let scenario: Scenario
         do {
-            scenario = try ScenarioLoader.load(path: file)
+            scenario = try ScenarioLoader.load(path: file).timeScaled(by: timeScale)
         } catch {
             printError("\(error)")
             throw ExitCode(2)
@@ -63,6 +79,21 @@ struct SimulateCommand: ParsableCommand {
         let result = try Simulator(scenario: scenario, options: options).run()
         let wallSeconds = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        try RunOutputs(file: file, directory: directory, baseline: baseline, quiet: quiet, json: json)
+            .finish(result, wallSeconds: wallSeconds, extraFiles: tracePath.map { [$0] } ?? [])
+    }
+}
+
+/// Writes a run's summary.json, report.html and timeline.csv, prints the summary (text, JSON or
+/// one line) and exits 1 when an assertion fails: the same for simulated and real runs.
+struct RunOutputs {
+    var file: String
+    var directory: String
+    var baseline: String?
+    var quiet: Bool
+    var json: Bool
+
+    func finish(_ result: SimulationResult, wallSeconds: Double, extraFiles: [String]) throws {
         var written = try SummaryFiles.write(result.summary, to: directory)
         if let baseline { try SummaryFiles.writeBaseline(result.summary, to: baseline) }
         let reportPath = (directory as NSString).appendingPathComponent("report.html")
@@ -72,7 +103,7 @@ struct SimulateCommand: ParsableCommand {
         }
         try Data(HTMLReport.render(result.summary, assertions: assertionLines).utf8).write(to: URL(fileURLWithPath: reportPath))
         written.insert(reportPath, at: 1)
-        let files = written + (tracePath.map { [$0] } ?? [])
+        let files = written + extraFiles
 
         if json {
             print(String(decoding: try SummaryFiles.encoder().encode(result.summary), as: UTF8.self))

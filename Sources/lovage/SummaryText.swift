@@ -11,15 +11,23 @@ enum SummaryText {
         var lines: [String] = []
         lines.append("scenario  \(s.scenario)  (\(scenarioPath))")
         lines.append("seed      \(s.seed)   trace hash \(s.traceHash)")
-        lines.append(String(format: "virtual   %@ simulated in %.2f s wall (%d events)",
-                            humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000), wallSeconds,
-                            result.eventsProcessed))
+        let isReal = s.mode != "sim"
+        if isReal {
+            lines.append("real      \(humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000)) on real Redis (\(s.mode))"
+                + (s.publisher.map { "; sends behind schedule \($0.sendsBehind), max lag \(humanDuration(microseconds: Double($0.maxLagMicros)))" } ?? ""))
+        } else {
+            lines.append(String(format: "virtual   %@ simulated in %.2f s wall (%d events)",
+                                humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000), wallSeconds,
+                                result.eventsProcessed))
+        }
         lines.append("")
         lines.append("tasks     published \(c.published)  succeeded \(c.succeeded)  failed \(c.failed)  retried \(c.retried)  revoked \(c.revoked)")
         lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  given back \(c.givenBack)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
         if c.acksLostInOutage > 0 { lines.append("          acks lost in broker outages \(c.acksLostInOutage)") }
         let r = s.resultStore
-        lines.append("results   \(r.written) result keys written; peak \(r.peakKeys) keys, \(humanBytes(r.peakBytes)) (modelled, with result_expires)")
+        if !isReal {
+            lines.append("results   \(r.written) result keys written; peak \(r.peakKeys) keys, \(humanBytes(r.peakBytes)) (modelled, with result_expires)")
+        }
         lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
         lines.append("")
         lines.append("                    p50         p90         p99         max")
@@ -33,13 +41,17 @@ enum SummaryText {
         lines.append("queued    " + sparkline(s.timeline.map { Double($0.queued) }) + "  (max \(s.timeline.map(\.queued).max() ?? 0))")
         lines.append("memory    " + sparkline(s.timeline.map { Double($0.memoryBytes) }) + "  (max \(humanBytes(s.timeline.map(\.memoryBytes).max() ?? 0)))")
         lines.append("")
-        if s.duplicateCauses.isEmpty {
+        if isReal {
+            lines.append("duplicates: not counted (a real run has no trace of executions)")
+        } else if s.duplicateCauses.isEmpty {
             lines.append("duplicates: none")
         } else {
             lines.append("duplicates by cause:")
             for cause in s.duplicateCauses { lines.append("  \(cause.count)× \(cause.cause)  (e.g. \(cause.exampleTaskID))") }
         }
-        if s.invariantViolations.isEmpty {
+        if isReal {
+            lines.append("invariants: not checked (a real run has no trace; tasks without a final result are listed as leftover)")
+        } else if s.invariantViolations.isEmpty {
             lines.append("invariants: all held (no task lost, no start before eta or after expiry, attempts within max_retries + 1, autoscaler in bounds)")
         } else {
             lines.append("invariants: \(s.invariantViolations.count) violation(s)")

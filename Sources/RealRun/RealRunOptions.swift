@@ -1,0 +1,48 @@
+import Foundation
+import RedisClient
+
+/// How `lovage run --mode redis` runs a scenario for real.
+public struct RealRunOptions: Sendable {
+    /// Whose worker the fleet runs.
+    public enum Target: String, Sendable, CaseIterable {
+        /// `lovage worker` processes (this executable).
+        case lovage
+        /// Python Celery workers (`celery -A lovage_synthetic worker`), for measuring a Celery
+        /// deployment with the same scenario.
+        case celery
+    }
+
+    /// Root seed (the plan's arrivals and body durations); nil: the scenario's.
+    public var seed: UInt64?
+    /// Multiplies every duration and divides every rate (see `Scenario.timeScaled`).
+    public var timeScale: Double = 1
+    /// A Redis server to use; nil: start a private one on a free loopback port.
+    public var brokerURL: RedisURL?
+    public var target: Target = .lovage
+    /// The `lovage` executable the fleet runs (`lovage worker`).
+    public var lovageExecutable: String
+    /// The Python with Celery installed, and the folder holding `lovage_synthetic.py` (target celery).
+    public var pythonExecutable: String
+    public var celeryModuleDirectory: String
+    /// Where the workers' logs go.
+    public var logDirectory: String
+    /// Called about once a second with (fraction done, seconds since the load started).
+    public var progress: (@Sendable (Double, Double) -> Void)?
+    /// Operator messages (faults applied, workers started and stopped).
+    public var log: @Sendable (String) -> Void
+
+    public init(lovageExecutable: String, pythonExecutable: String, celeryModuleDirectory: String, logDirectory: String,
+                log: @escaping @Sendable (String) -> Void) {
+        self.lovageExecutable = lovageExecutable
+        self.pythonExecutable = pythonExecutable
+        self.celeryModuleDirectory = celeryModuleDirectory
+        self.logDirectory = logDirectory
+        self.log = log
+    }
+}
+
+/// Why a real run could not start or had to stop.
+public struct RealRunError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Reports
+import Scenarios
+import Simulation
+import WorkerCore
+
+/// A real run's figures in the simulator's `RunSummary` shape, so both modes write the same
+/// summary.json, timeline.csv and report.html and `lovage compare` and `lovage fidelity` read both.
+///
+/// Times are measured from each task's intended send time (the open model): queue wait is from
+/// the later of that and its eta to the body's start, latency from it to the stored result, run
+/// time from start to stored result. There is no trace in a real run, so the trace hash is "-".
+struct RealRunSummary {
+    let scenario: Scenario
+    let seed: UInt64
+    let mode: String
+    let publisher: LoadPublisher
+    let collector: ResultCollector
+    let samples: [BrokerSampler.Sample]
+    let listNames: [String]
+    let finishedAtMicros: Int64
+    let startedAt: Date
+
+    func make() -> RunSummary {
+        let startMicros = Int64(startedAt.timeIntervalSince1970 * 1_000_000)
+        var counts = RunSummary.Counts()
+        counts.published = publisher.sent
+        var queueWait = DurationHistogram(), runTime = DurationHistogram(), latency = DurationHistogram()
+        var startedOffsets: [Int64] = [], succeededOffsets: [Int64] = [], failedOffsets: [Int64] = []
+        var queueWaitByStart: [(at: Int64, wait: Int64)] = []
+        var lastFinish: Int64 = 0
+        for (index, outcome) in collector.outcomes.enumerated() {
+            guard let outcome else { continue }
+            let planned = publisher.plan[index]
+            let spec = scenario.tasks[planned.taskIndex]
+            let intended = planned.offset.microseconds
+            let due = intended + (spec.countdown?.microseconds ?? 0)
+            switch outcome.status {
+            case "SUCCESS": counts.succeeded += 1
+            case "FAILURE": counts.failed += 1
+            case "REVOKED": counts.revoked += 1
+            default: break
+            }
+            let started = outcome.startedAtMicros.map { $0 - startMicros }
+            let done = outcome.doneAtMicros.map { $0 - startMicros }
+            if let started {
+                counts.executions += 1
+                startedOffsets.append(started)
+                let wait = max(0, started - due)
+                queueWait.record(TimeSpan(microseconds: wait))
+                queueWaitByStart.append((started, wait))
+                if let done { runTime.record(TimeSpan(microseconds: max(0, done - started))) }
+            }
+            if let done, ResultCollector.isFinal(outcome.status) {
+                latency.record(TimeSpan(microseconds: max(0, done - intended)))
+                if outcome.status == "SUCCESS" { succeededOffsets.append(done) }
+                if outcome.status == "FAILURE" { failedOffsets.append(done) }
+                if outcome.status != "REVOKED" { lastFinish = max(lastFinish, done) }
+            }
+        }
+        let finished = counts.succeeded + counts.failed
+        let leftover = collector.outcomes.filter { $0.map { !ResultCollector.isFinal($0.status) } ?? true }.count
+        var left = RunSummary.Leftover()
+        if leftover > 0 {
+            // Where the unfinished tasks are, as far as the last sample of Redis can tell.
+            let lastSample = samples.last
+            left.queued = min(leftover, lastSample?.lists.reduce(0, +) ?? 0)
+            left.unacked = min(leftover - left.queued, lastSample?.unacked ?? 0)
+            left.held = min(leftover - left.queued - left.unacked, lastSample?.held ?? 0)
+            left.running = leftover - left.queued - left.unacked - left.held
+            left.examples = Array(collector.leftoverLines(limit: 10))
+        }
+        counts.lost = 0  // a real run cannot tell lost from late; leftover lists what has no result
+        var summary = RunSummary(
+            scenario: scenario.name, mode: mode, seed: seed, traceHash: "-",
+            virtualDurationSeconds: Double(finishedAtMicros) / 1_000_000, counts: counts,
+            throughput: lastFinish > 0 ? Double(finished) / (Double(lastFinish) / 1_000_000) : 0,
+            queueWait: queueWait.percentiles, runTime: runTime.percentiles, latency: latency.percentiles,
+            peakQueueDepth: samples.map { $0.lists.reduce(0, +) }.max() ?? 0,
+            peakWorkers: samples.map(\.workers).max() ?? 0, peakRunning: samples.map(\.running).max() ?? 0,
+            peakMemoryBytes: samples.map(\.memoryBytes).max() ?? 0, invariantViolations: [], duplicateCauses: [],
+            leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
+        summary.timelineLists = listNames
+        summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds)
+        summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
+                                    failed: failedOffsets.sorted(), waits: queueWaitByStart.sorted { $0.at < $1.at })
+        return summary
+    }
+
+    /// One row per sample: the sampler's broker figures plus the cumulative task counts up to the
+    /// sample's time and the queue wait of the tasks that started since the previous row.
+    private func timeline(started: [Int64], succeeded: [Int64], failed: [Int64], waits: [(at: Int64, wait: Int64)]) -> [RunSummary.TimelineSample] {
+        var rows: [RunSummary.TimelineSample] = []
+        var waitIndex = 0
+        for sample in samples {
+            var interval = DurationHistogram()
+            while waitIndex < waits.count, waits[waitIndex].at <= sample.atMicros {
+                interval.record(TimeSpan(microseconds: waits[waitIndex].wait))
+                waitIndex += 1
+            }
+            let published = publisher.sentOffsets.prefix(publisher.sent).filter { $0 <= sample.atMicros }.count
+            rows.append(RunSummary.TimelineSample(
+                atSeconds: Double(sample.atMicros) / 1_000_000, queued: sample.lists.reduce(0, +), running: sample.running,
+                workers: sample.workers, poolSize: sample.poolSize, memoryBytes: sample.memoryBytes,
+                succeeded: Self.count(succeeded, upTo: sample.atMicros), failed: Self.count(failed, upTo: sample.atMicros),
+                retried: 0, queueWaitP50: interval.count > 0 ? interval.percentiles.p50 : 0,
+                queueWaitP99: interval.count > 0 ? interval.percentiles.p99 : 0,
+                published: published, started: Self.count(started, upTo: sample.atMicros),
+                held: sample.held, unacked: sample.unacked, queuedByList: sample.lists))
+        }
+        return rows
+    }
+
+    /// How many of the sorted values are at most `limit`.
+    private static func count(_ sorted: [Int64], upTo limit: Int64) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] <= limit { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

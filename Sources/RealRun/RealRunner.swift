@@ -1,0 +1,190 @@
+import CeleryWire
+import Foundation
+import LiveWorker
+import RedisClient
+import RedisTestSupport
+import Reports
+import Scenarios
+import Simulation
+import WorkerCore
+
+/// `lovage run FILE --mode redis`: the scenario on real Redis with real worker processes.
+///
+/// It starts (unless given a broker) a private redis-server on a free loopback port, starts the
+/// fleet as `lovage worker` (or Celery) processes with the scenario's settings, publishes the
+/// scenario's load with `lovage.synthetic` bodies from an open-model publisher, applies the
+/// faults for real, samples Redis once a second, reads every task's result at the end, and
+/// stops everything it started, also when the run fails or is interrupted (`interrupt()`).
+public final class RealRunner: @unchecked Sendable {
+    let scenario: Scenario
+    let seed: UInt64
+    let options: RealRunOptions
+    /// The scenario as it runs (after the time scale).
+    public var scaledScenario: Scenario { scenario }
+    /// Replaces `options.progress` (set after the runner knows the scaled run length).
+    public var progress: (@Sendable (Double, Double) -> Void)?
+    private let lock = NSLock()
+    private var interrupted = false
+
+    /// `scenario` is the file as loaded; the time scale is applied here.
+    public init(scenario: Scenario, options: RealRunOptions) throws {
+        let problems = RealRunSupport.problems(in: scenario, target: options.target)
+        guard problems.isEmpty else {
+            throw RealRunError("\(scenario.sourcePath): redis mode cannot run this scenario yet:\n  " + problems.joined(separator: "\n  "))
+        }
+        guard options.timeScale > 0, options.timeScale.isFinite else { throw RealRunError("--time-scale must be a positive number") }
+        self.scenario = scenario.timeScaled(by: options.timeScale)
+        seed = options.seed ?? scenario.seed
+        self.options = options
+        progress = options.progress
+    }
+
+    /// Stops the run early (SIGINT): the load stops, then everything is stopped and reported.
+    public func interrupt() { lock.withLock { interrupted = true } }
+    private var isInterrupted: Bool { lock.withLock { interrupted } }
+
+    public func run() throws -> SimulationResult {
+        let server: RedisTestServer? = options.brokerURL == nil ? try RedisTestServer() : nil
+        defer { server?.stop() }
+        guard let url = options.brokerURL ?? server?.url else { throw RealRunError("no broker") }
+        try checkReachable(url)
+        let fleet = WorkerFleet(scenario: scenario, brokerURL: url, options: options)
+        defer { fleet.stopAll() }
+        try fleet.startAll()
+        try waitForFleet(url: url, fleet: fleet)
+
+        let plan = ArrivalPlan.tasks(for: scenario, seed: seed)
+        let publisher = LoadPublisher(plan: plan, scenario: scenario, url: url, seed: seed)
+        let sampler = BrokerSampler(url: url, listKeys: listKeys())
+        let start = Date()
+        sampler.start(from: start, intervalSeconds: sampleIntervalSeconds, workers: { fleet.aliveCount })
+        let slowWindows = scenario.faults.compactMap { fault -> (start: TimeSpan, end: TimeSpan, factor: Double, pattern: String)? in
+            guard case .slowTasks(let factor, let pattern) = fault.kind else { return nil }
+            return (fault.start, fault.end ?? scenario.duration + scenario.drain, factor, pattern)
+        }
+        let publishing = Thread { publisher.run(start: start, slowWindows: slowWindows) }
+        publishing.name = "lovage-run-publisher"
+        publishing.start()
+
+        let collector = ResultCollector(url: url, ids: publisher.ids)
+        let faults = FaultTimeline(scenario.faults)
+        let end = scenario.duration + scenario.drain
+        var stoppedBy: String? = nil
+        while true {
+            let now = TimeSpan(microseconds: LoadPublisher.offset(since: start))
+            for action in faults.due(at: now) { apply(action, fleet: fleet, server: server) }
+            progress?(min(1, now.seconds / max(end.seconds, 0.001)), now.seconds)
+            if isInterrupted { stoppedBy = "interrupted"; publisher.stop(); break }
+            if let failure = publisher.failure { stoppedBy = failure; break }
+            if now >= end { break }
+            if now >= scenario.duration, publishing.isFinished, faults.isDone,
+               collector.refresh(sentCount: publisher.sent) == publisher.plan.count { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        publisher.stop()
+        while !publishing.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        server?.resume()
+        _ = collector.refresh(sentCount: publisher.sent)
+        let finishedAt = LoadPublisher.offset(since: start)
+        let samples = sampler.stop()
+        let summary = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",
+                                     publisher: publisher, collector: collector, samples: samples,
+                                     listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start).make()
+        let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
+        var lines = collector.leftoverLines(limit: 20)
+        if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }
+        return SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
+    }
+
+    // MARK: Set-up
+
+    private var sampleIntervalSeconds: Double { 1 }
+
+    private func checkReachable(_ url: RedisURL) throws {
+        do {
+            _ = try RedisConnection(url: url, connectTimeout: 3).command("PING")
+        } catch {
+            throw RealRunError("cannot reach the broker \(url.redacted): \(error)")
+        }
+    }
+
+    /// Waits until every worker is up: Lovage workers publish their stats hash when ready;
+    /// Celery workers are given until their first heartbeat-free start (a fixed 30 s at most,
+    /// ended early when their processes are found consuming with BRPOP).
+    private func waitForFleet(url: RedisURL, fleet: WorkerFleet) throws {
+        let connection = try RedisConnection(url: url, connectTimeout: 3)
+        let expected = fleet.names.count
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if fleet.aliveCount < expected {
+                throw RealRunError("a worker exited at start-up; see its log in \(options.logDirectory)")
+            }
+            let clients = (try? connection.command("CLIENT", "LIST"))?.stringValue ?? ""
+            let consuming = clients.split(separator: "\n").filter { $0.contains("cmd=brpop") || $0.contains("cmd=eval") }.count
+            if consuming >= expected { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw RealRunError("the fleet did not start consuming within 60 s; see the worker logs in \(options.logDirectory)")
+    }
+
+    /// Every broker list the fleet consumes (each queue at each priority step), in a fixed order.
+    private func listKeys() -> [String] {
+        queueNames().flatMap { queue in
+            PriorityQueueKeys.allKeys(queue: queue, steps: scenario.broker.prioritySteps)
+        }
+    }
+
+    private func listDisplayNames() -> [String] {
+        listKeys().map { $0.replacingOccurrences(of: PriorityQueueKeys.separator, with: ":p") }
+    }
+
+    private func queueNames() -> [String] {
+        var names: [String] = []
+        for queue in scenario.fleet.flatMap(\.queues) where !names.contains(queue) { names.append(queue) }
+        return names.sorted()
+    }
+
+    // MARK: Faults
+
+    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: RedisTestServer?) {
+        switch action {
+        case .start(.killWorker(let name)): fleet.kill(name)
+        case .start(.restartWorker(let name)):
+            do { try fleet.start(name); options.log("fault: restarted \(name)") } catch { options.log("fault: \(error)") }
+        case .start(.stopWorker(let name)): fleet.stop(name)
+        case .start(.brokerOutage):
+            if let server { server.pause(); options.log("fault: redis-server frozen (SIGSTOP)") }
+            else { options.log("fault: broker_outage skipped: --broker names a server this run did not start") }
+        case .end(.brokerOutage):
+            if let server { server.resume(); options.log("fault: redis-server resumed (SIGCONT)") }
+        case .start, .end:
+            break   // slow tasks are applied by the publisher; the rest are refused before the run
+        }
+    }
+}
+
+/// The scenario's faults as start and end actions in time order.
+final class FaultTimeline {
+    enum Action { case start(FaultKind), end(FaultKind) }
+    private var pending: [(at: TimeSpan, order: Int, action: Action)]
+
+    init(_ faults: [FaultSpec]) {
+        var actions: [(at: TimeSpan, order: Int, action: Action)] = []
+        for fault in faults {
+            actions.append((fault.start, actions.count, .start(fault.kind)))
+            if let end = fault.end { actions.append((end, actions.count, .end(fault.kind))) }
+        }
+        pending = actions.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+    }
+
+    var isDone: Bool { pending.isEmpty }
+
+    func due(at now: TimeSpan) -> [Action] {
+        var due: [Action] = []
+        while let first = pending.first, first.at <= now {
+            due.append(first.action)
+            pending.removeFirst()
+        }
+        return due
+    }
+}

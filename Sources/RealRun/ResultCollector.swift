@@ -1,0 +1,63 @@
+import CeleryWire
+import Foundation
+import LiveWorker
+import RedisClient
+
+/// Reads each published task's result document (`celery-task-meta-<id>`) until it is final: its
+/// state, when the body started (lovage.synthetic's `started_at`, in its own result) and when the
+/// worker stored the result (`date_done`). Both Lovage and Celery write these, so one collector
+/// serves both targets.
+final class ResultCollector: @unchecked Sendable {
+    struct Outcome {
+        var status: String
+        var startedAtMicros: Int64?
+        var doneAtMicros: Int64?
+    }
+
+    let ids: [String]
+    private let url: RedisURL
+    private(set) var outcomes: [Outcome?]
+    private var finalCount = 0
+    private static let chunk = 500
+
+    init(url: RedisURL, ids: [String]) {
+        self.url = url
+        self.ids = ids
+        outcomes = Array(repeating: nil, count: ids.count)
+    }
+
+    /// Reads the documents of the first `sentCount` tasks that are not final yet; returns how many
+    /// tasks are final. A broker that does not answer leaves the figures as they were.
+    @discardableResult
+    func refresh(sentCount: Int) -> Int {
+        guard let connection = try? RedisConnection(url: url, connectTimeout: 1, commandTimeout: 10) else { return finalCount }
+        let open = (0..<min(sentCount, ids.count)).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
+        var start = 0
+        while start < open.count {
+            let slice = open[start..<min(open.count, start + Self.chunk)]
+            start += Self.chunk
+            guard let reply = try? connection.command([Array("MGET".utf8)] + slice.map { Array(("celery-task-meta-" + ids[$0]).utf8) }),
+                  let values = reply.arrayValue else { return finalCount }
+            for (index, value) in zip(slice, values) {
+                guard let bytes = value.bytes, let document = try? ResultDocument.decode(bytes) else { continue }
+                let started = document.result["started_at"]?.doubleValue.map { Int64($0 * 1_000_000) }
+                let done = document.dateDone.flatMap { try? CeleryTimestamp.parse($0) }
+                outcomes[index] = Outcome(status: document.status, startedAtMicros: started, doneAtMicros: done)
+                if Self.isFinal(document.status) { finalCount += 1 }
+            }
+        }
+        return finalCount
+    }
+
+    static func isFinal(_ status: String) -> Bool { ["SUCCESS", "FAILURE", "REVOKED"].contains(status) }
+
+    /// Tasks with no final result, by id and last known state.
+    func leftoverLines(limit: Int) -> [String] {
+        var lines: [String] = []
+        for (index, outcome) in outcomes.enumerated() where outcome.map({ !Self.isFinal($0.status) }) ?? true {
+            if lines.count == limit { lines.append("…"); break }
+            lines.append("no final result: \(ids[index]) (\(outcome?.status ?? "no result document"))")
+        }
+        return lines
+    }
+}

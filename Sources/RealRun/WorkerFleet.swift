@@ -1,0 +1,149 @@
+import Foundation
+import Glibc
+import RedisClient
+import Scenarios
+
+/// The scenario's fleet as real worker processes, named as the simulator names them
+/// (`<group>-<n>`), each started by its PID-known `Process` so faults and clean-up signal exactly
+/// the processes this run started.
+final class WorkerFleet: @unchecked Sendable {
+    struct Member {
+        let name: String
+        let group: Int
+        let executable: String
+        let arguments: [String]
+        /// Settings a Celery worker takes from the environment (lovage_synthetic.py reads them).
+        let environment: [String: String]
+        var process: Process?
+    }
+
+    private let lock = NSLock()
+    private var members: [Member] = []
+    private let environment: [String: String]
+    private let logDirectory: String
+    private let workingDirectory: String
+    private let log: @Sendable (String) -> Void
+
+    init(scenario: Scenario, brokerURL: RedisURL, options: RealRunOptions) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CELERY_BROKER_URL"] = brokerURL.absoluteString
+        environment["PYTHONPATH"] = options.celeryModuleDirectory
+        environment["LOVAGE_VISIBILITY_TIMEOUT"] = String(scenario.broker.visibilityTimeout.seconds)
+        environment["LOVAGE_PRIORITY_STEPS"] = scenario.broker.prioritySteps.map(String.init).joined(separator: ",")
+        environment["LOVAGE_QUEUE_ORDER_STRATEGY"] = scenario.broker.queueOrderStrategy.rawValue
+        environment["LOVAGE_RESULT_EXPIRES"] = String(scenario.broker.resultExpires.seconds)
+        self.environment = environment
+        logDirectory = options.logDirectory
+        workingDirectory = options.celeryModuleDirectory
+        log = options.log
+        for (groupIndex, group) in scenario.fleet.enumerated() {
+            for number in 1...max(1, group.count) {
+                let name = "\(group.name)-\(number)"
+                let (executable, arguments) = Self.command(for: group, name: name, scenario: scenario, brokerURL: brokerURL, options: options)
+                let defaults = group.taskDefaults
+                let settings = ["LOVAGE_ACKS_LATE": defaults.acksLate, "LOVAGE_REJECT_ON_WORKER_LOST": defaults.rejectOnWorkerLost,
+                                "LOVAGE_TRACK_STARTED": defaults.trackStarted].mapValues { $0 ? "1" : "0" }
+                members.append(Member(name: name, group: groupIndex, executable: executable, arguments: arguments, environment: settings))
+            }
+        }
+    }
+
+    /// The command line of one worker: `lovage worker` or `celery worker` with the group's settings
+    /// as Celery's flags (the per-group task defaults become worker-wide flags).
+    static func command(for group: WorkerGroupSpec, name: String, scenario: Scenario, brokerURL: RedisURL,
+                        options: RealRunOptions) -> (String, [String]) {
+        let defaults = group.taskDefaults
+        var common = ["-Q", group.queues.joined(separator: ","), "-c", String(group.concurrency),
+                      "--prefetch-multiplier", String(group.prefetchMultiplier), "-n", "\(name)@%h", "-P", "prefork",
+                      "-l", "WARNING"]
+        if let autoscale = group.autoscale { common += ["--autoscale", "\(autoscale.maxConcurrency),\(autoscale.minConcurrency)"] }
+        if let tasks = group.maxTasksPerChild { common += ["--max-tasks-per-child", String(tasks)] }
+        if let kib = group.maxMemoryPerChildKiB { common += ["--max-memory-per-child", String(kib)] }
+        if let limit = defaults.timeLimit { common += ["--time-limit", String(limit.seconds)] }
+        if let limit = defaults.softTimeLimit { common += ["--soft-time-limit", String(limit.seconds)] }
+        switch options.target {
+        case .lovage:
+            var arguments = ["worker", "-b", brokerURL.absoluteString] + common
+            arguments += ["--visibility-timeout", String(scenario.broker.visibilityTimeout.seconds),
+                          "--priority-steps", scenario.broker.prioritySteps.map(String.init).joined(separator: ","),
+                          "--queue-order-strategy", scenario.broker.queueOrderStrategy.rawValue]
+            if defaults.acksLate { arguments.append("--acks-late") }
+            if defaults.rejectOnWorkerLost { arguments.append("--reject-on-worker-lost") }
+            if defaults.trackStarted { arguments.append("--track-started") }
+            return (options.lovageExecutable, arguments)
+        case .celery:
+            // acks_late and the other task defaults have no worker flag in Celery: lovage_synthetic.py
+            // reads them from the environment (see `Member.environment`).
+            return (options.pythonExecutable, ["-m", "celery", "-A", "lovage_synthetic", "worker"] + common)
+        }
+    }
+
+    var names: [String] { lock.withLock { members.map(\.name) } }
+
+    var aliveCount: Int { lock.withLock { members.filter { $0.process?.isRunning == true }.count } }
+
+    /// Starts the named worker (again, after a kill); its output is appended to `<name>.log`.
+    func start(_ name: String) throws {
+        try lock.withLock {
+            guard let index = members.firstIndex(where: { $0.name == name }) else { return }
+            guard members[index].process?.isRunning != true else { return }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: members[index].executable)
+            process.arguments = members[index].arguments
+            process.environment = environment.merging(members[index].environment) { _, member in member }
+            process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+            let logPath = (logDirectory as NSString).appendingPathComponent("\(name).log")
+            if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+            let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            logFile.seekToEndOfFile()
+            process.standardOutput = logFile
+            process.standardError = logFile
+            process.standardInput = FileHandle.nullDevice
+            do { try process.run() } catch { throw RealRunError("cannot start worker \(name) (\(members[index].executable)): \(error)") }
+            members[index].process = process
+        }
+    }
+
+    func startAll() throws {
+        for name in names { try start(name) }
+    }
+
+    /// SIGKILL: the worker and its children die at once (a crash, an OOM kill).
+    func kill(_ name: String) {
+        signal(name, SIGKILL, andChildren: true)
+    }
+
+    /// SIGTERM: a warm shutdown.
+    func stop(_ name: String) {
+        signal(name, SIGTERM, andChildren: false)
+    }
+
+    /// Warm shutdown of every worker, then SIGKILL for any still running after `graceSeconds`.
+    func stopAll(graceSeconds: Double = 15) {
+        let running = lock.withLock { members.compactMap { $0.process }.filter(\.isRunning) }
+        for process in running { Glibc.kill(process.processIdentifier, SIGTERM) }
+        let deadline = Date().addingTimeInterval(graceSeconds)
+        while running.contains(where: \.isRunning), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        for process in running where process.isRunning {
+            killTree(process.processIdentifier)
+        }
+        for process in running { process.waitUntilExit() }
+    }
+
+    private func signal(_ name: String, _ number: Int32, andChildren: Bool) {
+        guard let process = lock.withLock({ members.first(where: { $0.name == name })?.process }), process.isRunning else { return }
+        if andChildren {
+            killTree(process.processIdentifier)
+        } else {
+            Glibc.kill(process.processIdentifier, number)
+        }
+        log("fault: \(number == SIGKILL ? "SIGKILL" : "SIGTERM") \(name) (pid \(process.processIdentifier))")
+    }
+
+    /// SIGKILL a worker and the pool children it started (read from /proc, so only its own).
+    private func killTree(_ pid: Int32) {
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        Glibc.kill(pid, SIGKILL)
+        for child in children.split(separator: " ").compactMap({ Int32($0) }) { Glibc.kill(child, SIGKILL) }
+    }
+}

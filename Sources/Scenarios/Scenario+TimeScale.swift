@@ -1,0 +1,86 @@
+import WorkerCore
+
+extension Scenario {
+    /// The same scenario run `1 / factor` times faster: every duration (run length, drain, phases,
+    /// bursts, faults, task bodies, countdowns, expiries, time limits, visibility timeout, broker
+    /// latency, worker start-up, autoscaler keepalive) is multiplied by `factor` and every rate is
+    /// divided by it. Utilisation (arrival rate × body time ÷ slots) and the number of tasks stay
+    /// the same, so a one-hour scenario can run for real in six minutes at `factor` 0.1.
+    ///
+    /// Retry delays and backoff are scaled too. What does not shrink is the fixed cost of a real
+    /// task (a round trip to Redis, a process hand-off), so a very small factor makes short bodies
+    /// relatively slower: keep scaled body times well above a millisecond.
+    public func timeScaled(by factor: Double) -> Scenario {
+        guard factor != 1 else { return self }
+        func scaled(_ span: TimeSpan) -> TimeSpan { TimeSpan(microseconds: Int64((Double(span.microseconds) * factor).rounded())) }
+        func scaledRetry(_ policy: RetryPolicy) -> RetryPolicy {
+            var copy = policy
+            copy.defaultRetryDelay = scaled(policy.defaultRetryDelay)
+            copy.backoffMax = scaled(policy.backoffMax)
+            return copy
+        }
+        func scaledOptions(_ options: TaskOptions) -> TaskOptions {
+            var copy = options
+            copy.timeLimit = options.timeLimit.map(scaled)
+            copy.softTimeLimit = options.softTimeLimit.map(scaled)
+            copy.retry = scaledRetry(options.retry)
+            return copy
+        }
+        var copy = self
+        copy.duration = scaled(duration)
+        copy.drain = scaled(drain)
+        copy.broker.visibilityTimeout = scaled(broker.visibilityTimeout)
+        copy.broker.latency = scaled(broker.latency)
+        copy.fleet = fleet.map { group in
+            var group = group
+            group.childStartup = scaled(group.childStartup)
+            if let keepalive = group.autoscale?.keepalive { group.autoscale?.keepalive = scaled(keepalive) }
+            group.taskDefaults = scaledOptions(group.taskDefaults)
+            return group
+        }
+        copy.tasks = tasks.map { spec in
+            var spec = spec
+            spec.countdown = spec.countdown.map(scaled)
+            spec.expires = spec.expires.map(scaled)
+            spec.options.timeLimit = spec.options.timeLimit.map(scaled)
+            spec.options.softTimeLimit = spec.options.softTimeLimit.map(scaled)
+            spec.options.retry = spec.options.retry.map(scaledRetry)
+            spec.body.duration = spec.body.duration.scaled(by: factor)
+            return spec
+        }
+        copy.load.phases = load.phases.map { phase in
+            var phase = phase
+            phase.duration = scaled(phase.duration)
+            phase.rateFrom = phase.rateFrom / factor
+            phase.rateTo = phase.rateTo / factor
+            return phase
+        }
+        copy.load.bursts = load.bursts.map { burst in
+            var burst = burst
+            burst.at = scaled(burst.at)
+            return burst
+        }
+        copy.faults = faults.map { fault in
+            var fault = fault
+            fault.start = scaled(fault.start)
+            fault.end = fault.end.map(scaled)
+            if case .brokerLatency(let latency) = fault.kind { fault.kind = .brokerLatency(scaled(latency)) }
+            return fault
+        }
+        return copy
+    }
+}
+
+extension DurationDistribution {
+    /// Every time in the distribution multiplied by `factor`.
+    public func scaled(by factor: Double) -> DurationDistribution {
+        func scaled(_ span: TimeSpan) -> TimeSpan { TimeSpan(microseconds: Int64((Double(span.microseconds) * factor).rounded())) }
+        switch self {
+        case .constant(let value): return .constant(scaled(value))
+        case .uniform(let low, let high): return .uniform(min: scaled(low), max: scaled(high))
+        case .exponential(let mean): return .exponential(mean: scaled(mean))
+        case .logNormal(let median, let p99): return .logNormal(median: scaled(median), p99: scaled(p99))
+        case .empirical(let values): return .empirical(values.map(scaled))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import RealRun
+import Scenarios
+import Simulation
+import WorkerCore
+
+/// `lovage run FILE --mode sim|redis`: one scenario file, run in virtual time or for real.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario on the simulated broker (--mode sim) or on real Redis with real workers (--mode redis).",
+        discussion: """
+        Both modes write summary.json, report.html and timeline.csv under --out. In redis mode Lovage
+        starts a redis-server of its own on a free loopback port (unless --broker names one), starts the
+        scenario's fleet as `lovage worker` processes (or Celery workers with --target celery), publishes
+        the load with lovage.synthetic bodies on the scenario's schedule (open model: latency counts from
+        each task's intended send time, late sends are counted), applies the faults for real, and stops
+        everything it started, also on Ctrl-C. Exits 1 when an assertion fails, 2 when the scenario
+        cannot run.
+        """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case sim, redis }
+
+    @Argument(help: "Scenario file (YAML).")
+    var file: String
+
+    @Option(help: "sim (virtual time, simulated broker) or redis (real Redis, real workers).")
+    var mode: Mode = .sim
+
+    @Option(help: "Root seed; overrides the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Output folder (default: results/runs/<scenario>-<mode>-seed<N>).")
+    var out: String?
+
+    @Option(help: "Multiply every duration by this and divide every rate by it (0.1: a 1 h scenario in 6 min).")
+    var timeScale: Double = 1
+
+    @Option(help: "redis mode: use this Redis server instead of starting one (its data is not cleared).")
+    var broker: String?
+
+    @Option(help: "redis mode: lovage (lovage worker processes) or celery (Python Celery workers).")
+    var target: String = "lovage"
+
+    @Option(help: "redis mode, --target celery: the Python with celery[redis] installed.")
+    var python: String = ".venv/bin/python"
+
+    @Flag(help: "sim mode: do not write trace.jsonl.")
+    var noTrace = false
+
+    @Flag(help: "Print only the summary.json path and the assertion outcome.")
+    var quiet = false
+
+    @Flag(help: "Print the summary as JSON on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be a positive number, got \(timeScale)") }
+        guard RealRunOptions.Target(rawValue: target) != nil else { throw ValidationError("--target must be lovage or celery, got \(target)") }
+    }
+
+    func run() throws {
+        switch mode {
+        case .sim:
+            let directory = try out ?? defaultDirectory(mode: "sim")
+            try SimulationRun(file: file, seed: seed, out: directory, noTrace: noTrace, baseline: nil, quiet: quiet, json: json,
+                              timeScale: timeScale).run()
+        case .redis:
+            try runForReal()
+        }
+    }
+
+    private func defaultDirectory(mode: String) throws -> String {
+        let scenario = try loadScenario()
+        return "results/runs/\(scenario.name)-\(mode)-seed\(seed ?? scenario.seed)"
+    }
+
+    private func loadScenario() throws -> Scenario {
+        do { return try ScenarioLoader.load(path: file) } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func runForReal() throws {
+        let scenario = try loadScenario()
+        let targetInUse = RealRunOptions.Target(rawValue: target) ?? .lovage
+        let directory = try out ?? defaultDirectory(mode: targetInUse == .lovage ? "redis" : "celery")
+        let logs = (directory as NSString).appendingPathComponent("logs")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var options = RealRunOptions(lovageExecutable: executable, pythonExecutable: Self.absolute(python),
+                                     celeryModuleDirectory: Self.interopDirectory(executable: executable), logDirectory: logs,
+                                     log: { line in if !quiet && !json { printError(line) } })
+        options.seed = seed
+        options.timeScale = timeScale
+        options.target = targetInUse
+        if let broker { options.brokerURL = try Self.redisURL(broker, what: "--broker") }
+        if targetInUse == .celery, !FileManager.default.isExecutableFile(atPath: options.pythonExecutable) {
+            printError("--target celery needs a Python with celery[redis]: \(options.pythonExecutable) is not executable (scripts/test.sh makes .venv; or pass --python)")
+            throw ExitCode(2)
+        }
+        let runner: RealRunner
+        do { runner = try RealRunner(scenario: scenario, options: options) } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let showProgress = !quiet && !json && standardErrorIsTerminal
+        let total = (runner.scaledScenario.duration + runner.scaledScenario.drain).seconds
+        let progressStart = Date()
+        if showProgress {
+            options.progress = { fraction, seconds in
+                writeProgress(fraction: fraction, virtualSeconds: seconds, totalSeconds: total, startedAt: progressStart)
+            }
+            runner.progress = options.progress
+        }
+        // Ctrl-C or SIGTERM stops the load; the run then stops its workers and server and reports.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { runner.interrupt() }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        let started = Date()
+        let result: SimulationResult
+        do { result = try runner.run() } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        try RunOutputs(file: file, directory: directory, baseline: nil, quiet: quiet, json: json)
+            .finish(result, wallSeconds: Date().timeIntervalSince(started), extraFiles: [logs])
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// The repository's interop/ folder (lovage_synthetic.py for --target celery): next to the
+    /// current directory, or found from the executable's location in .build/.
+    static func interopDirectory(executable: String) -> String {
+        var candidates = [FileManager.default.currentDirectoryPath + "/interop"]
+        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        for _ in 0..<4 {
+            url = url.deletingLastPathComponent()
+            candidates.append(url.path + "/interop")
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/lovage_synthetic.py") } ?? candidates[0]
+    }
+}
