@@ -82,3 +82,15 @@ def test_redis_mode_refuses_what_it_cannot_run_before_starting_anything(lovage, 
     assert completed.returncode == 2
     assert "tasks.urgent.crash" in completed.stderr
     assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_publish_only_sends_the_plan_on_schedule_with_no_fleet(lovage, tmp_path):
+    completed, out = run(lovage, tmp_path, "--publish-only")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"]["published"] == 199
+    assert summary["counts"]["succeeded"] == 0
+    # 50/s evenly for 4 s: the publisher keeps to the schedule on an idle machine.
+    assert 40 <= summary["publisher"]["sent_per_second"] <= 60
+    assert summary["publisher"]["max_lag_micros"] < 1_000_000
+    assert not (out / "logs" / "worker-1.log").exists()

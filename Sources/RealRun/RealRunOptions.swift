@@ -24,6 +24,9 @@ public struct RealRunOptions: Sendable {
     /// The Python with Celery installed, and the folder holding `lovage_synthetic.py` (target celery).
     public var pythonExecutable: String
     public var celeryModuleDirectory: String
+    /// Publish the load with no fleet and read no results: measures the publisher (and fills a
+    /// broker for workers started elsewhere).
+    public var publishOnly = false
     /// Where the workers' logs go.
     public var logDirectory: String
     /// Called about once a second with (fraction done, seconds since the load started).

@@ -81,7 +81,10 @@ struct RealRunSummary {
             peakMemoryBytes: samples.map(\.memoryBytes).max() ?? 0, invariantViolations: [], duplicateCauses: [],
             leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
         summary.timelineLists = listNames
-        summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds)
+        let sends = publisher.sentOffsets.prefix(publisher.sent)
+        let span = Double((sends.max() ?? 0) - (sends.min() ?? 0)) / 1_000_000
+        summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds,
+                                                        sentPerSecond: span > 0 ? Double(sends.count) / span : 0)
         summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
                                     failed: failedOffsets.sorted(), waits: queueWaitByStart.sorted { $0.at < $1.at })
         return summary

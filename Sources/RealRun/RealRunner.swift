@@ -50,8 +50,10 @@ public final class RealRunner: @unchecked Sendable {
         try checkReachable(url)
         let fleet = WorkerFleet(scenario: scenario, brokerURL: url, options: options)
         defer { fleet.stopAll() }
-        try fleet.startAll()
-        try waitForFleet(url: url, fleet: fleet)
+        if !options.publishOnly {
+            try fleet.startAll()
+            try waitForFleet(url: url, fleet: fleet)
+        }
 
         let plan = ArrivalPlan.tasks(for: scenario, seed: seed)
         let publisher = LoadPublisher(plan: plan, scenario: scenario, url: url, seed: seed)
@@ -77,6 +79,7 @@ public final class RealRunner: @unchecked Sendable {
             if isInterrupted { stoppedBy = "interrupted"; publisher.stop(); break }
             if let failure = publisher.failure { stoppedBy = failure; break }
             if now >= end { break }
+            if options.publishOnly, publishing.isFinished { break }
             if now >= scenario.duration, publishing.isFinished, faults.isDone,
                collector.refresh(sentCount: publisher.sent) == publisher.plan.count { break }
             Thread.sleep(forTimeInterval: 0.2)
@@ -84,7 +87,7 @@ public final class RealRunner: @unchecked Sendable {
         publisher.stop()
         while !publishing.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         server?.resume()
-        _ = collector.refresh(sentCount: publisher.sent)
+        if !options.publishOnly { _ = collector.refresh(sentCount: publisher.sent) }
         let finishedAt = LoadPublisher.offset(since: start)
         let samples = sampler.stop()
         let summary = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",

@@ -29,11 +29,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// A real run's publisher: how far its sends fell behind the intended schedule (absent in sim).
     public var publisher: PublisherFigures? = nil
 
-    /// The open-model publisher of a real run: sends later than 10 ms after their intended time.
+    /// The open-model publisher of a real run: sends later than 10 ms after their intended time,
+    /// the largest lag, and the rate it sent at (messages over the time from first to last send).
     public struct PublisherFigures: Sendable, Codable, Equatable {
         public var sendsBehind: Int
         public var maxLagMicros: Int64
-        public init(sendsBehind: Int, maxLagMicros: Int64) { self.sendsBehind = sendsBehind; self.maxLagMicros = maxLagMicros }
+        public var sentPerSecond: Double
+        public init(sendsBehind: Int, maxLagMicros: Int64, sentPerSecond: Double) {
+            self.sendsBehind = sendsBehind; self.maxLagMicros = maxLagMicros; self.sentPerSecond = sentPerSecond
+        }
     }
 
     /// The result backend's `celery-task-meta-<id>` keys (modelled sizes), with `result_expires`.

@@ -2,14 +2,15 @@ import WorkerCore
 
 extension Scenario {
     /// The same scenario run `1 / factor` times faster: every duration (run length, drain, phases,
-    /// bursts, faults, task bodies, countdowns, expiries, time limits, visibility timeout, broker
-    /// latency, worker start-up, autoscaler keepalive) is multiplied by `factor` and every rate is
+    /// bursts, faults, task bodies, countdowns, expiries, time limits, visibility timeout, worker
+    /// start-up, autoscaler keepalive, retry delays) is multiplied by `factor` and every rate is
     /// divided by it. Utilisation (arrival rate × body time ÷ slots) and the number of tasks stay
     /// the same, so a one-hour scenario can run for real in six minutes at `factor` 0.1.
     ///
-    /// Retry delays and backoff are scaled too. What does not shrink is the fixed cost of a real
-    /// task (a round trip to Redis, a process hand-off), so a very small factor makes short bodies
-    /// relatively slower: keep scaled body times well above a millisecond.
+    /// Broker latency (the scenario's and a `broker_latency` fault's) is not scaled: it stands for
+    /// the fixed cost of a real task (a round trip to Redis, a process hand-off), which does not
+    /// shrink in a real run either. So a very small factor makes short bodies relatively slower:
+    /// keep scaled body times well above a millisecond.
     public func timeScaled(by factor: Double) -> Scenario {
         guard factor != 1 else { return self }
         func scaled(_ span: TimeSpan) -> TimeSpan { TimeSpan(microseconds: Int64((Double(span.microseconds) * factor).rounded())) }
@@ -30,7 +31,6 @@ extension Scenario {
         copy.duration = scaled(duration)
         copy.drain = scaled(drain)
         copy.broker.visibilityTimeout = scaled(broker.visibilityTimeout)
-        copy.broker.latency = scaled(broker.latency)
         copy.fleet = fleet.map { group in
             var group = group
             group.childStartup = scaled(group.childStartup)
@@ -64,7 +64,6 @@ extension Scenario {
             var fault = fault
             fault.start = scaled(fault.start)
             fault.end = fault.end.map(scaled)
-            if case .brokerLatency(let latency) = fault.kind { fault.kind = .brokerLatency(scaled(latency)) }
             return fault
         }
         return copy

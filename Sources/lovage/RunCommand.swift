@@ -46,6 +46,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "redis mode, --target celery: the Python with celery[redis] installed.")
     var python: String = ".venv/bin/python"
 
+    @Flag(help: "redis mode: publish the load with no fleet and read no results (measures the publisher).")
+    var publishOnly = false
+
     @Flag(help: "sim mode: do not write trace.jsonl.")
     var noTrace = false
 
@@ -71,7 +74,7 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    private func defaultDirectory(mode: String) throws -> String {
+    func defaultDirectory(mode: String) throws -> String {
         let scenario = try loadScenario()
         return "results/runs/\(scenario.name)-\(mode)-seed\(seed ?? scenario.seed)"
     }
@@ -84,6 +87,13 @@ struct RunCommand: ParsableCommand {
     }
 
     private func runForReal() throws {
+        let (result, directory, wallSeconds, logs) = try runReal()
+        try RunOutputs(file: file, directory: directory, baseline: nil, quiet: quiet, json: json)
+            .finish(result, wallSeconds: wallSeconds, extraFiles: [logs])
+    }
+
+    /// The real run: returns the result, the output folder, the wall time and the logs folder.
+    func runReal() throws -> (SimulationResult, String, Double, String) {
         let scenario = try loadScenario()
         let targetInUse = RealRunOptions.Target(rawValue: target) ?? .lovage
         let directory = try out ?? defaultDirectory(mode: targetInUse == .lovage ? "redis" : "celery")
@@ -96,6 +106,7 @@ struct RunCommand: ParsableCommand {
         options.seed = seed
         options.timeScale = timeScale
         options.target = targetInUse
+        options.publishOnly = publishOnly
         if let broker { options.brokerURL = try Self.redisURL(broker, what: "--broker") }
         if targetInUse == .celery, !FileManager.default.isExecutableFile(atPath: options.pythonExecutable) {
             printError("--target celery needs a Python with celery[redis]: \(options.pythonExecutable) is not executable (scripts/test.sh makes .venv; or pass --python)")
@@ -132,8 +143,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        try RunOutputs(file: file, directory: directory, baseline: nil, quiet: quiet, json: json)
-            .finish(result, wallSeconds: Date().timeIntervalSince(started), extraFiles: [logs])
+        return (result, directory, Date().timeIntervalSince(started), logs)
     }
 
     static func absolute(_ path: String) -> String {

@@ -53,6 +53,14 @@ struct SimulationRun {
     var timeScale: Double = 1
 
     func run() throws {
+        let (result, directory, wallSeconds, tracePath) = try simulate()
+        try RunOutputs(file: file, directory: directory, baseline: baseline, quiet: quiet, json: json)
+            .finish(result, wallSeconds: wallSeconds, extraFiles: tracePath.map { [$0] } ?? [])
+    }
+
+    /// Runs the simulation (with a progress bar on a terminal unless quiet) and returns the result,
+    /// the output folder, the wall time and the trace file's path, writing nothing else.
+    func simulate() throws -> (SimulationResult, String, Double, String?) {
         let scenario: Scenario
         do {
             scenario = try ScenarioLoader.load(path: file).timeScaled(by: timeScale)
@@ -79,8 +87,7 @@ struct SimulationRun {
         let result = try Simulator(scenario: scenario, options: options).run()
         let wallSeconds = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        try RunOutputs(file: file, directory: directory, baseline: baseline, quiet: quiet, json: json)
-            .finish(result, wallSeconds: wallSeconds, extraFiles: tracePath.map { [$0] } ?? [])
+        return (result, directory, wallSeconds, tracePath)
     }
 }
 
@@ -94,17 +101,8 @@ struct RunOutputs {
     var json: Bool
 
     func finish(_ result: SimulationResult, wallSeconds: Double, extraFiles: [String]) throws {
-        var written = try SummaryFiles.write(result.summary, to: directory)
-        if let baseline { try SummaryFiles.writeBaseline(result.summary, to: baseline) }
-        let reportPath = (directory as NSString).appendingPathComponent("report.html")
-        let assertionLines = result.assertionOutcomes.map { outcome in
-            HTMLReport.AssertionLine(text: outcome.assertion.text, holds: outcome.holds,
-                                     actual: outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown")
-        }
-        try Data(HTMLReport.render(result.summary, assertions: assertionLines).utf8).write(to: URL(fileURLWithPath: reportPath))
-        written.insert(reportPath, at: 1)
+        let written = try writeFiles(result)
         let files = written + extraFiles
-
         if json {
             print(String(decoding: try SummaryFiles.encoder().encode(result.summary), as: UTF8.self))
         } else if quiet {
@@ -116,5 +114,22 @@ struct RunOutputs {
             printError("assertion failed: \(outcome.assertion.text) (value: \(outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown"))")
         }
         if !result.assertionsHold { throw ExitCode(1) }
+    }
+
+    /// Writes the files only (for `lovage fidelity`, which prints its own table).
+    func finishQuietly(_ result: SimulationResult) throws { _ = try writeFiles(result) }
+
+    /// summary.json, report.html and timeline.csv (and the baseline when asked); their paths.
+    private func writeFiles(_ result: SimulationResult) throws -> [String] {
+        var written = try SummaryFiles.write(result.summary, to: directory)
+        if let baseline { try SummaryFiles.writeBaseline(result.summary, to: baseline) }
+        let reportPath = (directory as NSString).appendingPathComponent("report.html")
+        let assertionLines = result.assertionOutcomes.map { outcome in
+            HTMLReport.AssertionLine(text: outcome.assertion.text, holds: outcome.holds,
+                                     actual: outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown")
+        }
+        try Data(HTMLReport.render(result.summary, assertions: assertionLines).utf8).write(to: URL(fileURLWithPath: reportPath))
+        written.insert(reportPath, at: 1)
+        return written
     }
 }

@@ -14,7 +14,7 @@ enum SummaryText {
         let isReal = s.mode != "sim"
         if isReal {
             lines.append("real      \(humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000)) on real Redis (\(s.mode))"
-                + (s.publisher.map { "; sends behind schedule \($0.sendsBehind), max lag \(humanDuration(microseconds: Double($0.maxLagMicros)))" } ?? ""))
+                + (s.publisher.map { String(format: "; sent at %.0f/s, ", $0.sentPerSecond) + "\($0.sendsBehind) send(s) >10 ms behind schedule, max lag \(humanDuration(microseconds: Double($0.maxLagMicros)))" } ?? ""))
         } else {
             lines.append(String(format: "virtual   %@ simulated in %.2f s wall (%d events)",
                                 humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000), wallSeconds,

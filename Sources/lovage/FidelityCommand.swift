@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Scenarios
+import Simulation
+import WorkerCore
+
+/// `lovage fidelity FILE`: the scenario simulated and run for real with the same seed and time
+/// scale, and a table of how far the simulation's figures are from the real ones.
+struct FidelityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fidelity",
+        abstract: "Run a scenario simulated and on real Redis, and compare the figures.",
+        discussion: """
+        Writes both runs' summary.json, report.html and timeline.csv under --out/sim and --out/redis
+        (open the two reports side by side) and fidelity.json, and prints for each figure the
+        simulated value, the real value, their difference relative to the real one and whether it is
+        within --tolerance. Exits 1 when a gated figure (--gate; default throughput and queue_wait.p50)
+        is outside, 2 when the scenario cannot run.
+        """)
+
+    @Argument(help: "Scenario file (YAML).")
+    var file: String
+
+    @Option(help: "Root seed; overrides the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Multiply every duration by this and divide every rate by it, in both runs.")
+    var timeScale: Double = 1
+
+    @Option(help: "Allowed difference in percent of the real value.")
+    var tolerance: Double = 10
+
+    @Option(help: "Time figures whose difference is at most this many microseconds pass whatever the percentage.")
+    var timeFloorMicros: Double = 0
+
+    @Option(help: "Comma-separated figures that decide the exit status.")
+    var gate: String = FidelityComparison.defaultGated.joined(separator: ",")
+
+    @Option(help: "lovage or celery: whose workers the real run uses.")
+    var target: String = "lovage"
+
+    @Option(help: "--target celery: the Python with celery[redis] installed.")
+    var python: String = ".venv/bin/python"
+
+    @Option(help: "Use this Redis server for the real run instead of starting one.")
+    var broker: String?
+
+    @Option(help: "Output folder (default: results/runs/<scenario>-fidelity-seed<N>).")
+    var out: String?
+
+    @Flag(help: "Print the comparison as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard tolerance >= 0, timeFloorMicros >= 0 else { throw ValidationError("--tolerance and --time-floor-micros must be >= 0") }
+        let unknown = gatedFigures.filter { !FidelityComparison.figures.contains($0) }
+        guard unknown.isEmpty else {
+            throw ValidationError("--gate: unknown figure(s) \(unknown.joined(separator: ", ")); known: \(FidelityComparison.figures.joined(separator: ", "))")
+        }
+    }
+
+    var gatedFigures: [String] { gate.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func run() throws {
+        let scenario: Scenario
+        do { scenario = try ScenarioLoader.load(path: file) } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let directory = out ?? "results/runs/\(scenario.name)-fidelity-seed\(seed ?? scenario.seed)"
+        var realArguments = [file, "--mode", "redis", "--time-scale", String(timeScale), "--quiet", "--target", target,
+                             "--python", python, "--out", directory + "/redis"]
+        if let seed { realArguments += ["--seed", String(seed)] }
+        if let broker { realArguments += ["--broker", broker] }
+        let real = try RunCommand.parse(realArguments)
+
+        let simulated = try SimulationRun(file: file, seed: seed, out: directory + "/sim", noTrace: true, baseline: nil,
+                                          quiet: true, json: false, timeScale: timeScale).simulate()
+        try RunOutputs(file: file, directory: simulated.1, baseline: nil, quiet: true, json: false)
+            .finishQuietly(simulated.0)
+        printError("simulated: \(simulated.1); now the real run (\(target)), about \(Int(((scenario.duration + scenario.drain).seconds * timeScale).rounded())) s")
+        let measured = try real.runReal()
+        try RunOutputs(file: file, directory: measured.1, baseline: nil, quiet: true, json: false).finishQuietly(measured.0)
+
+        let comparison = FidelityComparison(simulated: simulated.0.summary, real: measured.0.summary,
+                                            tolerancePercent: tolerance, gated: gatedFigures, absoluteFloorMicros: timeFloorMicros)
+        let report = FidelityReport(scenario: scenario.name, seed: simulated.0.summary.seed, timeScale: timeScale, target: target,
+                                    tolerancePercent: tolerance, rows: comparison.rows)
+        let encoded = try SummaryFiles.encoder().encode(report)
+        try encoded.write(to: URL(fileURLWithPath: directory + "/fidelity.json"))
+        if json {
+            print(String(decoding: encoded, as: UTF8.self))
+        } else {
+            print(Self.table(comparison, scenario: scenario.name, seed: report.seed, timeScale: timeScale, target: target))
+            print("")
+            print("reports   \(directory)/sim/report.html\n          \(directory)/redis/report.html\n          \(directory)/fidelity.json")
+        }
+        if !comparison.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    static func table(_ comparison: FidelityComparison, scenario: String, seed: UInt64, timeScale: Double, target: String) -> String {
+        var lines = ["fidelity  \(scenario)  seed \(seed)  time scale \(timeScale)  real: \(target) workers  tolerance ±\(comparison.tolerancePercent)%", ""]
+        lines.append("figure".padding(toLength: 16, withPad: " ", startingAt: 0) + "simulated".leftPadded(14) + "real".leftPadded(14)
+                     + "difference".leftPadded(12) + "  verdict")
+        for row in comparison.rows {
+            let sim = SummaryText.format(metricValue: row.simulated, metric: row.figure)
+            let real = row.figure == "duplicates" ? "not counted" : SummaryText.format(metricValue: row.real, metric: row.figure)
+            let difference = row.figure == "duplicates" ? "" : row.differencePercent.map { String(format: "%+.1f%%", $0) } ?? "n/a"
+            let verdict = row.figure == "duplicates" ? "(real runs have no trace)"
+                : (row.withinTolerance ? "within" : "OUTSIDE") + (row.gated ? " (gated)" : "")
+            lines.append(row.figure.padding(toLength: 16, withPad: " ", startingAt: 0) + sim.leftPadded(14) + real.leftPadded(14)
+                         + difference.leftPadded(12) + "  " + verdict)
+        }
+        let failures = comparison.failures.map(\.figure)
+        lines.append("")
+        lines.append(failures.isEmpty ? "verdict   every gated figure within ±\(comparison.tolerancePercent)%"
+                                      : "verdict   outside ±\(comparison.tolerancePercent)%: \(failures.joined(separator: ", "))")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// fidelity.json: the comparison, for scripts and CI.
+struct FidelityReport: Codable {
+    struct Row: Codable {
+        var figure: String
+        var simulated: Double
+        var real: Double
+        var differencePercent: Double?
+        var withinTolerance: Bool
+        var gated: Bool
+    }
+    var scenario: String
+    var seed: UInt64
+    var timeScale: Double
+    var target: String
+    var tolerancePercent: Double
+    var rows: [Row]
+
+    init(scenario: String, seed: UInt64, timeScale: Double, target: String, tolerancePercent: Double, rows: [FidelityComparison.Row]) {
+        self.scenario = scenario
+        self.seed = seed
+        self.timeScale = timeScale
+        self.target = target
+        self.tolerancePercent = tolerancePercent
+        self.rows = rows.map { Row(figure: $0.figure, simulated: $0.simulated, real: $0.real, differencePercent: $0.differencePercent,
+                                  withinTolerance: $0.withinTolerance, gated: $0.gated) }
+    }
+}
