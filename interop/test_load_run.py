@@ -2,11 +2,16 @@
 workers, and Python Celery workers with --target celery — written in the same layout as a
 simulated run."""
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from conftest import PrivateRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,3 +99,48 @@ def test_publish_only_sends_the_plan_on_schedule_with_no_fleet(lovage, tmp_path)
     assert 40 <= summary["publisher"]["sent_per_second"] <= 60
     assert summary["publisher"]["max_lag_micros"] < 1_000_000
     assert not (out / "logs" / "worker-1.log").exists()
+
+
+def processes_mentioning(text):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append((int(entry), cmdline))
+    return found
+
+
+def test_ctrl_c_stops_the_load_and_every_worker_it_started_and_still_reports(lovage, tmp_path):
+    server = PrivateRedis("lovage-run-interrupt-")
+    try:
+        scenario = tmp_path / "scenario.yaml"
+        long_run = SCENARIO.replace("duration: 4s", "duration: 60s").replace("{duration: 4s, rate: 50/s}", "{duration: 60s, rate: 50/s}")
+        scenario.write_text(long_run.split("faults:")[0] + "assertions:" + long_run.split("assertions:")[1])
+        out = tmp_path / "out"
+        process = subprocess.Popen([str(lovage), "run", str(scenario), "--mode", "redis", "--broker", server.url,
+                                    "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and len(processes_mentioning(f"worker -b {server.url}")) < 2:
+            time.sleep(0.1)
+        assert len(processes_mentioning(f"worker -b {server.url}")) >= 2, "the fleet did not start"
+        time.sleep(2)
+        workers = [pid for pid, _ in processes_mentioning(f"worker -b {server.url}")]
+        children = [int(child) for pid in workers
+                    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        assert len(children) >= 4, "each worker runs two prefork children"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        # The run reports what happened until the interrupt, then exits with the assertion's verdict.
+        assert process.returncode in (0, 1), stderr
+        summary = json.loads((out / "summary.json").read_text())
+        assert 0 < summary["counts"]["published"] < 3000
+        assert "run stopped early: interrupted" in stdout
+        assert processes_mentioning(f"worker -b {server.url}") == []
+        # Every worker and every pool child it started is gone, none left as a zombie for init.
+        assert [pid for pid in workers + children if Path(f"/proc/{pid}").exists()] == []
+    finally:
+        server.stop()

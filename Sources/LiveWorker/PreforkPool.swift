@@ -29,6 +29,8 @@ final class PreforkPool: @unchecked Sendable {
     private let lock = NSLock()
     private var children: [Int: Child] = [:]
     private var generations: [Int: Int] = [:]
+    /// Children started and not yet seen to exit (closeAll waits for them).
+    private var started: [Process] = []
     private let inbox: WorkerInbox
     private let executable: URL
     private let log: @Sendable (String) -> Void
@@ -67,7 +69,11 @@ final class PreforkPool: @unchecked Sendable {
             return
         }
         let child = Child(process: process, input: toChild.fileHandleForWriting, output: fromChild, generation: generation)
-        lock.withLock { children[slot] = child }
+        lock.withLock {
+            children[slot] = child
+            started.removeAll { !$0.isRunning }
+            started.append(process)
+        }
     }
 
     /// The children's output descriptors, for the loop's `poll`.
@@ -138,8 +144,23 @@ final class PreforkPool: @unchecked Sendable {
         try? child.input.close()
     }
 
-    func closeAll() {
+    /// Closes every child's stdin and waits up to `graceSeconds` for them to exit (SIGKILL after
+    /// that), so the worker reaps its own children instead of leaving them to init.
+    func closeAll(graceSeconds: Double = 10) {
+        // Every child still running, including those already closed or killed (a warm shutdown
+        // retires them before the loop ends), so none outlives the worker.
+        let current = lock.withLock { started.filter(\.isRunning) }
         let slots = lock.withLock { Array(children.keys) }
         for slot in slots.sorted() { close(slot: slot) }
+        let deadline = Date().addingTimeInterval(graceSeconds)
+        while current.contains(where: \.isRunning), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        for process in current where process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        for process in current {
+            process.waitUntilExit()
+            // Foundation may report the exit before it has reaped the child; reap it here so an
+            // exiting worker never leaves a zombie to init (ECHILD when it was already reaped).
+            var status: Int32 = 0
+            _ = waitpid(process.processIdentifier, &status, WNOHANG)
+        }
     }
 }
