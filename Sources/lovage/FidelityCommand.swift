@@ -92,18 +92,27 @@ struct FidelityCommand: ParsableCommand {
         if json {
             print(String(decoding: encoded, as: UTF8.self))
         } else {
-            print(Self.table(comparison, scenario: scenario.name, seed: report.seed, timeScale: timeScale, target: target))
+            print(Self.table(comparison, scenario: scenario.name, seed: report.seed, timeScale: timeScale, target: target,
+                             realMemoryMeasured: target == "lovage"))
             print("")
             print("reports   \(directory)/sim/report.html\n          \(directory)/redis/report.html\n          \(directory)/fidelity.json")
         }
         if !comparison.failures.isEmpty { throw ExitCode(1) }
     }
 
-    static func table(_ comparison: FidelityComparison, scenario: String, seed: UInt64, timeScale: Double, target: String) -> String {
+    /// - Parameter realMemoryMeasured: false for Celery workers, which publish no jemalloc stats.
+    static func table(_ comparison: FidelityComparison, scenario: String, seed: UInt64, timeScale: Double, target: String,
+                      realMemoryMeasured: Bool) -> String {
         var lines = ["fidelity  \(scenario)  seed \(seed)  time scale \(timeScale)  real: \(target) workers  tolerance ±\(comparison.tolerancePercent)%", ""]
         lines.append("figure".padding(toLength: 16, withPad: " ", startingAt: 0) + "simulated".leftPadded(14) + "real".leftPadded(14)
                      + "difference".leftPadded(12) + "  verdict")
         for row in comparison.rows {
+            if row.figure == "peak_memory", !realMemoryMeasured {
+                lines.append(row.figure.padding(toLength: 16, withPad: " ", startingAt: 0)
+                             + SummaryText.format(metricValue: row.simulated, metric: row.figure).leftPadded(14)
+                             + "not measured".leftPadded(14) + "".leftPadded(12) + "  (Celery workers publish no jemalloc stats)")
+                continue
+            }
             let sim = SummaryText.format(metricValue: row.simulated, metric: row.figure)
             let real = row.figure == "duplicates" ? "not counted" : SummaryText.format(metricValue: row.real, metric: row.figure)
             let difference = row.figure == "duplicates" ? "" : row.differencePercent.map { String(format: "%+.1f%%", $0) } ?? "n/a"
