@@ -20,9 +20,8 @@ public enum RealRunSupport {
         }
         for fault in scenario.faults {
             switch fault.kind {
-            case .brokerLatency: problems.append("faults: broker_latency (no latency proxy yet)")
             case .memoryPressure: problems.append("faults: memory_pressure")
-            case .killWorker, .restartWorker, .stopWorker, .brokerOutage, .slowTasks: break
+            case .killWorker, .restartWorker, .stopWorker, .brokerOutage, .brokerLatency, .slowTasks: break
             }
         }
         if target == .celery {

@@ -25,6 +25,8 @@ public final class RealRunner: @unchecked Sendable {
     public var progress: (@Sendable (Double, Double) -> Void)?
     private let lock = NSLock()
     private var interrupted = false
+    /// The latency the relay adds now (the sum of the active `broker_latency` faults).
+    private var addedLatency = TimeSpan.zero
 
     /// `scenario` is the file as loaded; the time scale is applied here.
     public init(scenario: Scenario, options: RealRunOptions) throws {
@@ -48,7 +50,12 @@ public final class RealRunner: @unchecked Sendable {
         defer { server?.stop() }
         guard let url = options.brokerURL ?? server?.url else { throw RealRunError("no broker") }
         try checkReachable(url)
-        let fleet = WorkerFleet(scenario: scenario, brokerURL: url, options: options)
+        // Workers and the publisher go through a latency relay when the scenario adds latency.
+        let proxy = try latencyProxy(for: url)
+        defer { proxy?.stop() }
+        let clientURL = proxy.map { RedisURL(endpoint: .tcp(host: "127.0.0.1", port: $0.port), username: url.username,
+                                             password: url.password, database: url.database) } ?? url
+        let fleet = WorkerFleet(scenario: scenario, brokerURL: clientURL, options: options)
         defer { fleet.stopAll() }
         if !options.publishOnly {
             try fleet.startAll()
@@ -56,7 +63,7 @@ public final class RealRunner: @unchecked Sendable {
         }
 
         let plan = ArrivalPlan.tasks(for: scenario, seed: seed)
-        let publisher = LoadPublisher(plan: plan, scenario: scenario, url: url, seed: seed)
+        let publisher = LoadPublisher(plan: plan, scenario: scenario, url: clientURL, seed: seed)
         let sampler = BrokerSampler(url: url, listKeys: listKeys())
         let start = Date()
         sampler.start(from: start, intervalSeconds: sampleIntervalSeconds, workers: { fleet.aliveCount })
@@ -74,7 +81,7 @@ public final class RealRunner: @unchecked Sendable {
         var stoppedBy: String? = nil
         while true {
             let now = TimeSpan(microseconds: LoadPublisher.offset(since: start))
-            for action in faults.due(at: now) { apply(action, fleet: fleet, server: server) }
+            for action in faults.due(at: now) { apply(action, fleet: fleet, server: server, proxy: proxy) }
             progress?(min(1, now.seconds / max(end.seconds, 0.001)), now.seconds)
             if isInterrupted { stoppedBy = "interrupted"; publisher.stop(); break }
             if let failure = publisher.failure { stoppedBy = failure; break }
@@ -149,7 +156,17 @@ public final class RealRunner: @unchecked Sendable {
 
     // MARK: Faults
 
-    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: RedisTestServer?) {
+    /// A relay in front of the broker when a `broker_latency` fault needs one.
+    private func latencyProxy(for url: RedisURL) throws -> LatencyProxy? {
+        let needsLatency = scenario.faults.contains { if case .brokerLatency = $0.kind { return true } else { return false } }
+        guard needsLatency else { return nil }
+        guard case .tcp(let host, let port) = url.endpoint, host == "127.0.0.1" || host == "localhost" else {
+            throw RealRunError("broker_latency needs a broker on 127.0.0.1 over TCP (a relay adds the latency); got \(url.redacted)")
+        }
+        return try LatencyProxy(targetHost: "127.0.0.1", targetPort: port)
+    }
+
+    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: RedisTestServer?, proxy: LatencyProxy?) {
         switch action {
         case .start(.killWorker(let name)): fleet.kill(name)
         case .start(.restartWorker(let name)):
@@ -160,6 +177,14 @@ public final class RealRunner: @unchecked Sendable {
             else { options.log("fault: broker_outage skipped: --broker names a server this run did not start") }
         case .end(.brokerOutage):
             if let server { server.resume(); options.log("fault: redis-server resumed (SIGCONT)") }
+        case .start(.brokerLatency(let latency)):
+            addedLatency = addedLatency + latency
+            proxy?.setLatency(addedLatency.microseconds)
+            options.log("fault: broker latency +\(latency.microseconds) µs per direction (now \(addedLatency.microseconds) µs)")
+        case .end(.brokerLatency(let latency)):
+            addedLatency = addedLatency - latency
+            proxy?.setLatency(addedLatency.microseconds)
+            options.log("fault: broker latency back to \(addedLatency.microseconds) µs")
         case .start, .end:
             break   // slow tasks are applied by the publisher; the rest are refused before the run
         }
