@@ -171,3 +171,50 @@ def test_broker_latency_and_outage_faults_happen_for_real(lovage, tmp_path):
     assert summary["publisher"]["sends_behind"] >= 40
     assert summary["publisher"]["max_lag_micros"] >= 800_000
     assert summary["latency"]["max"] >= 800_000
+
+
+RETRY_SCENARIO = """
+name: interop-retry
+seed: 9
+duration: 3s
+drain: 20s
+fleet:
+  - name: worker
+    count: 1
+    concurrency: 4
+    prefetch_multiplier: 1
+    queues: [celery]
+    acks_late: true
+tasks:
+  - name: flaky
+    duration: {constant: 2ms}
+    failure: {probability: 0.5, error: ConnectionError}
+    retry:
+      max_retries: 2
+      autoretry_for: [ConnectionError]
+      default_retry_delay: 100ms
+load:
+  arrival: even
+  phases:
+    - {duration: 3s, rate: 40/s}
+  mix: {flaky: 1}
+"""
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_retry_policies_run_for_real_and_are_counted(lovage, tmp_path, target):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(RETRY_SCENARIO)
+    out = tmp_path / "out"
+    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out),
+                                "--target", target, "--python", sys.executable],
+                               capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    counts = json.loads((out / "summary.json").read_text())["counts"]
+    # 119 tasks, each attempt failing with p = 0.5 and retried up to twice: about 1/8 fail for good
+    # (after 2 retries each) and about 0.75 retries per task in all.
+    assert counts["published"] == 119
+    assert counts["succeeded"] + counts["failed"] == 119
+    assert 3 <= counts["failed"] <= 35
+    assert 50 <= counts["retried"] <= 140
+    assert counts["retried"] >= 2 * counts["failed"]

@@ -22,6 +22,8 @@ final class LoadPublisher: @unchecked Sendable {
     private let scenario: Scenario
     private let url: RedisURL
     private let router: TaskRouter
+    /// Each task type's retry policy, carried in its messages (lovage.synthetic enforces it).
+    private let retryPolicies: [RetryPolicy]
     /// When each task was actually sent, in microseconds after the load's start (0: not yet).
     private(set) var sentOffsets: [Int64]
     private let lock = NSLock()
@@ -41,6 +43,7 @@ final class LoadPublisher: @unchecked Sendable {
             String(format: "%08x-%04x-4000-8000-%012x", UInt32(truncatingIfNeeded: seed), UInt16(truncatingIfNeeded: seed >> 32), index)
         }
         sentOffsets = Array(repeating: 0, count: plan.count)
+        retryPolicies = RealRunSummary.retryPolicies(scenario)
     }
 
     /// Tasks sent so far.
@@ -126,6 +129,8 @@ final class LoadPublisher: @unchecked Sendable {
             kwargs["error"] = .string(spec.body.failureErrorType)
         }
         if spec.body.memoryRetainedPerCallBytes > 0 { kwargs["retain_bytes"] = .int(spec.body.memoryRetainedPerCallBytes) }
+        let retry = retryPolicies[planned.taskIndex]
+        if !retry.autoretryFor.isEmpty { kwargs["retry"] = SyntheticTask.retryJSON(retry) }
         let queue = router.queue(forTask: spec.name, explicitQueue: spec.queue)
         let priority = spec.priority ?? 0
         let message = TaskMessage.make(

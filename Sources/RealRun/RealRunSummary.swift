@@ -21,7 +21,15 @@ struct RealRunSummary {
     let finishedAtMicros: Int64
     let startedAt: Date
 
+    /// Each task type's effective retry policy: its own, else the first fleet group's default (as
+    /// the simulator counts max_retries).
+    static func retryPolicies(_ scenario: Scenario) -> [RetryPolicy] {
+        let defaults = scenario.fleet.first?.taskDefaults ?? TaskOptions()
+        return scenario.tasks.map { $0.options.applied(to: defaults).retry }
+    }
+
     func make() -> RunSummary {
+        let retryPolicies = Self.retryPolicies(scenario)
         let startMicros = Int64(startedAt.timeIntervalSince1970 * 1_000_000)
         var counts = RunSummary.Counts()
         counts.published = publisher.sent
@@ -36,8 +44,16 @@ struct RealRunSummary {
             let intended = planned.offset.microseconds
             let due = intended + (spec.countdown?.microseconds ?? 0)
             switch outcome.status {
-            case "SUCCESS": counts.succeeded += 1
-            case "FAILURE": counts.failed += 1
+            case "SUCCESS":
+                counts.succeeded += 1
+                counts.retried += outcome.retries ?? 0
+            case "FAILURE":
+                counts.failed += 1
+                // A synthetic failure of a type its policy retries ran out of retries.
+                let policy = retryPolicies[planned.taskIndex]
+                if let type = outcome.errorType, policy.autoretries(errorType: type), let maxRetries = policy.maxRetries {
+                    counts.retried += maxRetries
+                }
             case "REVOKED": counts.revoked += 1
             default: break
             }

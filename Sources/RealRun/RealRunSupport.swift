@@ -9,7 +9,6 @@ public enum RealRunSupport {
             let body = spec.body
             if body.crashProbability > 0 { problems.append("tasks.\(spec.name).crash: a crash chance (lovage.synthetic does not crash its process)") }
             if body.hangProbability > 0 { problems.append("tasks.\(spec.name).hang: a hang chance (lovage.synthetic does not hang)") }
-            if spec.options.retry != nil { problems.append("tasks.\(spec.name).retry: retry policies (lovage.synthetic does not retry)") }
             if spec.options.rateLimit != nil { problems.append("tasks.\(spec.name).rate_limit: per-task rate limits") }
             let perTask = [spec.options.acksLate.map { _ in "acks_late" }, spec.options.rejectOnWorkerLost.map { _ in "reject_on_worker_lost" },
                            spec.options.timeLimit.map { _ in "time_limit" }, spec.options.softTimeLimit.map { _ in "soft_time_limit" },
