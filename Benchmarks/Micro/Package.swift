@@ -25,6 +25,7 @@ let package = Package(
     targets: [
         // The one configuration every suite uses: which metric is gated and with what tolerance.
         .target(name: "MallocGate", dependencies: [.product(name: "Benchmark", package: "benchmark")]),
+        suite("CeleryWireBenchmarks", [.product(name: "CeleryWire", package: "Lovage")]),
     ],
     swiftLanguageModes: [.v6]
 )
