@@ -26,6 +26,7 @@ let package = Package(
         // The one configuration every suite uses: which metric is gated and with what tolerance.
         .target(name: "MallocGate", dependencies: [.product(name: "Benchmark", package: "benchmark")]),
         suite("CeleryWireBenchmarks", [.product(name: "CeleryWire", package: "Lovage")]),
+        suite("WorkerCoreBenchmarks", [.product(name: "WorkerCore", package: "Lovage")]),
     ],
     swiftLanguageModes: [.v6]
 )
