@@ -27,6 +27,10 @@ let package = Package(
         .target(name: "MallocGate", dependencies: [.product(name: "Benchmark", package: "benchmark")]),
         suite("CeleryWireBenchmarks", [.product(name: "CeleryWire", package: "Lovage")]),
         suite("WorkerCoreBenchmarks", [.product(name: "WorkerCore", package: "Lovage")]),
+        suite("SimulationBenchmarks", [
+            .product(name: "Simulation", package: "Lovage"),
+            .product(name: "Scenarios", package: "Lovage"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
