@@ -31,6 +31,10 @@ let package = Package(
             .product(name: "Simulation", package: "Lovage"),
             .product(name: "Scenarios", package: "Lovage"),
         ]),
+        suite("RedisClientBenchmarks", [
+            .product(name: "RedisClient", package: "Lovage"),
+            .product(name: "RedisTestSupport", package: "Lovage"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
