@@ -49,6 +49,8 @@ cleanup() {
     done < "$LOVAGE_MICRO_REDIS_PIDS"
   fi
   rm -rf "$work" .benchmarkBaselines/*/"$baseline"
+  # Drop the folders package-benchmark made for this run's baseline, unless others' baselines live there.
+  rmdir .benchmarkBaselines/* .benchmarkBaselines 2>/dev/null || true
 }
 trap cleanup EXIT
 
