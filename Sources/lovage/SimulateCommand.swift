@@ -36,8 +36,19 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on standard output instead of the text summary.")
     var json = false
 
+    @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R (repeatable).")
+    var settings: [String] = []
+
+    func validate() throws {
+        for text in settings {
+            do { _ = try ScenarioOverride(parsing: text) } catch { throw ValidationError("--set \(error)") }
+        }
+    }
+
     func run() throws {
-        try SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace, baseline: baseline, quiet: quiet, json: json).run()
+        let overrides = try settings.map { text in try ScenarioOverride(parsing: text) }
+        try SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace, baseline: baseline, quiet: quiet, json: json,
+                          overrides: overrides).run()
     }
 }
 
@@ -51,6 +62,7 @@ struct SimulationRun {
     var quiet: Bool
     var json: Bool
     var timeScale: Double = 1
+    var overrides: [ScenarioOverride] = []
 
     func run() throws {
         let (result, directory, wallSeconds, tracePath) = try simulate()
@@ -63,7 +75,7 @@ struct SimulationRun {
     func simulate() throws -> (SimulationResult, String, Double, String?) {
         let scenario: Scenario
         do {
-            scenario = try ScenarioLoader.load(path: file).timeScaled(by: timeScale)
+            scenario = try ScenarioLoader.load(path: file).overriding(overrides).timeScaled(by: timeScale)
         } catch {
             printError("\(error)")
             throw ExitCode(2)

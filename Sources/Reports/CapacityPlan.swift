@@ -1,0 +1,71 @@
+import Scenarios
+
+/// A capacity-planning sweep: one simulated run per configuration, each checked against the
+/// SLOs, and the cheapest configuration that meets them all.
+///
+/// Cost is the number of worker processes' slots the configuration pays for (workers ×
+/// concurrency, or × the autoscaler's maximum), the figure a fleet's size is bought in; ties go to
+/// fewer workers, then to the lower queue-wait p99.
+public struct CapacityPlan: Sendable {
+    public struct Row: Sendable {
+        public var settings: [ScenarioOverride]
+        public var slots: Int
+        public var workers: Int
+        public var summary: RunSummary
+        public var slo: [(assertion: Assertion, value: Double?, holds: Bool)]
+        /// What M/M/c predicts for this configuration, when the scenario is an M/M/c queue.
+        public var erlang: ErlangC?
+        /// Fixed wait the model adds to every task (twice the broker latency: publish and delivery).
+        public var handOffSeconds: Double
+        public var meetsSLO: Bool { slo.allSatisfy(\.holds) }
+
+        public init(settings: [ScenarioOverride], slots: Int, workers: Int, summary: RunSummary,
+                    slo: [(assertion: Assertion, value: Double?, holds: Bool)], erlang: ErlangC?, handOffSeconds: Double) {
+            self.settings = settings
+            self.slots = slots
+            self.workers = workers
+            self.summary = summary
+            self.slo = slo
+            self.erlang = erlang
+            self.handOffSeconds = handOffSeconds
+        }
+
+        /// Busy slot-time over paid slot-time: executions × mean run time ÷ (slots × run length).
+        public var utilisation: Double {
+            let busy = Double(summary.counts.executions) * summary.runTime.mean / 1_000_000
+            let paid = Double(slots) * summary.virtualDurationSeconds
+            return paid > 0 ? busy / paid : 0
+        }
+    }
+
+    public var rows: [Row]
+
+    public init(rows: [Row]) { self.rows = rows }
+
+    /// The index of the cheapest row that meets every SLO, if any.
+    public var cheapest: Int? {
+        rows.indices.filter { rows[$0].meetsSLO }.min { a, b in
+            (rows[a].slots, rows[a].workers, rows[a].summary.queueWait.p99, a)
+                < (rows[b].slots, rows[b].workers, rows[b].summary.queueWait.p99, b)
+        }
+    }
+
+    /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate, every
+    /// task type's body exponential with the same mean, never failing, no countdown, a fixed pool
+    /// (no autoscaler), no faults. Nil otherwise.
+    public static func erlangModel(_ scenario: Scenario) -> ErlangC? {
+        guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.faults.isEmpty,
+              let phase = scenario.load.phases.first, scenario.load.phases.allSatisfy({ $0.rateFrom == phase.rateFrom && $0.rateTo == phase.rateFrom }),
+              scenario.fleet.allSatisfy({ $0.autoscale == nil }) else { return nil }
+        var mean: Double?
+        for spec in scenario.tasks {
+            guard case .exponential(let m) = spec.body.duration, spec.body.failureProbability == 0, spec.body.crashProbability == 0,
+                  spec.body.hangProbability == 0, spec.countdown == nil else { return nil }
+            if let mean, mean != m.seconds { return nil }
+            mean = m.seconds
+        }
+        guard let mean else { return nil }
+        let servers = scenario.fleet.map { $0.count * $0.concurrency }.reduce(0, +)
+        return ErlangC(arrivalRatePerSecond: phase.rateFrom, meanServiceSeconds: mean, servers: servers)
+    }
+}
