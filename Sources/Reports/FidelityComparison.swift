@@ -3,7 +3,7 @@
 /// is within the tolerance. The gated figures decide the verdict (`lovage fidelity` exits 1 when
 /// one of them is outside); the others are shown so a reader sees where the model drifts.
 public struct FidelityComparison: Sendable {
-    public struct Row: Sendable, Equatable {
+    public struct Row: Sendable, Equatable, Codable {
         public var figure: String
         public var simulated: Double
         public var real: Double

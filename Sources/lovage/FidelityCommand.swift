@@ -131,28 +131,10 @@ struct FidelityCommand: ParsableCommand {
 
 /// fidelity.json: the comparison, for scripts and CI.
 struct FidelityReport: Codable {
-    struct Row: Codable {
-        var figure: String
-        var simulated: Double
-        var real: Double
-        var differencePercent: Double?
-        var withinTolerance: Bool
-        var gated: Bool
-    }
     var scenario: String
     var seed: UInt64
     var timeScale: Double
     var target: String
     var tolerancePercent: Double
-    var rows: [Row]
-
-    init(scenario: String, seed: UInt64, timeScale: Double, target: String, tolerancePercent: Double, rows: [FidelityComparison.Row]) {
-        self.scenario = scenario
-        self.seed = seed
-        self.timeScale = timeScale
-        self.target = target
-        self.tolerancePercent = tolerancePercent
-        self.rows = rows.map { Row(figure: $0.figure, simulated: $0.simulated, real: $0.real, differencePercent: $0.differencePercent,
-                                  withinTolerance: $0.withinTolerance, gated: $0.gated) }
-    }
+    var rows: [FidelityComparison.Row]
 }
