@@ -115,7 +115,17 @@ public enum HTMLReport {
         html += chart("Workers: pool size and running tasks", times: times,
                       series: [("pool size", "#9467bd", t.map { Double($0.poolSize) }), ("running", "#8c564b", t.map { Double($0.running) })],
                       format: { String(format: "%.0f", $0) })
-        html += chart("Memory (modelled, all workers)", times: times,
+        if t.contains(where: { $0.fleet != nil }) {
+            html += chart("Fleet scaler: desired and running workers", times: times,
+                          series: [("desired", "#d62728", t.map { Double($0.fleet?.desiredWorkers ?? 0) }),
+                                   ("running", "#1f77b4", t.map { Double($0.workers) })],
+                          format: { String(format: "%.0f", $0) })
+            html += chart("Backlog: what KEDA reads (LLEN of one list) and what Celery holds (all lists + unacked)", times: times,
+                          series: [("KEDA's LLEN", "#ff7f0e", t.map { Double($0.fleet?.kedaListLength ?? 0) }),
+                                   ("Celery's backlog", "#2ca02c", t.map { Double($0.fleet?.celeryBacklog ?? 0) })],
+                          format: { String(format: "%.0f", $0) })
+        }
+        html += chart(s.mode == "sim" ? "Memory (modelled, all workers)" : "Memory (jemalloc resident, workers and children)", times: times,
                       series: [("memory", "#17becf", t.map { Double($0.memoryBytes) })], format: { humanBytes(Int64($0)) })
         html += chart("Retries per second", times: times,
                       series: [("retries/s", "#e377c2", rate { $0.retried })], format: { String(format: "%.1f", $0) })

@@ -128,6 +128,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var unacked: Int
         /// Messages in each broker list, in the order of `RunSummary.timelineLists`.
         public var queuedByList: [Int]
+        /// What the fleet scalers saw and wanted at their latest poll (nil: no scaled group).
+        public var fleet: FleetFigures? = nil
 
         public init(atSeconds: Double, queued: Int, running: Int, workers: Int, poolSize: Int,
                     memoryBytes: Int64, succeeded: Int, failed: Int, retried: Int,
@@ -138,6 +140,19 @@ public struct RunSummary: Sendable, Codable, Equatable {
             self.failed = failed; self.retried = retried; self.queueWaitP50 = queueWaitP50
             self.queueWaitP99 = queueWaitP99; self.published = published; self.started = started
             self.held = held; self.unacked = unacked; self.queuedByList = queuedByList
+        }
+    }
+
+    /// A fleet scaler's view: the replicas it wants, the one list KEDA reads (LLEN) and the
+    /// backlog Celery really holds (every list of the group's queues plus `unacked`).
+    public struct FleetFigures: Sendable, Codable, Equatable {
+        public var desiredWorkers: Int
+        public var kedaListLength: Int
+        public var celeryBacklog: Int
+        public init(desiredWorkers: Int, kedaListLength: Int, celeryBacklog: Int) {
+            self.desiredWorkers = desiredWorkers
+            self.kedaListLength = kedaListLength
+            self.celeryBacklog = celeryBacklog
         }
     }
 

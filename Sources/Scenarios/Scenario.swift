@@ -63,6 +63,8 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     public var childBaselineMemoryBytes: Int64 = 64 << 20
     /// Time a new child process takes before it can run tasks.
     public var childStartup: TimeSpan = .zero
+    /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
+    public var scaler: FleetScalerSpec? = nil
     public init() {}
 }
 

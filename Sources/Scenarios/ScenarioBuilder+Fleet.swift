@@ -6,7 +6,7 @@ extension ScenarioBuilder {
     static let groupKeys = ["name", "count", "concurrency", "autoscale", "prefetch_multiplier", "queues",
                             "acks_late", "reject_on_worker_lost", "acks_on_failure_or_timeout", "track_started",
                             "ignore_result", "time_limit", "soft_time_limit", "max_tasks_per_child",
-                            "max_memory_per_child", "child_memory", "child_startup"]
+                            "max_memory_per_child", "child_memory", "child_startup", "scaler"]
 
     func readFleet(_ node: Node) -> ([WorkerGroupSpec], Bool) {
         guard let items = reader.list(node, "fleet", expected: "a list of worker groups") else { return ([], false) }
@@ -129,6 +129,9 @@ extension ScenarioBuilder {
         }
         if let node = fields["child_startup"], let span = check(reader.duration(node, fields.path("child_startup"))) {
             group.childStartup = span
+        }
+        if let node = fields["scaler"], let scaler = check(readScaler(node, fields.path("scaler"), initialCount: group.count)) {
+            group.scaler = scaler
         }
         return ok ? group : nil
     }

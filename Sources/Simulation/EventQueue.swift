@@ -57,6 +57,12 @@ enum SimEvent {
     indirect case brokerCommand(BrokerCommand)
     /// Sample the timeline.
     case sample
+    /// A fleet scaler's poll (index into the scaled groups).
+    case scalerTick(Int)
+    /// A worker the fleet scaler started begins consuming after its start-up delay.
+    case scalerStart(worker: Int)
+    /// A worker the fleet scaler stopped is killed if still running after its shutdown grace.
+    case scalerGraceOver(worker: Int, generation: Int)
 }
 
 /// A broker command in flight when latency is modelled: a publish on its way to Redis, or a BRPOP

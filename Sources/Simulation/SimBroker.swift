@@ -200,6 +200,12 @@ struct SimBroker {
     /// Messages in each list, in the order the lists were first used (stable for a seed).
     func listDepths() -> [Int] { lists.map(\.count) }
 
+    /// LLEN of one list (0 for a list never used), as a KEDA list scaler reads it.
+    func depth(ofList key: String) -> Int { listIDs[key].map { lists[$0].count } ?? 0 }
+
+    /// The next message each of these lists would hand out (its oldest), skipping empty lists.
+    func nextOut(ofLists keys: [String]) -> [TaskRequest] { keys.compactMap { key in listIDs[key].flatMap { lists[$0].last } } }
+
     /// Display names of the lists, in the same order: `queue` or `queue:p<step>`.
     func listDisplayNames() -> [String] {
         listKeys.map { $0.replacingOccurrences(of: PriorityQueueKeys.separator, with: ":p") }

@@ -63,6 +63,11 @@ extension Simulator {
             failed: counts.failed, retried: counts.retried, queueWaitP50: intervalP50, queueWaitP99: intervalP99,
             published: counts.published, started: counts.executions, held: held, unacked: broker.unackedCount,
             queuedByList: broker.listDepths()))
+        if !scalers.isEmpty {
+            let figures = scalerFigures
+            timeline[timeline.count - 1].fleet = RunSummary.FleetFigures(desiredWorkers: figures.desired, kedaListLength: figures.listLength,
+                                                                       celeryBacklog: figures.backlog)
+        }
     }
 
     func makeResult() -> SimulationResult {

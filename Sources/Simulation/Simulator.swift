@@ -1,5 +1,6 @@
 import DequeModule
 import Reports
+import CeleryWire
 import Scenarios
 import WorkerCore
 
@@ -73,6 +74,10 @@ public final class Simulator {
     var timeline: [RunSummary.TimelineSample] = []
     let sampleInterval: TimeSpan
     var peakWorkers = 0
+    /// Fleet scalers of the scaled worker groups, and the workers they are starting or stopping.
+    var scalers: [FleetScalerState] = []
+    var startingWorkers: Set<Int> = []
+    var stopping: Set<Int> = []
     var peakRunning = 0
     var peakMemoryBytes: Int64 = 0
     var autoscaleViolations: [RunSummary.InvariantViolation] = []
@@ -118,7 +123,9 @@ public final class Simulator {
         for (groupIndex, group) in scenario.fleet.enumerated() {
             var perTask: [String: TaskOptions] = [:]
             for spec in taskSpecs { perTask[spec.name] = spec.options.applied(to: group.taskDefaults) }
-            for number in 1...max(1, group.count) {
+            // A scaled group has all its possible replicas; the first `count` start with the run.
+            let first = workers.count
+            for number in 1...max(1, group.scaler?.maxReplicas ?? group.count) {
                 let name = nativeString("\(group.name)-\(number)")
                 let config = WorkerConfig(
                     hostname: nativeString("\(name)@sim"), queues: group.queues.map(nativeString), concurrency: group.concurrency,
@@ -132,12 +139,28 @@ public final class Simulator {
                                          childBaselineBytes: group.childBaselineMemoryBytes,
                                          childStartup: group.childStartup))
             }
+            if let spec = group.scaler {
+                let queues = group.queues.map(nativeString)
+                scalers.append(FleetScalerState(
+                    group: groupIndex, spec: spec, workers: Array(first..<workers.count),
+                    kedaList: queues[0],
+                    allLists: queues.flatMap { PriorityQueueKeys.allKeys(queue: $0, steps: scenario.broker.prioritySteps) },
+                    desired: group.count, lastActiveAt: Simulator.epoch))
+            }
         }
+    }
+
+    /// Whether a worker starts with the run: every worker, except a scaled group's beyond its `count`.
+    private func startsWithRun(_ index: Int) -> Bool {
+        let group = workers[index].group
+        guard scenario.fleet[group].scaler != nil, let first = workers.firstIndex(where: { $0.group == group }) else { return true }
+        return index - first < scenario.fleet[group].count
     }
 
     /// Runs the scenario to its end and returns the results.
     public func run() -> SimulationResult {
-        for index in workers.indices { startWorker(index) }
+        for index in workers.indices where startsWithRun(index) { startWorker(index) }
+        scheduleScalers()
         scheduleNextArrival()
         for (index, burst) in scenario.load.bursts.enumerated() {
             pendingBursts += 1
@@ -222,6 +245,12 @@ public final class Simulator {
         case .sample:
             sample()
             queue.schedule(.sample, at: now + sampleInterval)
+        case .scalerTick(let index):
+            scalerTick(index)
+        case .scalerStart(let worker):
+            scalerStart(worker: worker)
+        case .scalerGraceOver(let worker, let generation):
+            scalerGraceOver(worker: worker, generation: generation)
         }
     }
 

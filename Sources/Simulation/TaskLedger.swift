@@ -59,6 +59,9 @@ struct TaskLedger {
 
     /// A result document was written; the first one for a task creates its key. Returns the task
     /// type index when it did, so the caller can add its modelled size.
+    /// When a task became due (published, or its eta): a waiting message's age counts from here.
+    func dueAt(of id: String) -> Instant? { records[id]?.dueAt }
+
     mutating func resultStored(_ id: String) -> Int? {
         guard let index = records.index(forKey: id), !records.values[index].resultStored else { return nil }
         records.values[index].resultStored = true

@@ -151,8 +151,12 @@ public struct WorkerCore: Sendable {
             consider(slots[index].running?.hardDeadline)
         }
         for bucket in rateBuckets where !bucket.waiting.isEmpty { consider(bucket.nextAllowed) }
-        consider(nextAutoscaleTick)
-        consider(nextRestoreSweep)
+        // The autoscaler and the restore sweep run only while the worker runs; during a shutdown
+        // their (now past) times must not count, or the driver would be woken at once, forever.
+        if lifecycle == .running {
+            consider(nextAutoscaleTick)
+            consider(nextRestoreSweep)
+        }
         return earliest
     }
 

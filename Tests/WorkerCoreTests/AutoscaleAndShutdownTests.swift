@@ -66,6 +66,22 @@ struct AutoscaleAndShutdownTests {
         #expect(h.core.unacknowledgedCount == 0)
     }
 
+    @Test("a warm shutdown that outlasts the restore sweep and autoscaler times asks to be woken only for its task")
+    func longWarmShutdownHasNoPastDeadline() {
+        var h = CoreHarness(config(concurrency: 2) { $0.autoscale = AutoscaleSettings(maxConcurrency: 2, minConcurrency: 1) })
+        h.start()
+        let run = h.send(.delivered(h.request())).executions[0]
+        h.send(.shutdown(.warm))
+        // The task runs on for an hour: the sweep and the autoscaler's ticks fall due meanwhile.
+        _ = h.advance(by: .seconds(3_600))
+        #expect(h.core.lifecycle != .stopped)
+        // Nothing is due now: a past deadline would wake the driver at once, again and again.
+        #expect(h.core.nextDeadline.map { $0 > h.now } ?? true)
+        let out = h.send(.taskFinished(slot: run.slot, execution: run.execution, outcome: .succeeded(resultJSON: nil),
+                                       childResidentKiB: nil))
+        #expect(out.last == .stopped)
+    }
+
     @Test("cold shutdown kills children and gives back everything unacknowledged, running acks_late tasks too")
     func coldShutdown() {
         var h = CoreHarness(config(concurrency: 1, prefetch: 2))
