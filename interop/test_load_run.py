@@ -218,3 +218,19 @@ def test_retry_policies_run_for_real_and_are_counted(lovage, tmp_path, target):
     assert 3 <= counts["failed"] <= 35
     assert 50 <= counts["retried"] <= 140
     assert counts["retried"] >= 2 * counts["failed"]
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_a_task_that_always_fails_is_retried_exactly_max_retries_times(lovage, tmp_path, target):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(RETRY_SCENARIO.replace("probability: 0.5", "probability: 1.0")
+                        .replace("{duration: 3s, rate: 40/s}", "{duration: 3s, rate: 10/s}"))
+    out = tmp_path / "out"
+    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out),
+                                "--target", target, "--python", sys.executable],
+                               capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    counts = json.loads((out / "summary.json").read_text())["counts"]
+    assert counts["published"] == 29
+    assert counts["failed"] == 29 and counts["succeeded"] == 0
+    assert counts["retried"] == 2 * 29

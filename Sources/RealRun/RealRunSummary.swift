@@ -49,9 +49,13 @@ struct RealRunSummary {
                 counts.retried += outcome.retries ?? 0
             case "FAILURE":
                 counts.failed += 1
-                // A synthetic failure of a type its policy retries ran out of retries.
+                // A synthetic failure of a type its policy retries ran out of retries. Celery names
+                // the Python body's exception class (made at run time, so it cannot pickle it)
+                // UnpickleableExceptionWrapper; it is the same failure.
                 let policy = retryPolicies[planned.taskIndex]
-                if let type = outcome.errorType, policy.autoretries(errorType: type), let maxRetries = policy.maxRetries {
+                let synthetic = spec.body.failureErrorType
+                if let type = outcome.errorType, type == synthetic || type == "UnpickleableExceptionWrapper",
+                   policy.autoretries(errorType: synthetic), let maxRetries = policy.maxRetries {
                     counts.retried += maxRetries
                 }
             case "REVOKED": counts.revoked += 1

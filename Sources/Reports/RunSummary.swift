@@ -64,6 +64,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         /// Messages a worker gave back at its shutdown (warm or cold).
         public var givenBack = 0
         public var workerLost = 0
+        /// Workers killed whole because they passed their group's `memory_limit` (the OOM killer).
+        public var oomKilled = 0
         public var recycled = 0
         public var executions = 0
         public var acksLostInOutage = 0
@@ -193,6 +195,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case "lost": return Double(counts.lost)
         case "restored": return Double(counts.restored)
         case "worker_lost": return Double(counts.workerLost)
+        case "oom_killed": return Double(counts.oomKilled)
         case "recycled": return Double(counts.recycled)
         case "leftover": return Double(leftover.total)
         case "invariant_violations": return Double(invariantViolations.count)

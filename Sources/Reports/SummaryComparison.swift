@@ -27,7 +27,7 @@ public struct SummaryComparison: Sendable {
     /// The figures compared and which way is better.
     public static let figures: [(String, Better)] = [
         ("published", .neither), ("succeeded", .higher), ("failed", .lower), ("retried", .lower), ("revoked", .lower),
-        ("rejected", .lower), ("duplicates", .lower), ("lost", .lower), ("restored", .lower), ("worker_lost", .lower),
+        ("rejected", .lower), ("duplicates", .lower), ("lost", .lower), ("restored", .lower), ("worker_lost", .lower), ("oom_killed", .lower),
         ("recycled", .neither), ("leftover", .lower), ("invariant_violations", .lower), ("throughput", .higher),
         ("queue_wait.p50", .lower), ("queue_wait.p90", .lower), ("queue_wait.p99", .lower), ("queue_wait.max", .lower),
         ("run_time.p50", .lower), ("run_time.p99", .lower), ("latency.p50", .lower), ("latency.p90", .lower),

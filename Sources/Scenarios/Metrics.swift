@@ -42,7 +42,7 @@ public enum Metrics {
     public static let all: [(name: String, kind: MetricKind)] = {
         var list: [(String, MetricKind)] = []
         for name in ["published", "succeeded", "failed", "retried", "revoked", "rejected", "duplicates", "lost",
-                     "leftover", "invariant_violations", "restored", "worker_lost", "recycled"] {
+                     "leftover", "invariant_violations", "restored", "worker_lost", "recycled", "oom_killed"] {
             list.append((name, .count))
         }
         list.append(("throughput", .rate))

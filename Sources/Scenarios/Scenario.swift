@@ -65,6 +65,14 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     public var childStartup: TimeSpan = .zero
     /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
     public var scaler: FleetScalerSpec? = nil
+    /// The memory limit of one worker and its children together (a container's), nil: none. A
+    /// worker past it is killed whole, as the kernel's OOM killer kills a container.
+    public var memoryLimitBytes: Int64? = nil
+    /// Memory a worker holds per message it has taken and not started (prefetched or held for its
+    /// eta): Celery keeps a Request for each. 0 leaves held messages out of the memory model.
+    public var heldMessageBytes: Int64 = 0
+    /// How long an OOM-killed worker takes to come back (its restart policy).
+    public var restartDelay: TimeSpan = .seconds(10)
     public init() {}
 }
 

@@ -6,7 +6,8 @@ extension ScenarioBuilder {
     static let groupKeys = ["name", "count", "concurrency", "autoscale", "prefetch_multiplier", "queues",
                             "acks_late", "reject_on_worker_lost", "acks_on_failure_or_timeout", "track_started",
                             "ignore_result", "time_limit", "soft_time_limit", "max_tasks_per_child",
-                            "max_memory_per_child", "child_memory", "child_startup", "scaler"]
+                            "max_memory_per_child", "child_memory", "child_startup", "scaler",
+                            "memory_limit", "held_message_memory", "restart_delay"]
 
     func readFleet(_ node: Node) -> ([WorkerGroupSpec], Bool) {
         guard let items = reader.list(node, "fleet", expected: "a list of worker groups") else { return ([], false) }
@@ -129,6 +130,15 @@ extension ScenarioBuilder {
         }
         if let node = fields["child_startup"], let span = check(reader.duration(node, fields.path("child_startup"))) {
             group.childStartup = span
+        }
+        if let node = fields["memory_limit"], let bytes = check(reader.size(node, fields.path("memory_limit"))) {
+            group.memoryLimitBytes = bytes
+        }
+        if let node = fields["held_message_memory"], let bytes = check(reader.size(node, fields.path("held_message_memory"))) {
+            group.heldMessageBytes = bytes
+        }
+        if let node = fields["restart_delay"], let span = check(reader.duration(node, fields.path("restart_delay"))) {
+            group.restartDelay = span
         }
         if let node = fields["scaler"], let scaler = check(readScaler(node, fields.path("scaler"), initialCount: group.count)) {
             group.scaler = scaler

@@ -48,7 +48,13 @@ extension Simulator {
             held += workers[index].core.heldCount
             pool += poolSize
             checkAutoscaleBounds(worker: index, poolSize: poolSize)
-            memory += workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index))
+            memory += workerMemoryBytes(index)
+        }
+        // The OOM killer acts on what was just measured (a killed worker's memory still counts once).
+        for index in workers.indices where workers[index].isAlive {
+            if let limit = scenario.fleet[workers[index].group].memoryLimitBytes, workerMemoryBytes(index) > limit {
+                oomKill(index, limit: limit)
+            }
         }
         peakWorkers = max(peakWorkers, alive)
         peakRunning = max(peakRunning, running)

@@ -249,6 +249,9 @@ public final class Simulator {
             scalerTick(index)
         case .scalerStart(let worker):
             scalerStart(worker: worker)
+        case .oomRestart(let worker):
+            trace.record(now, "oom-restart", "worker", workers[worker].name)
+            startWorker(worker)
         case .scalerGraceOver(let worker, let generation):
             scalerGraceOver(worker: worker, generation: generation)
         }
