@@ -234,3 +234,52 @@ def test_a_task_that_always_fails_is_retried_exactly_max_retries_times(lovage, t
     assert counts["published"] == 29
     assert counts["failed"] == 29 and counts["succeeded"] == 0
     assert counts["retried"] == 2 * 29
+
+
+SCALED_SCENARIO = """
+name: interop-scaled
+seed: 4
+duration: 10s
+drain: 20s
+fleet:
+  - name: worker
+    count: 1
+    concurrency: 2
+    prefetch_multiplier: 1
+    queues: [celery]
+    acks_late: true
+    scaler:
+      policy: hpa
+      target_backlog_per_replica: 2
+      min_replicas: 1
+      max_replicas: 4
+      polling_interval: 1s
+      scale_down_stabilization: 3s
+      shutdown_grace: 10s
+tasks:
+  - name: slow
+    duration: {constant: 400ms}
+load:
+  arrival: even
+  phases:
+    - {duration: 10s, rate: 15/s}
+  mix: {slow: 1}
+"""
+
+
+def test_a_fleet_scaler_starts_and_stops_real_workers(lovage, tmp_path):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCALED_SCENARIO)
+    out = tmp_path / "out"
+    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out)],
+                               capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    # 15/s × 0.4 s = 6 busy slots: one worker of two cannot keep up, the HPA starts more.
+    assert "scaler: started worker-2" in completed.stderr
+    assert summary["peak_workers"] >= 3
+    assert summary["counts"]["succeeded"] == summary["counts"]["published"] == 149
+    rows = [dict(zip(lines[0].split(","), line.split(","))) for lines in [(out / "timeline.csv").read_text().splitlines()]
+            for line in lines[1:]]
+    assert max(int(row["desired_workers"]) for row in rows) >= 3
+    assert all(int(row["desired_workers"]) <= 4 for row in rows)

@@ -17,6 +17,8 @@ struct RealRunSummary {
     let publisher: LoadPublisher
     let collector: ResultCollector
     let samples: [BrokerSampler.Sample]
+    /// The fleet scalers' polls (empty without a scaled group).
+    let scalerPolls: [RealFleetScaler.Poll]
     let listNames: [String]
     let finishedAtMicros: Int64
     let startedAt: Date
@@ -115,7 +117,9 @@ struct RealRunSummary {
     private func timeline(started: [Int64], succeeded: [Int64], failed: [Int64], waits: [(at: Int64, wait: Int64)]) -> [RunSummary.TimelineSample] {
         var rows: [RunSummary.TimelineSample] = []
         var waitIndex = 0
+        var pollIndex = -1
         for sample in samples {
+            while pollIndex + 1 < scalerPolls.count, scalerPolls[pollIndex + 1].atMicros <= sample.atMicros { pollIndex += 1 }
             var interval = DurationHistogram()
             while waitIndex < waits.count, waits[waitIndex].at <= sample.atMicros {
                 interval.record(TimeSpan(microseconds: waits[waitIndex].wait))
@@ -130,6 +134,11 @@ struct RealRunSummary {
                 queueWaitP99: interval.count > 0 ? interval.percentiles.p99 : 0,
                 published: published, started: Self.count(started, upTo: sample.atMicros),
                 held: sample.held, unacked: sample.unacked, queuedByList: sample.lists))
+            if !scalerPolls.isEmpty {
+                rows[rows.count - 1].fleet = pollIndex >= 0 ? scalerPolls[pollIndex].figures
+                    : RunSummary.FleetFigures(desiredWorkers: scenario.fleet.filter { $0.scaler != nil }.map(\.count).reduce(0, +),
+                                              kedaListLength: 0, celeryBacklog: 0)
+            }
         }
         return rows
     }

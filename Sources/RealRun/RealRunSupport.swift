@@ -17,8 +17,8 @@ public enum RealRunSupport {
                 problems.append("tasks.\(spec.name).\(option): per-task options (set it on the fleet group, where it becomes a worker flag)")
             }
         }
-        for group in scenario.fleet where group.scaler != nil {
-            problems.append("fleet.\(group.name).scaler: fleet scalers run in simulation only so far")
+        for group in scenario.fleet where group.memoryLimitBytes != nil {
+            problems.append("fleet.\(group.name).memory_limit: container memory limits are modelled in simulation only")
         }
         for fault in scenario.faults {
             switch fault.kind {

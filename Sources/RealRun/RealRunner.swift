@@ -76,12 +76,17 @@ public final class RealRunner: @unchecked Sendable {
         publishing.start()
 
         let collector = ResultCollector(url: url, ids: publisher.ids)
+        var offsetByID: [String: TimeSpan] = [:]
+        for (index, id) in publisher.ids.enumerated() { offsetByID[id] = plan[index].offset }
+        let scaler = RealFleetScaler(scenario: scenario, fleet: fleet, url: url, intendedOffsetOfTask: { offsetByID[$0] },
+                                     log: options.log)
         let faults = FaultTimeline(scenario.faults)
         let end = scenario.duration + scenario.drain
         var stoppedBy: String? = nil
         while true {
             let now = TimeSpan(microseconds: LoadPublisher.offset(since: start))
             for action in faults.due(at: now) { apply(action, fleet: fleet, server: server, proxy: proxy) }
+            if !scaler.isEmpty { scaler.tick(now: now) }
             progress?(min(1, now.seconds / max(end.seconds, 0.001)), now.seconds)
             if isInterrupted { stoppedBy = "interrupted"; publisher.stop(); break }
             if let failure = publisher.failure { stoppedBy = failure; break }
@@ -98,7 +103,7 @@ public final class RealRunner: @unchecked Sendable {
         let finishedAt = LoadPublisher.offset(since: start)
         let samples = sampler.stop()
         let summary = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",
-                                     publisher: publisher, collector: collector, samples: samples,
+                                     publisher: publisher, collector: collector, samples: samples, scalerPolls: scaler.polls,
                                      listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start).make()
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         var lines = collector.leftoverLines(limit: 20)
@@ -123,7 +128,7 @@ public final class RealRunner: @unchecked Sendable {
     /// ended early when their processes are found consuming with BRPOP).
     private func waitForFleet(url: RedisURL, fleet: WorkerFleet) throws {
         let connection = try RedisConnection(url: url, connectTimeout: 3)
-        let expected = fleet.names.count
+        let expected = fleet.initialCount
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if fleet.aliveCount < expected {

@@ -14,6 +14,8 @@ final class WorkerFleet: @unchecked Sendable {
         let arguments: [String]
         /// Settings a Celery worker takes from the environment (lovage_synthetic.py reads them).
         let environment: [String: String]
+        /// False for a scaled group's replicas beyond its `count`: the fleet scaler starts those.
+        let startsWithRun: Bool
         var process: Process?
     }
 
@@ -37,13 +39,15 @@ final class WorkerFleet: @unchecked Sendable {
         workingDirectory = options.celeryModuleDirectory
         log = options.log
         for (groupIndex, group) in scenario.fleet.enumerated() {
-            for number in 1...max(1, group.count) {
+            // A scaled group has all its possible replicas; the first `count` start with the run.
+            for number in 1...max(1, group.scaler?.maxReplicas ?? group.count) {
                 let name = "\(group.name)-\(number)"
                 let (executable, arguments) = Self.command(for: group, name: name, scenario: scenario, brokerURL: brokerURL, options: options)
                 let defaults = group.taskDefaults
                 let settings = ["LOVAGE_ACKS_LATE": defaults.acksLate, "LOVAGE_REJECT_ON_WORKER_LOST": defaults.rejectOnWorkerLost,
                                 "LOVAGE_TRACK_STARTED": defaults.trackStarted].mapValues { $0 ? "1" : "0" }
-                members.append(Member(name: name, group: groupIndex, executable: executable, arguments: arguments, environment: settings))
+                members.append(Member(name: name, group: groupIndex, executable: executable, arguments: arguments, environment: settings,
+                                      startsWithRun: number <= group.count))
             }
         }
     }
@@ -104,9 +108,18 @@ final class WorkerFleet: @unchecked Sendable {
         }
     }
 
+    /// Starts every worker that starts with the run.
     func startAll() throws {
-        for name in names { try start(name) }
+        for name in lock.withLock({ members.filter(\.startsWithRun).map(\.name) }) { try start(name) }
     }
+
+    /// How many workers start with the run (what start-up waits for).
+    var initialCount: Int { lock.withLock { members.filter(\.startsWithRun).count } }
+
+    /// The names of one group's workers, in order (for a fleet scaler).
+    func names(ofGroup group: Int) -> [String] { lock.withLock { members.filter { $0.group == group }.map(\.name) } }
+
+    func isRunning(_ name: String) -> Bool { lock.withLock { members.first { $0.name == name }?.process?.isRunning == true } }
 
     /// SIGKILL: the worker and its children die at once (a crash, an OOM kill).
     func kill(_ name: String) {

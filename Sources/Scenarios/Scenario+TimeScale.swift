@@ -3,7 +3,8 @@ import WorkerCore
 extension Scenario {
     /// The same scenario run `1 / factor` times faster: every duration (run length, drain, phases,
     /// bursts, faults, task bodies, countdowns, expiries, time limits, visibility timeout, worker
-    /// start-up, autoscaler keepalive, retry delays) is multiplied by `factor` and every rate is
+    /// start-up, autoscaler keepalive, retry delays, fleet scaler intervals and delays, restart
+    /// delays) is multiplied by `factor` and every rate is
     /// divided by it. Utilisation (arrival rate × body time ÷ slots) and the number of tasks stay
     /// the same, so a one-hour scenario can run for real in six minutes at `factor` 0.1.
     ///
@@ -36,6 +37,23 @@ extension Scenario {
             group.childStartup = scaled(group.childStartup)
             if let keepalive = group.autoscale?.keepalive { group.autoscale?.keepalive = scaled(keepalive) }
             group.taskDefaults = scaledOptions(group.taskDefaults)
+            group.restartDelay = scaled(group.restartDelay)
+            if var scaler = group.scaler {
+                scaler.pollingInterval = scaled(scaler.pollingInterval)
+                scaler.scaleDownStabilization = scaled(scaler.scaleDownStabilization)
+                scaler.startupDelay = scaled(scaler.startupDelay)
+                scaler.shutdownGrace = scaled(scaler.shutdownGrace)
+                switch scaler.policy {
+                case .queueLength(let length, let activation, let cooldown):
+                    scaler.policy = .queueLength(listLength: length, activationListLength: activation, cooldownPeriod: scaled(cooldown))
+                case .hpa(let target, let tolerance, let upWindow, let pods):
+                    scaler.policy = .hpa(targetBacklogPerReplica: target, tolerance: tolerance, scaleUpStabilization: scaled(upWindow),
+                                         scaleUpPods: pods)
+                case .queueLatency(let threshold, let jump, let delay):
+                    scaler.policy = .queueLatency(threshold: scaled(threshold), jump: jump, scaleDownDelay: scaled(delay))
+                }
+                group.scaler = scaler
+            }
             return group
         }
         copy.tasks = tasks.map { spec in

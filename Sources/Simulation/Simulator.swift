@@ -145,7 +145,7 @@ public final class Simulator {
                     group: groupIndex, spec: spec, workers: Array(first..<workers.count),
                     kedaList: queues[0],
                     allLists: queues.flatMap { PriorityQueueKeys.allKeys(queue: $0, steps: scenario.broker.prioritySteps) },
-                    desired: group.count, lastActiveAt: Simulator.epoch))
+                    policy: FleetScalerPolicy(spec: spec, start: Simulator.epoch), desired: group.count))
             }
         }
     }

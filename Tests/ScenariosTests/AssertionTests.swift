@@ -54,7 +54,7 @@ struct AssertionParsingTests {
         let known = Assertion.knownMetrics
         #expect(known.count == Set(known).count)
         for name in ["published", "succeeded", "failed", "retried", "revoked", "rejected", "duplicates", "lost",
-                     "leftover", "invariant_violations", "restored", "worker_lost", "recycled", "peak_queue_depth",
+                     "leftover", "invariant_violations", "restored", "worker_lost", "recycled", "oom_killed", "peak_queue_depth",
                      "peak_workers", "peak_running"] {
             #expect(Assertion.kind(of: name) == .count, "\(name)")
         }
@@ -65,7 +65,7 @@ struct AssertionParsingTests {
             }
         }
         #expect(Assertion.kind(of: "peak_memory") == .size)
-        #expect(known.count == 13 + 1 + 15 + 1 + 3)
+        #expect(known.count == 14 + 1 + 15 + 1 + 3)
         #expect(Assertion.kind(of: "queue_wait") == nil)
     }
 
