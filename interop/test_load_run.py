@@ -46,9 +46,10 @@ assertions:
 """
 
 
-def run(lovage, tmp_path, *extra):
+def run(lovage, tmp_path, *extra, text=SCENARIO):
+    """`lovage run` of the scenario `text` in redis mode; returns the completed process and --out."""
     scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(SCENARIO)
+    scenario.write_text(text)
     out = tmp_path / "out"
     completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out), *extra],
                                capture_output=True, text=True, timeout=180, cwd=str(ROOT))
@@ -147,14 +148,11 @@ def test_ctrl_c_stops_the_load_and_every_worker_it_started_and_still_reports(lov
 
 
 def test_broker_latency_and_outage_faults_happen_for_real(lovage, tmp_path):
-    scenario = tmp_path / "scenario.yaml"
     faults = ("faults:\n"
               "  - {from: 1s, to: 2s, broker_latency: 30ms}\n"
               "  - {from: 2500ms, to: 3500ms, broker_outage: true}\n")
-    scenario.write_text(SCENARIO.split("faults:")[0] + faults + "assertions:" + SCENARIO.split("assertions:")[1])
-    out = tmp_path / "out"
-    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out)],
-                               capture_output=True, text=True, timeout=180)
+    completed, out = run(lovage, tmp_path,
+                         text=SCENARIO.split("faults:")[0] + faults + "assertions:" + SCENARIO.split("assertions:")[1])
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "broker latency +30000 µs" in completed.stderr
     assert "redis-server frozen (SIGSTOP)" in completed.stderr and "redis-server resumed (SIGCONT)" in completed.stderr
@@ -203,12 +201,7 @@ load:
 
 @pytest.mark.parametrize("target", ["lovage", "celery"])
 def test_retry_policies_run_for_real_and_are_counted(lovage, tmp_path, target):
-    scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(RETRY_SCENARIO)
-    out = tmp_path / "out"
-    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out),
-                                "--target", target, "--python", sys.executable],
-                               capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=RETRY_SCENARIO)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     counts = json.loads((out / "summary.json").read_text())["counts"]
     # 119 tasks, each attempt failing with p = 0.5 and retried up to twice: about 1/8 fail for good
@@ -222,13 +215,9 @@ def test_retry_policies_run_for_real_and_are_counted(lovage, tmp_path, target):
 
 @pytest.mark.parametrize("target", ["lovage", "celery"])
 def test_a_task_that_always_fails_is_retried_exactly_max_retries_times(lovage, tmp_path, target):
-    scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(RETRY_SCENARIO.replace("probability: 0.5", "probability: 1.0")
-                        .replace("{duration: 3s, rate: 40/s}", "{duration: 3s, rate: 10/s}"))
-    out = tmp_path / "out"
-    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out),
-                                "--target", target, "--python", sys.executable],
-                               capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    always = RETRY_SCENARIO.replace("probability: 0.5", "probability: 1.0").replace("{duration: 3s, rate: 40/s}",
+                                                                                    "{duration: 3s, rate: 10/s}")
+    completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=always)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     counts = json.loads((out / "summary.json").read_text())["counts"]
     assert counts["published"] == 29
@@ -268,11 +257,7 @@ load:
 
 
 def test_a_fleet_scaler_starts_and_stops_real_workers(lovage, tmp_path):
-    scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(SCALED_SCENARIO)
-    out = tmp_path / "out"
-    completed = subprocess.run([str(lovage), "run", str(scenario), "--mode", "redis", "--out", str(out)],
-                               capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    completed, out = run(lovage, tmp_path, text=SCALED_SCENARIO)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     summary = json.loads((out / "summary.json").read_text())
     # 15/s × 0.4 s = 6 busy slots: one worker of two cannot keep up, the HPA starts more.
