@@ -268,3 +268,15 @@ def test_a_fleet_scaler_starts_and_stops_real_workers(lovage, tmp_path):
             for line in lines[1:]]
     assert max(int(row["desired_workers"]) for row in rows) >= 3
     assert all(int(row["desired_workers"]) <= 4 for row in rows)
+
+
+def test_recycling_by_max_tasks_per_child_is_counted_from_the_workers(lovage, tmp_path):
+    # 199 tasks over 4 children of two workers, each child replaced after 5 tasks: about 39 recycles
+    # (the last two seconds' may be missing: workers publish their stats every 2 s).
+    text = (SCENARIO.split("faults:")[0].replace("    acks_late: true\n", "    acks_late: true\n    max_tasks_per_child: 5\n")
+            + "assertions:" + SCENARIO.split("assertions:")[1])
+    completed, out = run(lovage, tmp_path, text=text)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    counts = json.loads((out / "summary.json").read_text())["counts"]
+    assert counts["succeeded"] == 199
+    assert 25 <= counts["recycled"] <= 40

@@ -17,6 +17,8 @@ final class BrokerSampler: @unchecked Sendable {
         var poolSize: Int
         var memoryBytes: Int64
         var workers: Int
+        /// Each Lovage worker's cumulative recycles, by its stats key (a restarted worker starts at 0).
+        var recycledByWorker: [String: Int] = [:]
         /// False when Redis did not answer (an outage): the depths are then the last known.
         var answered: Bool
     }
@@ -85,12 +87,13 @@ final class BrokerSampler: @unchecked Sendable {
         } while cursor != "0"
         guard !keys.isEmpty else { return }
         let stats = try connection.pipeline(keys.map { [Array("HGETALL".utf8), $0] })
-        for reply in stats {
+        for (key, reply) in zip(keys, stats) {
             let fields = reply.fieldValues ?? [:]
             func int(_ name: String) -> Int64 { fields[name].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0 }
             sample.running += Int(int("running"))
             sample.held += Int(int("held_for_eta"))
             sample.poolSize += Int(int("pool_size"))
+            sample.recycledByWorker[String(decoding: key, as: UTF8.self)] = Int(int("recycled"))
             var memory = int("jemalloc_resident")
             if let children = fields["children"], case .array(let list)? = try? JSONValue.parse(children) {
                 for child in list { memory += child["jemalloc_resident"]?.intValue ?? 0 }

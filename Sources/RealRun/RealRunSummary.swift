@@ -81,6 +81,7 @@ struct RealRunSummary {
             }
         }
         let finished = counts.succeeded + counts.failed
+        counts.recycled = Self.recycles(samples)
         let leftover = collector.outcomes.filter { $0.map { !ResultCollector.isFinal($0.status) } ?? true }.count
         var left = RunSummary.Leftover()
         if leftover > 0 {
@@ -141,6 +142,20 @@ struct RealRunSummary {
             }
         }
         return rows
+    }
+
+    /// Recycles the Lovage workers reported: each worker's counter only grows while it lives, so a
+    /// drop means it restarted and the count before the drop is kept. Celery workers report none.
+    static func recycles(_ samples: [BrokerSampler.Sample]) -> Int {
+        var finished = 0
+        var last: [String: Int] = [:]
+        for sample in samples where sample.answered {
+            for (worker, count) in sample.recycledByWorker {
+                if let previous = last[worker], count < previous { finished += previous }
+                last[worker] = count
+            }
+        }
+        return finished + last.values.reduce(0, +)
     }
 
     /// How many of the sorted values are at most `limit`.
