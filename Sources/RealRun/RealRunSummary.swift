@@ -119,6 +119,7 @@ struct RealRunSummary {
         var rows: [RunSummary.TimelineSample] = []
         var waitIndex = 0
         var pollIndex = -1
+        var recycledSoFar: [BrokerSampler.Sample] = []
         for sample in samples {
             while pollIndex + 1 < scalerPolls.count, scalerPolls[pollIndex + 1].atMicros <= sample.atMicros { pollIndex += 1 }
             var interval = DurationHistogram()
@@ -135,6 +136,8 @@ struct RealRunSummary {
                 queueWaitP99: interval.count > 0 ? interval.percentiles.p99 : 0,
                 published: published, started: Self.count(started, upTo: sample.atMicros),
                 held: sample.held, unacked: sample.unacked, queuedByList: sample.lists))
+            recycledSoFar.append(sample)
+            rows[rows.count - 1].recycled = Self.recycles(recycledSoFar)
             if !scalerPolls.isEmpty {
                 rows[rows.count - 1].fleet = pollIndex >= 0 ? scalerPolls[pollIndex].figures
                     : RunSummary.FleetFigures(desiredWorkers: scenario.fleet.filter { $0.scaler != nil }.map(\.count).reduce(0, +),

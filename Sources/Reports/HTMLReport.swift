@@ -127,6 +127,10 @@ public enum HTMLReport {
         }
         html += chart(s.mode == "sim" ? "Memory (modelled, all workers)" : "Memory (jemalloc resident, workers and children)", times: times,
                       series: [("memory", "#17becf", t.map { Double($0.memoryBytes) })], format: { humanBytes(Int64($0)) })
+        if t.contains(where: { $0.recycled > 0 }) {
+            html += chart("Children recycled per second (max_tasks_per_child, max_memory_per_child)", times: times,
+                          series: [("recycles/s", "#8c564b", rate { $0.recycled })], format: { String(format: "%.1f", $0) })
+        }
         html += chart("Retries per second", times: times,
                       series: [("retries/s", "#e377c2", rate { $0.retried })], format: { String(format: "%.1f", $0) })
         return html

@@ -132,6 +132,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var queuedByList: [Int]
         /// What the fleet scalers saw and wanted at their latest poll (nil: no scaled group).
         public var fleet: FleetFigures? = nil
+        /// Children recycled so far (max_tasks_per_child, max_memory_per_child), cumulative.
+        public var recycled = 0
 
         public init(atSeconds: Double, queued: Int, running: Int, workers: Int, poolSize: Int,
                     memoryBytes: Int64, succeeded: Int, failed: Int, retried: Int,

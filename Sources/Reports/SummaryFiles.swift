@@ -26,7 +26,7 @@ public enum SummaryFiles {
         try encoder().encode(summary).write(to: URL(fileURLWithPath: summaryPath))
         let timelinePath = (directory as NSString).appendingPathComponent("timeline.csv")
         var csv = "at_seconds,published,started,succeeded,failed,retried,queued,held,unacked,running,workers,pool_size,"
-        csv += "memory_bytes,queue_wait_p50_us,queue_wait_p99_us"
+        csv += "memory_bytes,queue_wait_p50_us,queue_wait_p99_us,recycled"
         let scaled = summary.timeline.contains { $0.fleet != nil }
         if scaled { csv += ",desired_workers,keda_list_length,celery_backlog" }
         for list in summary.timelineLists { csv += ",queued[\(list)]" }
@@ -34,7 +34,7 @@ public enum SummaryFiles {
         for sample in summary.timeline {
             csv += "\(sample.atSeconds),\(sample.published),\(sample.started),\(sample.succeeded),\(sample.failed),"
             csv += "\(sample.retried),\(sample.queued),\(sample.held),\(sample.unacked),\(sample.running),"
-            csv += "\(sample.workers),\(sample.poolSize),\(sample.memoryBytes),\(sample.queueWaitP50),\(sample.queueWaitP99)"
+            csv += "\(sample.workers),\(sample.poolSize),\(sample.memoryBytes),\(sample.queueWaitP50),\(sample.queueWaitP99),\(sample.recycled)"
             if scaled {
                 let fleet = sample.fleet
                 csv += ",\(fleet?.desiredWorkers ?? 0),\(fleet?.kedaListLength ?? 0),\(fleet?.celeryBacklog ?? 0)"

@@ -69,6 +69,7 @@ extension Simulator {
             failed: counts.failed, retried: counts.retried, queueWaitP50: intervalP50, queueWaitP99: intervalP99,
             published: counts.published, started: counts.executions, held: held, unacked: broker.unackedCount,
             queuedByList: broker.listDepths()))
+        timeline[timeline.count - 1].recycled = counts.recycled
         if !scalers.isEmpty {
             let figures = scalerFigures
             timeline[timeline.count - 1].fleet = RunSummary.FleetFigures(desiredWorkers: figures.desired, kedaListLength: figures.listLength,
