@@ -2,7 +2,6 @@
 (prefork -c 2, then threads -c 2), all with acks_late and results on, against the same Redis, and
 print the rates, the ratios and the start-up time to the first task. Prints figures; judges nothing."""
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -13,7 +12,7 @@ from pathlib import Path
 import redis
 from celery import Celery
 
-from conftest import PrivateRedis
+from conftest import PrivateRedis, terminate
 
 HERE = Path(__file__).resolve().parent
 COUNT = int(os.environ.get("BENCH_TASKS", "20000"))
@@ -62,11 +61,7 @@ def drain(name, command, env, url):
             time.sleep(0.02)
         done = time.time()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        terminate(process, 20)
         os.unlink(log.name)
     rate = COUNT / (done - first)
     print(f"{name:8s} {COUNT} tasks in {done - first:6.2f} s = {rate:8.0f} tasks/s; start-up to first task {first - launched:5.2f} s")

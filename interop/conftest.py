@@ -28,6 +28,19 @@ def lovage():
     return str(path)
 
 
+def terminate(process, timeout, sig=signal.SIGTERM):
+    """Sends `sig` to a process this suite started and waits `timeout` seconds; kills it if it is
+    still running. Returns whether it stopped on its own."""
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
+
+
 class PrivateRedis:
     """A redis-server on a free loopback port with persistence off and its own data directory.
 
@@ -54,11 +67,7 @@ class PrivateRedis:
         raise RuntimeError(f"redis-server did not start listening on 127.0.0.1:{self.port} within 10 s")
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        terminate(self.process, 5)
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -92,11 +101,7 @@ def celery_worker(redis_url):
         process.kill()
         pytest.fail("celery worker did not become ready:\n" + Path(log.name).read_text(errors="replace"))
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    terminate(process, 15)
     os.unlink(log.name)
 
 
@@ -116,11 +121,7 @@ def start_lovage_worker(lovage, redis_url, *arguments):
 
 
 def stop_lovage_worker(process, log_name):
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    if not terminate(process, 15):
         pytest.fail("lovage worker did not stop on SIGTERM:\n" + Path(log_name).read_text(errors="replace"))
     os.unlink(log_name)
 

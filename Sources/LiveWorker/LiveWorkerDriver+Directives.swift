@@ -120,7 +120,6 @@ extension LiveWorkerDriver {
                 core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
             }
         case .replaceChild(let slot, let reason):
-            if reason == .maxTasksPerChild || reason == .maxMemoryPerChild { recycled += 1 }
             if let prefork {
                 log("[INFO] slot \(slot): replacing its child (\(reason.rawValue))")
                 prefork.close(slot: slot)

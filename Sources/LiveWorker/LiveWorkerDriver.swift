@@ -46,8 +46,6 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     public internal(set) var deadLettered = 0
     /// Task bodies finished, and each slot's latest memory report (prefork), for the worker's stats.
     public internal(set) var processed = 0
-    /// Children replaced by max_tasks_per_child or max_memory_per_child.
-    public internal(set) var recycled = 0
     var childMemory: [Int: ChildMemory] = [:]
     var nextStatsAt = Date()
 

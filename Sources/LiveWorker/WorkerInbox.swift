@@ -79,7 +79,7 @@ final class WorkerInbox: @unchecked Sendable {
         if !ready {
             var fds = [pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0)]
             fds += descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let milliseconds = max(0, min(Int32.max, Int32(clamping: Int((deadline.timeIntervalSinceNow * 1000).rounded(.up)))))
+            let milliseconds = max(0, Int32(clamping: Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))))
             _ = poll(&fds, nfds_t(fds.count), milliseconds)
             if fds[0].revents != 0 {
                 var bytes = [UInt8](repeating: 0, count: 256)

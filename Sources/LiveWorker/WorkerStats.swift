@@ -19,7 +19,7 @@ extension LiveWorkerDriver {
             ("held_for_eta", .int(Int64(core.heldCount))),
             ("unacknowledged", .int(Int64(core.unacknowledgedCount))),
             ("processed", .int(Int64(processed))),
-            ("recycled", .int(Int64(recycled))),
+            ("recycled", .int(Int64(core.childrenRecycled))),
             ("dead_lettered", .int(Int64(deadLettered))),
         ]
         if let parent = JemallocStats.sample() {

@@ -29,8 +29,6 @@ public struct RealRunOptions: Sendable {
     public var publishOnly = false
     /// Where the workers' logs go.
     public var logDirectory: String
-    /// Called about once a second with (fraction done, seconds since the load started).
-    public var progress: (@Sendable (Double, Double) -> Void)?
     /// Operator messages (faults applied, workers started and stopped).
     public var log: @Sendable (String) -> Void
 

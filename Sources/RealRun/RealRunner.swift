@@ -16,12 +16,11 @@ import WorkerCore
 /// faults for real, samples Redis once a second, reads every task's result at the end, and
 /// stops everything it started, also when the run fails or is interrupted (`interrupt()`).
 public final class RealRunner: @unchecked Sendable {
-    let scenario: Scenario
+    /// The scenario as it runs (after the time scale).
+    public let scenario: Scenario
     let seed: UInt64
     let options: RealRunOptions
-    /// The scenario as it runs (after the time scale).
-    public var scaledScenario: Scenario { scenario }
-    /// Replaces `options.progress` (set after the runner knows the scaled run length).
+    /// Called several times a second with (fraction done, seconds since the load started).
     public var progress: (@Sendable (Double, Double) -> Void)?
     private let lock = NSLock()
     private var interrupted = false
@@ -38,7 +37,6 @@ public final class RealRunner: @unchecked Sendable {
         self.scenario = scenario.timeScaled(by: options.timeScale)
         seed = options.seed ?? scenario.seed
         self.options = options
-        progress = options.progress
     }
 
     /// Stops the run early (SIGINT): the load stops, then everything is stopped and reported.

@@ -22,6 +22,7 @@ final class ResultCollector: @unchecked Sendable {
     private let url: RedisURL
     private(set) var outcomes: [Outcome?]
     private var finalCount = 0
+    private var connection: RedisConnection?
     private static let chunk = 500
 
     init(url: RedisURL, ids: [String]) {
@@ -34,14 +35,19 @@ final class ResultCollector: @unchecked Sendable {
     /// tasks are final. A broker that does not answer leaves the figures as they were.
     @discardableResult
     func refresh(sentCount: Int) -> Int {
-        guard let connection = try? RedisConnection(url: url, connectTimeout: 1, commandTimeout: 10) else { return finalCount }
+        // One connection for the run's polls; after a failure the next poll opens a new one.
+        if connection == nil { connection = try? RedisConnection(url: url, connectTimeout: 1, commandTimeout: 10) }
+        guard let connection else { return finalCount }
         let open = (0..<min(sentCount, ids.count)).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
         var start = 0
         while start < open.count {
             let slice = open[start..<min(open.count, start + Self.chunk)]
             start += Self.chunk
             guard let reply = try? connection.command([Array("MGET".utf8)] + slice.map { Array(("celery-task-meta-" + ids[$0]).utf8) }),
-                  let values = reply.arrayValue else { return finalCount }
+                  let values = reply.arrayValue else {
+                self.connection = nil
+                return finalCount
+            }
             for (index, value) in zip(slice, values) {
                 guard let bytes = value.bytes, let document = try? ResultDocument.decode(bytes) else { continue }
                 let started = document.result["started_at"]?.doubleValue.map { Int64($0 * 1_000_000) }

@@ -113,6 +113,7 @@ extension WorkerCore {
             return
         }
         slots[slot].state = .spawning
+        childrenRecycled += 1
         out.append(.replaceChild(slot: slot, reason: reason))
     }
 }

@@ -19,6 +19,8 @@ import HeapModule
 public struct WorkerCore: Sendable {
     public let config: WorkerConfig
     public internal(set) var lifecycle: Lifecycle = .created
+    /// Children replaced by max_tasks_per_child or max_memory_per_child since the worker started.
+    public internal(set) var childrenRecycled = 0
 
     var slots: [Slot]
     /// Received, due and waiting for a free child (Celery's reserved requests not yet executing).

@@ -118,13 +118,12 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let showProgress = !quiet && !json && standardErrorIsTerminal
-        let total = (runner.scaledScenario.duration + runner.scaledScenario.drain).seconds
+        let total = (runner.scenario.duration + runner.scenario.drain).seconds
         let progressStart = Date()
         if showProgress {
-            options.progress = { fraction, seconds in
+            runner.progress = { fraction, seconds in
                 writeProgress(fraction: fraction, virtualSeconds: seconds, totalSeconds: total, startedAt: progressStart)
             }
-            runner.progress = options.progress
         }
         // Ctrl-C or SIGTERM stops the load; the run then stops its workers and server and reports.
         signal(SIGINT, SIG_IGN)
