@@ -104,6 +104,7 @@ struct RealRunSummary {
             peakMemoryBytes: samples.map(\.memoryBytes).max() ?? 0, invariantViolations: [], duplicateCauses: [],
             leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
         summary.timelineLists = listNames
+        summary.meanWorkers = RunSummary.meanWorkers(samples.map(\.workers))
         let sends = publisher.sentOffsets.prefix(publisher.sent)
         let span = Double((sends.max() ?? 0) - (sends.min() ?? 0)) / 1_000_000
         summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds,
