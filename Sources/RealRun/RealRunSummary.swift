@@ -19,6 +19,8 @@ struct RealRunSummary {
     let samples: [BrokerSampler.Sample]
     /// The fleet scalers' polls (empty without a scaled group).
     let scalerPolls: [RealFleetScaler.Poll]
+    /// Workers killed for passing their group's memory_limit (`ContainerMemoryLimit`).
+    let oomKilled: Int
     let listNames: [String]
     let finishedAtMicros: Int64
     let startedAt: Date
@@ -82,6 +84,7 @@ struct RealRunSummary {
         }
         let finished = counts.succeeded + counts.failed
         counts.recycled = Self.recycles(samples)
+        counts.oomKilled = oomKilled
         let leftover = collector.outcomes.filter { $0.map { !ResultCollector.isFinal($0.status) } ?? true }.count
         var left = RunSummary.Leftover()
         if leftover > 0 {
