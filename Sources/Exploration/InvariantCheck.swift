@@ -50,25 +50,34 @@ public enum InvariantCheck {
         }
     }
 
-    /// Liveness: nothing may be left over, and the run (which stops as soon as every task has ended)
-    /// must end within the bound after the load stopped and the last fault window closed.
+    /// Liveness: the run stops as soon as every task has ended, so it must end (with nothing left
+    /// over) by the deadline: the bound after the load stopped and the last fault window closed.
+    /// A run whose drain period ends before that deadline cannot show an explicit bound broken, so
+    /// a backlog left at its end counts only once the deadline is reached; without an explicit
+    /// bound the deadline is the end of the drain period itself.
     static func livenessBreach(_ summary: RunSummary, scenario: Scenario) -> (Int, String, [String])? {
         let bound = scenario.drainBound
         let quiet = scenario.quietFrom
-        let drainedAfter = TimeSpan.seconds(summary.virtualDurationSeconds) - quiet
+        let runEnd = scenario.duration + scenario.drain
+        let deadline = scenario.invariants.drainWithin == nil ? min(quiet + bound, runEnd) : quiet + bound
+        let end = TimeSpan.seconds(summary.virtualDurationSeconds)
+        let drainedAfter = end - quiet
+        let deadlineText = scenario.invariants.drainWithin == nil
+            ? "\(StoryTime.format(span: deadline)), the end of the drain period (no invariants.drain_within)"
+            : "\(StoryTime.format(span: deadline)), drain_within \(DurationText.format(bound)) after the load, countdowns and faults ended at \(StoryTime.format(span: quiet))"
         let left = summary.leftover
         let subjects = Array(left.examples.prefix(subjectsKept))
         if left.total > 0 {
+            guard end >= deadline else { return nil }
             var parts: [String] = []
             for (count, place) in [(left.queued, "queued"), (left.held, "held for eta"), (left.unacked, "in unacked"), (left.running, "running")] where count > 0 {
                 parts.append("\(count) \(place)")
             }
             return (left.total, "\(left.total) tasks still in the backlog when the run ended at "
-                    + "\(StoryTime.format(seconds: summary.virtualDurationSeconds)) (\(parts.joined(separator: ", "))); "
-                    + "bound: drained \(DurationText.format(bound)) after the load and faults stopped at \(StoryTime.format(span: quiet))", subjects)
+                    + "\(StoryTime.format(span: end)) (\(parts.joined(separator: ", "))); deadline \(deadlineText)", subjects)
         }
-        guard drainedAfter > bound else { return nil }
-        return (1, "the backlog drained \(DurationText.format(drainedAfter)) after the load and faults stopped at "
-                + "\(StoryTime.format(span: quiet)); bound \(DurationText.format(bound))", subjects)
+        guard end > deadline else { return nil }
+        return (1, "the backlog drained at \(StoryTime.format(span: end)), \(DurationText.format(drainedAfter)) after the load, "
+                + "countdowns and faults ended; deadline \(deadlineText)", subjects)
     }
 }

@@ -17,9 +17,13 @@ extension Scenario {
     /// The liveness bound in force: `invariants.drain_within`, else the whole drain period.
     public var drainBound: TimeSpan { invariants.drainWithin ?? drain }
 
-    /// When the faults stop and the load has ended: the instant (from the start of the run) from
-    /// which the liveness bound counts. An instantaneous fault (a kill) counts at its instant.
+    /// When the faults stop, the load has ended and the last task published may be due: the
+    /// instant (from the start of the run) from which the liveness bound counts. An instantaneous
+    /// fault (a kill) counts at its instant; a task waiting for its eta is not a backlog, so the
+    /// longest countdown is added to the end of the load. (Retry backoff is not: a bound should
+    /// leave room for it.)
     public var quietFrom: TimeSpan {
-        faults.reduce(duration) { latest, fault in max(latest, fault.end ?? fault.start) }
+        let longestCountdown = tasks.compactMap(\.countdown).max() ?? .zero
+        return faults.reduce(duration + longestCountdown) { latest, fault in max(latest, fault.end ?? fault.start) }
     }
 }
