@@ -64,7 +64,7 @@ public enum InvariantCheck {
         let drainedAfter = end - quiet
         let deadlineText = scenario.invariants.drainWithin == nil
             ? "\(StoryTime.format(span: deadline)), the end of the drain period (no invariants.drain_within)"
-            : "\(StoryTime.format(span: deadline)), drain_within \(DurationText.format(bound)) after the load, countdowns and faults ended at \(StoryTime.format(span: quiet))"
+            : "\(StoryTime.format(span: deadline)) (drain_within \(DurationText.format(bound)) after the load, the longest countdown and the faults ended at \(StoryTime.format(span: quiet)))"
         let left = summary.leftover
         let subjects = Array(left.examples.prefix(subjectsKept))
         if left.total > 0 {
@@ -77,7 +77,7 @@ public enum InvariantCheck {
                     + "\(StoryTime.format(span: end)) (\(parts.joined(separator: ", "))); deadline \(deadlineText)", subjects)
         }
         guard end > deadline else { return nil }
-        return (1, "the backlog drained at \(StoryTime.format(span: end)), \(DurationText.format(drainedAfter)) after the load, "
-                + "countdowns and faults ended; deadline \(deadlineText)", subjects)
+        return (1, "the backlog drained at \(StoryTime.format(span: end)), \(DurationText.format(drainedAfter)) after it could start to; "
+                + "deadline \(deadlineText)", subjects)
     }
 }
