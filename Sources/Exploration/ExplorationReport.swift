@@ -10,6 +10,14 @@ public struct ExplorationReport: Sendable, Codable, Equatable {
     public var seedsChecked: Int
     public var seedsFailing: Int
     public var groups: [Group]
+    /// Every failing seed with the invariants it broke and its replay command (JSON only).
+    public var failures: [Failure]
+
+    public struct Failure: Sendable, Codable, Equatable {
+        public var seed: UInt64
+        public var invariants: [Invariant]
+        public var replay: String
+    }
 
     public struct Group: Sendable, Codable, Equatable {
         public var invariant: Invariant
@@ -36,6 +44,10 @@ public struct ExplorationReport: Sendable, Codable, Equatable {
         self.swarm = swarm
         seedsChecked = outcomes.count
         seedsFailing = outcomes.filter { !$0.breaches.isEmpty }.count
+        failures = outcomes.filter { !$0.breaches.isEmpty }.map { outcome in
+            Failure(seed: outcome.seed, invariants: outcome.breaches.map(\.invariant),
+                    replay: Self.replayCommand(file: file, seed: outcome.seed, swarm: swarm))
+        }
         groups = Invariant.allCases.compactMap { invariant in
             let failing = outcomes.compactMap { outcome in outcome.breaches.first { $0.invariant == invariant }.map { (outcome.seed, $0) } }
             guard !failing.isEmpty else { return nil }

@@ -22,6 +22,8 @@ public struct TaskStory: Sendable {
         var eta: Int64? = nil
         var holders: [String: String] = [:]   // delivery tag → worker holding it
         var orphaned: [String: String] = [:]  // delivery tag → its dead holder, while in unacked
+        var copiesAt: [String: Int] = [:]     // worker → copies of the task it has (fetched, not finished)
+        var running: Set<String> = []         // workers running it now
         var runs: [(Int64, String)] = []
         var events = records.map { ($0, false) }
         // Worker events while some delivery of the task was at that worker.
@@ -38,11 +40,11 @@ public struct TaskStory: Sendable {
             let time = at(record.microseconds)
             let worker = record["worker"] ?? "?"
             if isWorkerEvent {
-                let holding = holders.values.contains(worker)
-                guard holding else { continue }
+                guard copiesAt[worker, default: 0] > 0 || holders.values.contains(worker) else { continue }
+                let what = running.contains(worker) ? "running it" : "holding it"
                 switch record.kind {
-                case "worker-kill": lines.append("\(time)  \(worker) was killed (SIGKILL) while holding it")
-                case "oom-kill": lines.append("\(time)  \(worker) was killed by the OOM killer while holding it")
+                case "worker-kill": lines.append("\(time)  \(worker) was killed (SIGKILL) while \(what)")
+                case "oom-kill": lines.append("\(time)  \(worker) was killed by the OOM killer while \(what)")
                 case "worker-sigterm": lines.append("\(time)  \(worker) was told to stop (SIGTERM, warm shutdown)")
                 case "worker-stopped": lines.append("\(time)  \(worker) stopped")
                 case "scale-down": lines.append("\(time)  the fleet scaler removed \(worker) (warm shutdown, then SIGKILL after the grace)")
@@ -55,6 +57,8 @@ public struct TaskStory: Sendable {
                         holders[tag] = nil
                         orphaned[tag] = "\(worker), which was gone at \(time)"
                     }
+                    copiesAt[worker] = nil
+                    running.remove(worker)
                 }
                 continue
             }
@@ -72,6 +76,7 @@ public struct TaskStory: Sendable {
             case "deliver":
                 let tag = record["tag"] ?? "?"
                 holders[tag] = worker
+                copiesAt[worker, default: 0] += 1
                 orphaned[tag] = nil
                 var line = "\(time)  fetched by \(worker) (delivery \(tag)\(record["redelivered"] == "1" ? ", redelivered" : ""))"
                 if let eta, eta > record.microseconds { line += "; held for its eta \(at(eta)), unacknowledged" }
@@ -85,10 +90,12 @@ public struct TaskStory: Sendable {
                     lines.append("\(time)  restored to the queue by the visibility sweep (run by \(record["by"] ?? "?")): delivery \(tag) "
                                  + "unacknowledged longer than visibility_timeout \(DurationText.format(scenario.broker.visibilityTimeout))\(still)")
                 } else {
+                    if let holder { copiesAt[holder, default: 1] -= 1 }
                     lines.append("\(time)  given back to the queue at \(record["by"] ?? "?")'s shutdown (delivery \(tag))")
                 }
             case "start":
                 runs.append((record.microseconds, worker))
+                running.insert(worker)
                 let retries = Int(record["retries"] ?? "0") ?? 0
                 lines.append("\(time)  started on \(worker)" + (retries > 0 ? " (retry \(retries))" : ""))
             case "ack":
@@ -106,6 +113,8 @@ public struct TaskStory: Sendable {
             case "task-succeeded", "task-failed", "task-retried", "task-revoked", "task-rejected":
                 let detail = record["detail"].flatMap { $0.isEmpty ? nil : $0 }
                 let outcome = record.kind.dropFirst("task-".count)
+                copiesAt[worker, default: 1] -= 1
+                running.remove(worker)
                 lines.append("\(time)  \(outcome) on \(worker)" + (detail.map { ": \($0)" } ?? ""))
             default:
                 lines.append("\(time)  \(record.kind)" + record.fields.map { " \($0.name)=\($0.value)" }.joined())
@@ -119,6 +128,10 @@ public struct TaskStory: Sendable {
                 lines.append("at the end of the run: delivery \(tag) still in unacked, fetched by \(worker); "
                              + "only the visibility timeout (\(DurationText.format(scenario.broker.visibilityTimeout))) brings it back")
             }
+        }
+        if !records.contains(where: { TraceExcerpt.endKinds.contains($0.kind) }) && holders.isEmpty && orphaned.isEmpty
+            && copiesAt.values.allSatisfy({ $0 <= 0 }) && records.last?.kind != "publish" && records.last?.kind != "retry-publish" {
+            lines.append("never finished, and no copy of it is left in the broker or a worker: lost")
         }
         if runs.isEmpty {
             lines.append("never ran")
