@@ -70,9 +70,7 @@ public struct Replay: Sendable {
                 let ended = records.contains { TraceExcerpt.endKinds.contains($0.kind) }
                 return event.microseconds >= first && (event.microseconds <= last || !ended) && (event["worker"].map(workers.contains) ?? false)
             }
-            rawLines[id] = (records + related).enumerated()
-                .sorted { ($0.element.microseconds, $0.offset) < ($1.element.microseconds, $1.offset) }
-                .map(\.element.line)
+            rawLines[id] = (records + related).sorted { $0.sequence < $1.sequence }.map(\.line)
         }
     }
 

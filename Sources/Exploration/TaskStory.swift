@@ -14,6 +14,9 @@ public struct TaskStory: Sendable {
     public var taskName: String?
     public var lines: [String]
 
+    /// Lines of events kept in a story; a longer one keeps its beginning and its end.
+    static let linesKept = 40
+
     public init(taskID: String, records: [TraceRecord], workerEvents: [TraceRecord], scenario: Scenario) {
         self.taskID = taskID
         taskName = records.first { $0.kind == "publish" }?["name"]
@@ -24,6 +27,7 @@ public struct TaskStory: Sendable {
         var orphaned: [String: String] = [:]  // delivery tag → its dead holder, while in unacked
         var copiesAt: [String: Int] = [:]     // worker → copies of the task it has (fetched, not finished)
         var running: Set<String> = []         // workers running it now
+        var runningSlot: [String: String] = [:]  // worker → the pool slot running it
         var runs: [(Int64, String)] = []
         var events = records.map { ($0, false) }
         // Worker events while some delivery of the task was at that worker.
@@ -33,13 +37,24 @@ public struct TaskStory: Sendable {
             for event in workerEvents where event.microseconds > first && (event.microseconds <= last || !ended) {
                 if let worker = event["worker"], workersSeen.contains(worker), event.kind != "worker-start" { events.append((event, true)) }
             }
-            events.sort { $0.0.microseconds < $1.0.microseconds || ($0.0.microseconds == $1.0.microseconds && !$0.1 && $1.1) }
+            events.sort { $0.0.sequence < $1.0.sequence }
         }
         func at(_ micros: Int64) -> String { StoryTime.format(microseconds: micros) }
         for (record, isWorkerEvent) in events {
             let time = at(record.microseconds)
             let worker = record["worker"] ?? "?"
             if isWorkerEvent {
+                if record.kind == "child-crash" || record.kind == "child-kill" {
+                    // Only the child running this task matters.
+                    guard let slot = record["slot"], runningSlot[worker] == slot else { continue }
+                    if record.kind == "child-crash" {
+                        lines.append("\(time)  the child process running it on \(worker) died (SIGKILL): WorkerLostError")
+                    } else {
+                        lines.append("\(time)  \(worker) killed the child process running it (\(record["reason"] ?? "?"))")
+                    }
+                    runningSlot[worker] = nil
+                    continue
+                }
                 guard copiesAt[worker, default: 0] > 0 || holders.values.contains(worker) else { continue }
                 let what = running.contains(worker) ? "running it" : "holding it"
                 switch record.kind {
@@ -96,6 +111,7 @@ public struct TaskStory: Sendable {
             case "start":
                 runs.append((record.microseconds, worker))
                 running.insert(worker)
+                runningSlot[worker] = record["slot"]
                 let retries = Int(record["retries"] ?? "0") ?? 0
                 lines.append("\(time)  started on \(worker)" + (retries > 0 ? " (retry \(retries))" : ""))
             case "ack":
@@ -110,7 +126,11 @@ public struct TaskStory: Sendable {
                 lines.append("\(time)  reached \(worker) after it had died: stays in unacked until the visibility timeout")
             case "hang":
                 lines.append("\(time)  hung on \(worker) (only a time limit or a kill ends it)")
-            case "task-succeeded", "task-failed", "task-retried", "task-revoked", "task-rejected":
+            case "task-rejected":
+                // The broker's reject record (or its loss in an outage) says it better.
+                copiesAt[worker, default: 1] -= 1
+                running.remove(worker)
+            case "task-succeeded", "task-failed", "task-retried", "task-revoked":
                 let detail = record["detail"].flatMap { $0.isEmpty ? nil : $0 }
                 let outcome = record.kind.dropFirst("task-".count)
                 copiesAt[worker, default: 1] -= 1
@@ -133,10 +153,18 @@ public struct TaskStory: Sendable {
             && copiesAt.values.allSatisfy({ $0 <= 0 }) && records.last?.kind != "publish" && records.last?.kind != "retry-publish" {
             lines.append("never finished, and no copy of it is left in the broker or a worker: lost")
         }
+        if lines.count > Self.linesKept {
+            // A redelivery loop repeats itself: keep its start and its end.
+            let tail = Self.linesKept / 4
+            let left = lines.count - Self.linesKept
+            lines = Array(lines.prefix(Self.linesKept - tail)) + ["... \(left) more lines like these (--trace prints every record) ..."]
+                + Array(lines.suffix(tail))
+        }
         if runs.isEmpty {
             lines.append("never ran")
         } else {
-            let list = runs.map { "at \(at($0.0)) on \($0.1)" }
+            var list = runs.map { "at \(at($0.0)) on \($0.1)" }
+            if list.count > 4 { list = Array(list.prefix(3)) + ["...", list[list.count - 1]] }
             lines.append("ran \(runs.count == 1 ? "once" : "\(runs.count) times"): " + list.joined(separator: ", "))
         }
         self.lines = lines

@@ -22,7 +22,7 @@ public struct TraceExcerpt: Sendable {
 
     static let knownTasksKept = 5
     static let workerKinds: Set<String> = ["worker-start", "worker-kill", "worker-stopped", "worker-sigterm", "oom-kill", "oom-restart",
-                                           "broker-down", "broker-up", "scale-down", "grace-over"]
+                                           "broker-down", "broker-up", "scale-down", "grace-over", "child-crash", "child-kill"]
     static let endKinds: Set<String> = ["task-succeeded", "task-failed", "task-revoked"]
 
     public static func read(path: String, tasks: [String]) throws -> TraceExcerpt {
@@ -34,9 +34,12 @@ public struct TraceExcerpt: Sendable {
         var buffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(buffer) }
+        var lineNumber = 0
         while getline(&buffer, &capacity, file) > 0, let buffer {
+            lineNumber += 1
             let line = String(cString: buffer).dropLast()
-            guard let record = Self.interesting(line, wanted: wanted, tagOwner: tagOwner, excerpt: excerpt) else { continue }
+            guard var record = Self.interesting(line, wanted: wanted, tagOwner: tagOwner, excerpt: excerpt) else { continue }
+            record.sequence = lineNumber
             if Self.workerKinds.contains(record.kind) { excerpt.workerEvents.append(record); continue }
             if let task = record["task"] {
                 if record.kind == "publish", excerpt.firstTaskIDs.count < knownTasksKept { excerpt.firstTaskIDs.append(task) }
@@ -54,7 +57,7 @@ public struct TraceExcerpt: Sendable {
     /// Parses the line only when it may matter: a worker event, a wanted task's or tag's event, a
     /// publish (for the first ids) or an end (for the last task to finish).
     private static func interesting(_ line: Substring, wanted: Set<String>, tagOwner: [String: String], excerpt: TraceExcerpt) -> TraceRecord? {
-        let cheap = line.contains("\"ev\":\"worker-") || line.contains("\"ev\":\"scale-down\"") || line.contains("\"ev\":\"grace-over\"") || line.contains("\"ev\":\"oom-") || line.contains("\"ev\":\"broker-")
+        let cheap = line.contains("\"ev\":\"worker-") || line.contains("\"ev\":\"child-crash\"") || line.contains("\"ev\":\"child-kill\"") || line.contains("\"ev\":\"scale-down\"") || line.contains("\"ev\":\"grace-over\"") || line.contains("\"ev\":\"oom-") || line.contains("\"ev\":\"broker-")
             || line.contains("\"ev\":\"task-succeeded\"") || line.contains("\"ev\":\"task-failed\"")
             || line.contains("\"ev\":\"task-revoked\"")
             || (line.contains("\"ev\":\"publish\"") && excerpt.firstTaskIDs.count < knownTasksKept)

@@ -7,6 +7,9 @@ public struct TraceRecord: Sendable, Equatable {
     public var kind: String
     /// The named fields in the order the line has them (all strings in the trace format).
     public var fields: [(name: String, value: String)]
+    /// The record's line number in its trace (0 when not read from a file): the order of events
+    /// at the same instant.
+    public var sequence = 0
 
     public subscript(name: String) -> String? { fields.first { $0.name == name }?.value }
 

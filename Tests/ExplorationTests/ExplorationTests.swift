@@ -118,3 +118,18 @@ struct ExplorationTests {
         #expect(StoryTime.format(microseconds: 7_260_000_280) == "02:01:00.000")
     }
 }
+
+@Suite("stories of loops and lost tasks")
+struct StoryShapeTests {
+    @Test("a redelivery loop's story names the crash and keeps its beginning and end")
+    func redeliveryLoop() throws {
+        let scenario = try PainPointScenarios.parse(PainPointScenarios.rejectOnWorkerLost(true), "loop")
+        let replay = try Replay(base: scenario, seed: 1, swarm: false, task: nil)
+        #expect(replay.breaches.map(\.invariant) == [.liveness])
+        let story = try #require(replay.stories.first)
+        #expect(story.lines.contains { $0.contains("the child process running it on worker-1 died") })
+        #expect(story.lines.contains { $0.contains("rejected by worker-1 and requeued") })
+        #expect(story.lines.contains { $0.hasPrefix("... ") && $0.contains("more lines like these") })
+        #expect(story.lines.count <= TaskStory.linesKept + 3)
+    }
+}
