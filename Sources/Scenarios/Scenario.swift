@@ -22,6 +22,8 @@ public struct Scenario: Sendable {
     public var load: LoadSpec
     public var faults: [FaultSpec]
     public var assertions: [Assertion]
+    /// Bounds for `lovage explore` (`invariants:`), such as the liveness bound `drain_within`.
+    public var invariants = InvariantSpec()
     /// Where the scenario came from, for messages.
     public var sourcePath: String
 
