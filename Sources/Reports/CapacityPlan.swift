@@ -76,7 +76,7 @@ public struct CapacityPlan: Sendable {
 
     /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate, every
     /// task type's body exponential with the same mean, never failing, no countdown, a fixed pool
-    /// (no autoscaler), no faults. Nil otherwise.
+    /// (no autoscaler), no faults, one task_overhead for every group. Nil otherwise.
     public static func erlangModel(_ scenario: Scenario) -> ErlangC? {
         guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.faults.isEmpty,
               let phase = scenario.load.phases.first, scenario.load.phases.allSatisfy({ $0.rateFrom == phase.rateFrom && $0.rateTo == phase.rateFrom }),
@@ -88,8 +88,12 @@ public struct CapacityPlan: Sendable {
             if let mean, mean != m.seconds { return nil }
             mean = m.seconds
         }
-        guard let mean else { return nil }
+        // A slot's fixed per-task cost lengthens every service; with it the service time is an
+        // exponential plus a constant, which M/M/c approximates by the larger mean (close while the
+        // overhead is small against the body).
+        guard let mean, let overhead = scenario.fleet.first?.taskOverhead,
+              scenario.fleet.allSatisfy({ $0.taskOverhead == overhead }) else { return nil }
         let servers = scenario.fleet.map { $0.count * $0.concurrency }.reduce(0, +)
-        return ErlangC(arrivalRatePerSecond: phase.rateFrom, meanServiceSeconds: mean, servers: servers)
+        return ErlangC(arrivalRatePerSecond: phase.rateFrom, meanServiceSeconds: mean + overhead.seconds, servers: servers)
     }
 }
