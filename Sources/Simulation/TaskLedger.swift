@@ -9,8 +9,8 @@ import WorkerCore
 /// number (`TaskRequest.taskNumber`, the n of "t<n>"), never by hashing the id; the end-of-run
 /// report sorts them by id.
 struct TaskLedger {
-    /// No strings but the rare redelivery cause: records are copied and freed millions of times,
-    /// and the id is the number's "t<n>" (`taskID(of:)`), rebuilt only for a report.
+    /// Plain numbers only (no strings or other references): records are copied and freed millions
+    /// of times; the id is the number's "t<n>" (`taskID(of:)`), rebuilt only for a report.
     struct Record {
         var firstPublishedAt: Instant
         /// When the current attempt became due (publish time or eta).
@@ -24,7 +24,9 @@ struct TaskLedger {
         var ended = false
         /// Bit r set when attempt r (retries == r) has started.
         var startedAttempts: UInt64 = 0
-        var lastRedeliveryCause: String?
+        /// Index into `redeliveryCauses` of why the next delivery is a redelivery (-1: none). An
+        /// index keeps the record free of references, so copying or freeing one is a plain move.
+        var lastRedeliveryCause: Int32 = -1
         var maxRetries: Int?
         /// The scenario task type (index), for its modelled result size.
         var taskIndex: Int32 = -1
@@ -40,6 +42,9 @@ struct TaskLedger {
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
     var duplicateCauses: [String: (count: Int, example: String)] = [:]
+    /// Redelivery causes by index, each text once (`internCause`); looked up, never iterated.
+    private var redeliveryCauses: [String] = []
+    private var redeliveryCauseIndex: [String: Int32] = [:]
     var duplicateCauseOrder: [String] = []
     var lastFinishAt: Instant?
     let epoch: Instant
@@ -100,10 +105,18 @@ struct TaskLedger {
         if intoWorker { records[slot: index].inWorker += 1 }
     }
 
+    private mutating func internCause(_ cause: String) -> Int32 {
+        if let index = redeliveryCauseIndex[cause] { return index }
+        let index = Int32(redeliveryCauses.count)
+        redeliveryCauses.append(cause)
+        redeliveryCauseIndex[cause] = index
+        return index
+    }
+
     /// Why the task's next delivery is a redelivery (a restore or a requeue).
     mutating func noteRedelivery(_ task: Int, cause: String, restored: Bool) {
         guard let index = records.slot(of: task) else { return }
-        records[slot: index].lastRedeliveryCause = cause
+        records[slot: index].lastRedeliveryCause = internCause(cause)
         if restored { counts.restored += 1 }
     }
 
@@ -115,10 +128,11 @@ struct TaskLedger {
         let record = records[slot: index]
         if record.startedAttempts & bit != 0 {
             counts.duplicates += 1
-            let cause = record.lastRedeliveryCause ?? "unexplained (no redelivery)"
+            let cause = record.lastRedeliveryCause >= 0 ? redeliveryCauses[Int(record.lastRedeliveryCause)]
+                : "unexplained (no redelivery)"
             if duplicateCauses[cause] == nil { duplicateCauseOrder.append(cause) }
             duplicateCauses[cause, default: (0, request.id)].count += 1
-            if record.lastRedeliveryCause == nil {
+            if record.lastRedeliveryCause < 0 {
                 violate("duplicate execution without redelivery", request.id, now, "attempt \(attempt) ran twice")
             }
         } else {
