@@ -4,52 +4,65 @@ import WorkerCore
 
 /// Carrying out a worker core's directives against the simulated broker and children.
 extension Simulator {
-    func apply(_ directives: [WorkerDirective], worker: Int) {
-        for directive in directives {
-            switch directive {
-            case .fetch(let keys):
-                fetch(worker: worker, keys: keys)
-            case .ack(let request):
-                ack(request, worker: worker)
-            case .reject(let request, let requeue):
-                reject(request, requeue: requeue, worker: worker)
-            case .restore(let requests):
-                giveBack(requests, worker: worker)
-            case .execute(let slot, let execution, let request, _, _):
-                execute(request, slot: slot, execution: execution, worker: worker)
-            case .raiseSoftTimeLimit(let slot, let execution):
-                raiseSoftTimeLimit(slot: slot, execution: execution, worker: worker)
-            case .killChild(let slot, let reason):
-                killChild(slot: slot, reason: reason, worker: worker)
-            case .spawnChild(let slot):
-                spawnChild(slot: slot, worker: worker, recycled: nil)
-            case .replaceChild(let slot, let reason):
-                spawnChild(slot: slot, worker: worker, recycled: reason)
-            case .retireChild(let slot):
-                workers[worker].children[slot] = SimChild()
-                trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
-            case .storeResult(let request, _):
-                // One `celery-task-meta-<id>` key per task: later writes replace it.
-                if let taskIndex = ledger.resultStored(request.taskNumber) {
-                    resultStore.stored(bytes: bodyModels[taskIndex].resultSizeBytes, now: now)
-                }
-            case .publish(let request):
-                var message = request
-                (message.deliveryTag, message.deliveryNumber) = newDeliveryTag()
-                ledger.republished(message, now: now)
-                trace.record(now, "retry-publish", "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
-                send(message)
-            case .restoreSweep:
-                restoreSweep(by: worker)
-            case .taskEvent(let event):
-                taskEvent(event, worker: worker)
-            case .stopped:
-                broker.cancelFetch(consumer: workers[worker].consumerToken)
-                workers[worker].die()
-                workers[worker].scheduledTimer = nil
-                for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
-                trace.record(now, "worker-stopped", "worker", workers[worker].name)
+    /// Carries out a buffer of directives in order. Each one is moved out of the buffer (a
+    /// payload-free `.restoreSweep` is left in its place for the buffer's reuse), so its payload is
+    /// neither copied to be read nor released twice: iterating copied every directive, and clearing
+    /// the buffer then destroyed it again, seven directives per task.
+    func apply(_ directives: inout [WorkerDirective], worker: Int) {
+        directives.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for index in 0..<buffer.count {
+                let directive = (base + index).move()
+                (base + index).initialize(to: .restoreSweep)
+                apply(directive, worker: worker)
             }
+        }
+    }
+
+    private func apply(_ directive: consuming WorkerDirective, worker: Int) {
+        switch directive {
+        case .fetch(let keys):
+            fetch(worker: worker, keys: keys)
+        case .ack(let request):
+            ack(request, worker: worker)
+        case .reject(let request, let requeue):
+            reject(request, requeue: requeue, worker: worker)
+        case .restore(let requests):
+            giveBack(requests, worker: worker)
+        case .execute(let slot, let execution, let request, _, _):
+            execute(request, slot: slot, execution: execution, worker: worker)
+        case .raiseSoftTimeLimit(let slot, let execution):
+            raiseSoftTimeLimit(slot: slot, execution: execution, worker: worker)
+        case .killChild(let slot, let reason):
+            killChild(slot: slot, reason: reason, worker: worker)
+        case .spawnChild(let slot):
+            spawnChild(slot: slot, worker: worker, recycled: nil)
+        case .replaceChild(let slot, let reason):
+            spawnChild(slot: slot, worker: worker, recycled: reason)
+        case .retireChild(let slot):
+            workers[worker].children[slot] = SimChild()
+            trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
+        case .storeResult(let request, _):
+            // One `celery-task-meta-<id>` key per task: later writes replace it.
+            if let taskIndex = ledger.resultStored(request.taskNumber) {
+                resultStore.stored(bytes: bodyModels[taskIndex].resultSizeBytes, now: now)
+            }
+        case .publish(let request):
+            var message = request
+            (message.deliveryTag, message.deliveryNumber) = newDeliveryTag()
+            ledger.republished(message, now: now)
+            trace.record(now, "retry-publish", "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
+            send(message)
+        case .restoreSweep:
+            restoreSweep(by: worker)
+        case .taskEvent(let event):
+            taskEvent(event, worker: worker)
+        case .stopped:
+            broker.cancelFetch(consumer: workers[worker].consumerToken)
+            workers[worker].die()
+            workers[worker].scheduledTimer = nil
+            for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
+            trace.record(now, "worker-stopped", "worker", workers[worker].name)
         }
     }
 

@@ -285,7 +285,7 @@ public final class Simulator {
             }
             var out = takeBuffer()
             simWorker.handle(event, now: now, into: &out)
-            apply(out, worker: worker)
+            apply(&out, worker: worker)
             returnBuffer(out)
             rescheduleTimer(worker)
         }
@@ -295,7 +295,7 @@ public final class Simulator {
         guard workers[worker].isAlive else { return }
         var out = takeBuffer()
         workers[worker].handleTimers(now: now, into: &out)
-        apply(out, worker: worker)
+        apply(&out, worker: worker)
         returnBuffer(out)
         rescheduleTimer(worker)
     }
