@@ -61,7 +61,7 @@ public final class Simulator {
     var bodies: SeededRandom
     var faultRandom: SeededRandom
     var jitterSeeds: SeededRandom
-    var pendingInputs: Deque<(worker: Int, event: WorkerEvent)> = []
+    let pendingInputs = InputQueue()
     var bufferPool: [[WorkerDirective]] = []
     var nextTaskNumber = 0
     var nextTagNumber = 0
