@@ -1,4 +1,3 @@
-import DequeModule
 import Reports
 import CeleryWire
 import Scenarios
