@@ -78,11 +78,12 @@ extension LiveWorkerDriver {
             } else {
                 fetcher.request(keys: keys, room: core.fetchRoom ?? Self.fetchBatchLimit)
             }
-        case .ack(let tag):
+        case .ack(let request):
             // The message stays known until its attempt ends: an early ack comes at the start, and
             // a retry still needs the message to build the next one.
-            brokerWrites.append(contentsOf: RedisBroker.ackCommands(tag))
-        case .reject(let tag, let requeue):
+            brokerWrites.append(contentsOf: RedisBroker.ackCommands(request.deliveryTag))
+        case .reject(let request, let requeue):
+            let tag = request.deliveryTag
             if requeue {
                 flushWrites()
                 withBroker("reject \(tag)") { broker throws(RedisError) in try broker.reject(deliveryTag: tag, requeue: true) }
@@ -129,9 +130,9 @@ extension LiveWorkerDriver {
             }
         case .retireChild(let slot):
             prefork?.close(slot: slot)
-        case .storeResult(let taskID, let record):
+        case .storeResult(let request, let record):
             // Encoded when the writes go out, so a freed slot's next job is not kept waiting.
-            pendingResults.append(PendingResult(taskID: taskID, record: record, nowMicros: Self.clock().microsecondsSinceEpoch))
+            pendingResults.append(PendingResult(taskID: request.id, record: record, nowMicros: Self.clock().microsecondsSinceEpoch))
         case .publish(let next):
             publishRetry(next)
         case .restoreSweep:

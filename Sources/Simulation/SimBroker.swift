@@ -21,7 +21,7 @@ struct SimBroker {
 
     private struct IndexEntry {
         var score: Instant
-        var tag: String
+        var delivery: Int
     }
 
     private struct Waiter {
@@ -35,10 +35,15 @@ struct SimBroker {
     private var lists: [Deque<TaskRequest>] = []
     private var listKeys: [String] = []
     private var listIDs: [String: Int] = [:]
+    /// The lists pushes went to, by (queue, priority step): the hot path compares a short queue
+    /// name and an integer instead of building the Redis key string and hashing it.
+    private var pushTargets: [(queue: String, step: Int, id: Int)] = []
     /// Per consumer token, the last key order it asked for and its list ids.
     private var consumerKeys: [(keys: [String], ids: [Int])?] = []
     private var waiters: [Waiter] = []
-    private(set) var unacked: [String: UnackedEntry] = [:]
+    /// The `unacked` hash, keyed by the simulator's delivery number (`TaskRequest.deliveryNumber`,
+    /// one per delivery tag) so the hot path never hashes a tag string.
+    private var unacked = NumberedTable<UnackedEntry>()
     /// `unacked_index` in delivery order. Deliveries happen at a non-decreasing virtual time, so
     /// insertion order is score order; acked entries are dropped lazily and the deque is compacted
     /// when more than half of it is stale, so memory follows the messages in flight.
@@ -60,7 +65,7 @@ struct SimBroker {
     /// LPUSH (or RPUSH when `atConsumingEnd`). If a consumer is blocked on that key, it gets the
     /// message at once and the delivery is returned.
     mutating func push(_ request: TaskRequest, atConsumingEnd: Bool = false, now: Instant) -> (consumer: Int, request: TaskRequest)? {
-        let id = listID(listKey(for: request))
+        let id = pushTarget(for: request)
         if let waiterIndex = waiters.firstIndex(where: { $0.listIDs.contains(id) }) {
             let consumer = waiters.remove(at: waiterIndex).consumer
             record(delivery: request, consumer: consumer, now: now)
@@ -91,6 +96,16 @@ struct SimBroker {
     /// Registers a blocked consumer without looking at the lists (the broker cannot answer now).
     mutating func block(consumer: Int, keys: [String]) {
         waiters.append(Waiter(consumer: consumer, listIDs: ids(forConsumer: consumer, keys: keys)))
+    }
+
+    /// The list id for a request's queue and priority (its `listKey`), remembered per (queue, step).
+    private mutating func pushTarget(for request: TaskRequest) -> Int {
+        let step = PriorityQueueKeys.step(forPriority: request.priority, steps: prioritySteps)
+        let queue = request.queue
+        for target in pushTargets where target.step == step && target.queue == queue { return target.id }
+        let id = listID(PriorityQueueKeys.listKey(queue: queue, priority: request.priority, steps: prioritySteps))
+        pushTargets.append((queue, step, id))
+        return id
     }
 
     private mutating func listID(_ key: String) -> Int {
@@ -146,28 +161,31 @@ struct SimBroker {
     /// (The hash value is `[message, exchange, routing_key]`; a restore finds the list again from the
     /// message's queue and priority, as Kombu's `_do_restore_message` does.)
     private mutating func record(delivery request: TaskRequest, consumer: Int, now: Instant) {
-        unacked[request.deliveryTag] = UnackedEntry(request: request, deliveredAt: now, holder: consumer)
-        unackedIndex.append(IndexEntry(score: now, tag: request.deliveryTag))
+        unacked.set(UnackedEntry(request: request, deliveredAt: now, holder: consumer), for: request.deliveryNumber)
+        unackedIndex.append(IndexEntry(score: now, delivery: request.deliveryNumber))
         if unackedIndex.count > 1024 && unackedIndex.count > 2 * unacked.count { compactIndex() }
     }
 
     private mutating func compactIndex() {
         let live = unacked
-        unackedIndex = Deque(unackedIndex.filter { entry in live[entry.tag]?.deliveredAt == entry.score })
+        unackedIndex = Deque(unackedIndex.filter { entry in live[entry.delivery]?.deliveredAt == entry.score })
     }
 
     /// `MULTI; ZREM unacked_index <tag>; HDEL unacked <tag>; EXEC`. Returns whether an entry existed
     /// (after a restore it may not: the same tag can then belong to another worker's delivery).
     /// Returns the removed entry.
     @discardableResult
-    mutating func ack(deliveryTag: String) -> UnackedEntry? {
-        unacked.removeValue(forKey: deliveryTag)
+    mutating func ack(deliveryNumber: Int) -> UnackedEntry? {
+        unacked.removeValue(for: deliveryNumber)
     }
+
+    /// The `unacked` entry of a delivery, if it is still there (HGET).
+    func unackedEntry(deliveryNumber: Int) -> UnackedEntry? { unacked[deliveryNumber] }
 
     /// Reject: remove; with requeue, LPUSH the message back marked redelivered (Kombu
     /// `QoS.reject` → `restore_by_tag(leftmost=True)`).
-    mutating func reject(deliveryTag: String, requeue: Bool, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
-        guard let entry = unacked.removeValue(forKey: deliveryTag) else { return (nil, nil) }
+    mutating func reject(deliveryNumber: Int, requeue: Bool, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
+        guard let entry = unacked.removeValue(for: deliveryNumber) else { return (nil, nil) }
         guard requeue else { return (entry, nil) }
         var request = entry.request
         request.redelivered = true
@@ -176,8 +194,8 @@ struct SimBroker {
 
     /// Kombu's `restore_by_tag`: if the tag is still in `unacked`, remove it and RPUSH the message
     /// (redelivered). Returns the entry restored, if any, and a delivery if a consumer was waiting.
-    mutating func restore(deliveryTag: String, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
-        guard let entry = unacked.removeValue(forKey: deliveryTag) else { return (nil, nil) }
+    mutating func restore(deliveryNumber: Int, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
+        guard let entry = unacked.removeValue(for: deliveryNumber) else { return (nil, nil) }
         var request = entry.request
         request.redelivered = true
         return (entry, push(request, atConsumingEnd: true, now: now))
@@ -186,15 +204,15 @@ struct SimBroker {
     /// The restore sweep (`QoS.restore_visible`): every entry delivered at or before
     /// now − visibility_timeout, newest first. The mutex (`SET unacked_mutex NX PX 300000`) never
     /// contends here because a simulated sweep is instantaneous.
-    mutating func expiredTags(now: Instant) -> [String] {
+    mutating func expiredDeliveries(now: Instant) -> [Int] {
         let ceiling = now - visibilityTimeout
         var expired: [IndexEntry] = []
         while let top = unackedIndex.first, top.score <= ceiling {
             let entry = unackedIndex.removeFirst()
             // Skip index entries whose tag was acked or re-delivered later (a newer score exists).
-            if let live = unacked[entry.tag], live.deliveredAt == entry.score { expired.append(entry) }
+            if let live = unacked[entry.delivery], live.deliveredAt == entry.score { expired.append(entry) }
         }
-        return expired.reversed().map(\.tag)
+        return expired.reversed().map(\.delivery)
     }
 
     /// Messages in each list, in the order the lists were first used (stable for a seed).
@@ -225,7 +243,7 @@ struct SimBroker {
 
     /// Unacked entries ordered by delivery time then tag (deterministic, for reports).
     func unackedEntries() -> [UnackedEntry] {
-        unacked.values.sorted {
+        unacked.allValues.sorted {
             $0.deliveredAt != $1.deliveredAt ? $0.deliveredAt < $1.deliveredAt
                 : $0.request.deliveryTag < $1.request.deliveryTag
         }

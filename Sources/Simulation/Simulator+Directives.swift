@@ -4,72 +4,87 @@ import WorkerCore
 
 /// Carrying out a worker core's directives against the simulated broker and children.
 extension Simulator {
-    func apply(_ directives: [WorkerDirective], worker: Int) {
-        for directive in directives {
-            switch directive {
-            case .fetch(let keys):
-                fetch(worker: worker, keys: keys)
-            case .ack(let tag):
-                ack(tag, worker: worker)
-            case .reject(let tag, let requeue):
-                reject(tag, requeue: requeue, worker: worker)
-            case .restore(let requests):
-                giveBack(requests, worker: worker)
-            case .execute(let slot, let execution, let request, _, _):
-                execute(request, slot: slot, execution: execution, worker: worker)
-            case .raiseSoftTimeLimit(let slot, let execution):
-                raiseSoftTimeLimit(slot: slot, execution: execution, worker: worker)
-            case .killChild(let slot, let reason):
-                killChild(slot: slot, reason: reason, worker: worker)
-            case .spawnChild(let slot):
-                spawnChild(slot: slot, worker: worker, recycled: nil)
-            case .replaceChild(let slot, let reason):
-                spawnChild(slot: slot, worker: worker, recycled: reason)
-            case .retireChild(let slot):
-                workers[worker].children[slot] = SimChild()
-                trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
-            case .storeResult(let taskID, _):
-                // One `celery-task-meta-<id>` key per task: later writes replace it.
-                if let taskIndex = ledger.resultStored(taskID) {
-                    resultStore.stored(bytes: taskSpecs[taskIndex].body.resultSizeBytes, now: now)
-                }
-            case .publish(let request):
-                var message = request
-                message.deliveryTag = newDeliveryTag()
-                ledger.republished(message, now: now)
-                trace.record(now, "retry-publish", "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
-                send(message)
-            case .restoreSweep:
-                restoreSweep(by: worker)
-            case .taskEvent(let event):
-                taskEvent(event, worker: worker)
-            case .stopped:
-                broker.cancelFetch(consumer: workers[worker].consumerToken)
-                workers[worker].die()
-                workers[worker].scheduledTimer = nil
-                for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
-                trace.record(now, "worker-stopped", "worker", workers[worker].name)
+    /// Carries out a buffer of directives in order. Each one is moved out of the buffer (a
+    /// payload-free `.restoreSweep` is left in its place for the buffer's reuse), so its payload is
+    /// neither copied to be read nor released twice: iterating copied every directive, and clearing
+    /// the buffer then destroyed it again, seven directives per task.
+    func apply(_ directives: inout [WorkerDirective], worker: Int) {
+        directives.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for index in 0..<buffer.count {
+                let directive = (base + index).move()
+                (base + index).initialize(to: .restoreSweep)
+                apply(directive, worker: worker)
             }
+        }
+    }
+
+    private func apply(_ directive: consuming WorkerDirective, worker: Int) {
+        switch directive {
+        case .fetch(let keys):
+            fetch(worker: worker, keys: keys)
+        case .ack(let request):
+            ack(request, worker: worker)
+        case .reject(let request, let requeue):
+            reject(request, requeue: requeue, worker: worker)
+        case .restore(let requests):
+            giveBack(requests, worker: worker)
+        case .execute(let slot, let execution, let request, _, _):
+            execute(request, slot: slot, execution: execution, worker: worker)
+        case .raiseSoftTimeLimit(let slot, let execution):
+            raiseSoftTimeLimit(slot: slot, execution: execution, worker: worker)
+        case .killChild(let slot, let reason):
+            killChild(slot: slot, reason: reason, worker: worker)
+        case .spawnChild(let slot):
+            spawnChild(slot: slot, worker: worker, recycled: nil)
+        case .replaceChild(let slot, let reason):
+            spawnChild(slot: slot, worker: worker, recycled: reason)
+        case .retireChild(let slot):
+            workers[worker].children[slot] = SimChild()
+            trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
+        case .storeResult(let request, _):
+            // One `celery-task-meta-<id>` key per task: later writes replace it.
+            if let taskIndex = ledger.resultStored(request.taskNumber) {
+                resultStore.stored(bytes: bodyModels[taskIndex].resultSizeBytes, now: now)
+            }
+        case .publish(let request):
+            var message = request
+            (message.deliveryTag, message.deliveryNumber) = newDeliveryTag()
+            ledger.republished(message, now: now)
+            trace.record(now, "retry-publish", "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
+            send(message)
+        case .restoreSweep:
+            restoreSweep(by: worker)
+        case .taskEvent(let event):
+            taskEvent(event, worker: worker)
+        case .stopped:
+            broker.cancelFetch(consumer: workers[worker].consumerToken)
+            workers[worker].die()
+            workers[worker].scheduledTimer = nil
+            for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
+            trace.record(now, "worker-stopped", "worker", workers[worker].name)
         }
     }
 
     // MARK: Publishing
 
-    func newDeliveryTag() -> String {
+    /// A fresh delivery tag "d<n>" and its number n (the broker's key for it).
+    func newDeliveryTag() -> (tag: String, number: Int) {
         nextTagNumber += 1
-        return numberedID(UInt8(ascii: "d"), nextTagNumber)
+        return (numberedID(UInt8(ascii: "d"), nextTagNumber), nextTagNumber)
     }
 
     /// A client publish of a new task of this type, routed as Celery's producer routes it.
     func publishNew(taskIndex: Int) {
-        let spec = taskSpecs[taskIndex]
+        let template = publishTemplates[taskIndex]
         nextTaskNumber += 1
-        let queueName = router.queue(forTask: spec.name, explicitQueue: spec.queue)
+        let delivery = newDeliveryTag()
         let request = TaskRequest(
-            id: numberedID(UInt8(ascii: "t"), nextTaskNumber), name: spec.name, queue: queueName,
-            deliveryTag: newDeliveryTag(), retries: 0,
-            eta: spec.countdown.map { now + $0 }, expires: spec.expires.map { now + $0 },
-            priority: spec.priority, ignoreResult: spec.options.ignoreResult ?? false)
+            id: numberedID(UInt8(ascii: "t"), nextTaskNumber), name: template.name, queue: template.queue,
+            deliveryTag: delivery.tag, retries: 0,
+            eta: template.countdown.map { now + $0 }, expires: template.expires.map { now + $0 },
+            priority: template.priority, ignoreResult: template.ignoreResult,
+            taskNumber: nextTaskNumber, deliveryNumber: delivery.number)
         ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
         trace.record(now, "publish", "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
         send(request)
@@ -115,7 +130,7 @@ extension Simulator {
         let (worker, generation) = consumers[token]
         let latency = scenario.broker.latency + extraLatency
         let arrivesNow = latency.microseconds == 0 && workers[worker].generation == generation && workers[worker].isAlive
-        ledger.delivered(request.id, fromList: fromList, intoWorker: arrivesNow)
+        ledger.delivered(request.taskNumber, fromList: fromList, intoWorker: arrivesNow)
         trace.record(now, "deliver", "task", request.id, "worker", workers[worker].name, "tag", request.deliveryTag, "redelivered", request.redelivered ? "1" : "0")
         if arrivesNow {
             pendingInputs.append((worker, .delivered(request)))
@@ -131,7 +146,7 @@ extension Simulator {
             lostInTransit(request, worker: worker)
             return
         }
-        ledger.move(request.id, .inWorker, 1, now: now, lostReason: "")
+        ledger.move(request.taskNumber, .inWorker, 1, now: now, lostReason: "")
         pendingInputs.append((worker, .delivered(request)))
     }
 
@@ -140,7 +155,8 @@ extension Simulator {
         trace.record(now, "delivery-to-dead-worker", "task", request.id, "worker", workers[worker].name)
     }
 
-    func ack(_ tag: String, worker: Int) {
+    func ack(_ request: TaskRequest, worker: Int) {
+        let tag = request.deliveryTag
         if brokerDown {
             // Kombu logs the connection error; the entry stays in `unacked` and comes back later.
             ledger.counts.acksLostInOutage += 1
@@ -148,45 +164,47 @@ extension Simulator {
             return
         }
         trace.record(now, "ack", "tag", tag, "worker", workers[worker].name)
-        if let entry = broker.ack(deliveryTag: tag) {
-            ledger.move(entry.request.id, .unacked, -1, now: now,
+        if let entry = broker.ack(deliveryNumber: request.deliveryNumber) {
+            ledger.move(entry.request.taskNumber, .unacked, -1, now: now,
                         lostReason: "acknowledged by \(workers[worker].name) with no result")
         }
     }
 
-    func reject(_ tag: String, requeue: Bool, worker: Int) {
+    func reject(_ request: TaskRequest, requeue: Bool, worker: Int) {
+        let tag = request.deliveryTag
         if brokerDown {
             ledger.counts.acksLostInOutage += 1
             trace.record(now, "reject-lost", "tag", tag, "worker", workers[worker].name)
             return
         }
         trace.record(now, "reject", "tag", tag, "requeue", requeue ? "1" : "0", "worker", workers[worker].name)
-        let (entry, delivery) = broker.reject(deliveryTag: tag, requeue: requeue, now: now)
+        let (entry, delivery) = broker.reject(deliveryNumber: request.deliveryNumber, requeue: requeue, now: now)
         guard let entry else { return }
+        let task = entry.request.taskNumber
         if requeue {
-            ledger.noteRedelivery(entry.request.id, cause: "requeued by \(workers[worker].name) (reject)", restored: false)
-            ledger.move(entry.request.id, .queued, 1, now: now, lostReason: "")
+            ledger.noteRedelivery(task, cause: "requeued by \(workers[worker].name) (reject)", restored: false)
+            ledger.move(task, .queued, 1, now: now, lostReason: "")
             if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }
         }
-        ledger.move(entry.request.id, .unacked, -1, now: now, lostReason: "rejected by \(workers[worker].name)")
+        ledger.move(task, .unacked, -1, now: now, lostReason: "rejected by \(workers[worker].name)")
     }
 
     /// Warm or cold shutdown gives back what the worker still holds (Kombu `restore_unacked_once`).
     func giveBack(_ requests: [TaskRequest], worker: Int) {
         for request in requests {
             if !brokerDown {
-                let (entry, delivery) = broker.restore(deliveryTag: request.deliveryTag, now: now)
+                let (entry, delivery) = broker.restore(deliveryNumber: request.deliveryNumber, now: now)
                 if entry != nil {
                     trace.record(now, "restore", "task", request.id, "by", workers[worker].name, "tag", request.deliveryTag, "cause", "shutdown")
-                    ledger.noteRedelivery(request.id, cause: "given back at \(workers[worker].name)'s shutdown",
+                    ledger.noteRedelivery(request.taskNumber, cause: "given back at \(workers[worker].name)'s shutdown",
                                           restored: false)
                     ledger.counts.givenBack += 1
-                    ledger.move(request.id, .queued, 1, now: now, lostReason: "")
-                    ledger.move(request.id, .unacked, -1, now: now, lostReason: "")
+                    ledger.move(request.taskNumber, .queued, 1, now: now, lostReason: "")
+                    ledger.move(request.taskNumber, .unacked, -1, now: now, lostReason: "")
                     if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }
                 }
             }
-            ledger.move(request.id, .inWorker, -1, now: now,
+            ledger.move(request.taskNumber, .inWorker, -1, now: now,
                         lostReason: "given back at \(workers[worker].name)'s shutdown, but already gone from unacked")
         }
     }
@@ -195,16 +213,16 @@ extension Simulator {
     /// back to their lists whoever holds them.
     func restoreSweep(by worker: Int) {
         guard !brokerDown else { return }
-        let tags = broker.expiredTags(now: now)
-        for tag in tags {
-            guard let holderEntry = broker.unacked[tag] else { continue }
+        for number in broker.expiredDeliveries(now: now) {
+            guard let holderEntry = broker.unackedEntry(deliveryNumber: number) else { continue }
             let cause = restoreCause(holderEntry)
-            let (entry, delivery) = broker.restore(deliveryTag: tag, now: now)
+            let (entry, delivery) = broker.restore(deliveryNumber: number, now: now)
             guard let entry else { continue }
-            trace.record(now, "restore", "task", entry.request.id, "by", workers[worker].name, "tag", tag, "cause", "visibility")
-            ledger.noteRedelivery(entry.request.id, cause: cause, restored: true)
-            ledger.move(entry.request.id, .queued, 1, now: now, lostReason: "")
-            ledger.move(entry.request.id, .unacked, -1, now: now, lostReason: "")
+            let task = entry.request.taskNumber
+            trace.record(now, "restore", "task", entry.request.id, "by", workers[worker].name, "tag", entry.request.deliveryTag, "cause", "visibility")
+            ledger.noteRedelivery(task, cause: cause, restored: true)
+            ledger.move(task, .queued, 1, now: now, lostReason: "")
+            ledger.move(task, .unacked, -1, now: now, lostReason: "")
             if let delivery { handOver(delivery.request, toConsumer: delivery.consumer, fromList: true) }
         }
     }
@@ -224,28 +242,38 @@ extension Simulator {
 
     // MARK: Children and task bodies
 
+    /// `taskIndexByName[name]` behind a one-entry cache: workers mostly run one type after another,
+    /// and comparing a short name costs less than hashing it.
+    func modelledTaskIndex(named name: String) -> Int? {
+        if let cached = lastTaskLookup, cached.name == name { return cached.index }
+        let index = taskIndexByName[name]
+        lastTaskLookup = (name, index)
+        return index
+    }
+
     func execute(_ request: TaskRequest, slot: Int, execution: UInt64, worker: Int) {
-        workers[worker].children[slot].execution = execution
-        workers[worker].children[slot].request = request
-        workers[worker].children[slot].startedAt = now
-        workers[worker].children[slot].isAlive = true
-        let taskIndex = taskIndexByName[request.name]
-        workers[worker].children[slot].taskIndex = taskIndex
+        // One reference to the worker: each `workers[worker]` retains and releases it.
+        let simWorker = workers[worker]
+        simWorker.children[slot].execution = execution
+        simWorker.children[slot].request = request
+        simWorker.children[slot].startedAt = now
+        simWorker.children[slot].isAlive = true
+        let taskIndex = modelledTaskIndex(named: request.name)
+        simWorker.children[slot].taskIndex = taskIndex
         guard let taskIndex else {
             // A task type the scenario does not model runs as a no-op.
-            queue.schedule(.bodyFinished(worker: worker, generation: workers[worker].generation, slot: slot,
+            queue.schedule(.bodyFinished(worker: worker, generation: simWorker.generation, slot: slot,
                                          execution: execution), at: now)
             return
         }
-        let model = taskSpecs[taskIndex].body
-        let fate = BodySampler.draw(model, slowFactor: slowFactor(for: request.name), random: &bodies)
-        let generation = workers[worker].generation
+        let fate = BodySampler.draw(bodyModels[taskIndex], slowFactor: slowFactor(for: request.name), random: &bodies)
+        let generation = simWorker.generation
         switch fate {
         case .finishes(let after, let outcome):
-            workers[worker].children[slot].plannedOutcome = outcome
+            simWorker.children[slot].plannedOutcome = outcome
             // The slot is busy for the worker's per-task overhead too (part of the measured run time).
             queue.schedule(.bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution),
-                           at: now + after + workers[worker].taskOverhead)
+                           at: now + after + simWorker.taskOverhead)
         case .crashes(let after):
             queue.schedule(.childCrashed(worker: worker, generation: generation, slot: slot, execution: execution),
                            at: now + after)
@@ -258,19 +286,20 @@ extension Simulator {
         guard workers[worker].generation == generation, workers[worker].children[slot].execution == execution else {
             return
         }
-        let child = workers[worker].children[slot]
-        ledger.runTime.record(now - child.startedAt)
-        let model = child.taskIndex.map { taskSpecs[$0].body }
-        workers[worker].children[slot].retainedBytes += model?.memoryRetainedPerCallBytes ?? 0
-        workers[worker].children[slot].execution = nil
-        let outcome = child.plannedOutcome ?? .succeeded(resultJSON: nil)
+        // Field by field: copying the whole child would retain its request and planned outcome.
+        let simWorker = workers[worker]
+        ledger.runTime.record(now - simWorker.children[slot].startedAt)
+        if let taskIndex = simWorker.children[slot].taskIndex {
+            simWorker.children[slot].retainedBytes += bodyModels[taskIndex].memoryRetainedPerCallBytes
+        }
+        simWorker.children[slot].execution = nil
+        let outcome = simWorker.children[slot].plannedOutcome ?? .succeeded(resultJSON: nil)
         pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution, outcome: outcome,
                                                     childResidentKiB: residentKiB(worker: worker, slot: slot))))
     }
 
     func residentKiB(worker: Int, slot: Int) -> Int {
-        let child = workers[worker].children[slot]
-        let bytes = workers[worker].childBaselineBytes + child.retainedBytes + pressure(forWorker: worker)
+        let bytes = workers[worker].childBaselineBytes + workers[worker].children[slot].retainedBytes + pressure(forWorker: worker)
         return Int(bytes / 1024)
     }
 
@@ -318,7 +347,7 @@ extension Simulator {
             trace.record(now, "start", "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
             ledger.started(request, now: now)
         default:
-            trace.record(now, event.kind.rawValue, "task", event.taskID, "worker", workers[worker].name,
+            trace.record(now, Self.traceKind(event.kind), "task", event.taskID, "worker", workers[worker].name,
                          "detail", event.detail ?? "")
             ledger.attemptEnded(event, now: now)
         }
@@ -336,5 +365,19 @@ extension Simulator {
         var bytes: Int64 = 0
         for entry in memoryPressure where Glob.matches(pattern: entry.pattern, workers[worker].name) { bytes += entry.bytes }
         return bytes
+    }
+
+    /// A task event's kind as the trace writes it: its `rawValue`, as a static string so the trace
+    /// hashes it straight from the binary's constant bytes.
+    static func traceKind(_ kind: TaskEvent.Kind) -> StaticString {
+        switch kind {
+        case .received: return "task-received"
+        case .started: return "task-started"
+        case .succeeded: return "task-succeeded"
+        case .failed: return "task-failed"
+        case .retried: return "task-retried"
+        case .rejected: return "task-rejected"
+        case .revoked: return "task-revoked"
+        }
     }
 }

@@ -82,7 +82,7 @@ extension Simulator {
         workers[worker].scheduledTimer = nil
         broker.cancelFetch(consumer: workers[worker].consumerToken)
         for (request, place) in core.heldRequests() {
-            ledger.move(request.id, .inWorker, -1, now: now,
+            ledger.move(request.taskNumber, .inWorker, -1, now: now,
                         lostReason: "\(name) was killed while the task was \(place.rawValue), already acknowledged")
         }
         for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }

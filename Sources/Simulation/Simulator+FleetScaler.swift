@@ -32,7 +32,7 @@ extension Simulator {
         var state = scalers[index]
         let alive = state.workers.filter { workers[$0].isAlive && !stopping.contains($0) }
         let current = alive.count + state.workers.filter { startingWorkers.contains($0) }.count
-        let oldest = broker.nextOut(ofLists: state.allLists).compactMap { ledger.dueAt(of: $0.id) }.min()
+        let oldest = broker.nextOut(ofLists: state.allLists).compactMap { ledger.dueAt(of: $0.taskNumber) }.min()
         let reading = FleetScalerPolicy.Reading(
             current: current, listLength: broker.depth(ofList: state.kedaList),
             backlog: state.allLists.reduce(0) { $0 + broker.depth(ofList: $1) } + broker.unackedCount,

@@ -1,4 +1,3 @@
-import DequeModule
 import Reports
 import CeleryWire
 import Scenarios
@@ -47,15 +46,21 @@ public final class Simulator {
     var consumers: [(worker: Int, generation: Int)] = []
     let taskSpecs: [TaskTypeSpec]
     var taskIndexByName: [String: Int] = [:]
+    /// Per task type, what a client publish needs (routed once: the router's answer depends only
+    /// on the name and explicit queue), and its body model: copying a whole `TaskTypeSpec` per
+    /// task retained every string and array inside it.
+    let publishTemplates: [PublishTemplate]
+    let bodyModels: [TaskBodyModel]
+    /// The last name `modelledTaskIndex(named:)` looked up, and its answer.
+    var lastTaskLookup: (name: String, index: Int?)?
     /// Each task type's max_retries as the first worker group runs it (for the attempts invariant).
     var maxRetriesByTask: [Int?] = []
-    let router: TaskRouter
     var load: LoadGenerator
     var arrivals: SeededRandom
     var bodies: SeededRandom
     var faultRandom: SeededRandom
     var jitterSeeds: SeededRandom
-    var pendingInputs: Deque<(worker: Int, event: WorkerEvent)> = []
+    let pendingInputs = InputQueue()
     var bufferPool: [[WorkerDirective]] = []
     var nextTaskNumber = 0
     var nextTagNumber = 0
@@ -104,7 +109,9 @@ public final class Simulator {
             return copy
         }
         for (index, spec) in scenario.tasks.enumerated() { taskIndexByName[spec.name] = index }
-        router = TaskRouter(rules: scenario.routes.map { TaskRouter.Rule(pattern: $0.pattern, queue: nativeString($0.queue)) })
+        let router = TaskRouter(rules: scenario.routes.map { TaskRouter.Rule(pattern: $0.pattern, queue: nativeString($0.queue)) })
+        publishTemplates = taskSpecs.map { spec in PublishTemplate(spec, router: router) }
+        bodyModels = taskSpecs.map(\.body)
         arrivals = SeededRandom.split(seed: seed, stream: 1)
         bodies = SeededRandom.split(seed: seed, stream: 2)
         faultRandom = SeededRandom.split(seed: seed, stream: 3)
@@ -270,13 +277,14 @@ public final class Simulator {
     /// Runs queued worker inputs in FIFO order until none is left.
     func drainInputs() {
         while let (worker, event) = pendingInputs.popFirst() {
-            guard workers[worker].isAlive else {
+            let simWorker = workers[worker]
+            guard simWorker.isAlive else {
                 if case .delivered(let request) = event { lostInTransit(request, worker: worker) }
                 continue
             }
             var out = takeBuffer()
-            workers[worker].handle(event, now: now, into: &out)
-            apply(out, worker: worker)
+            simWorker.handle(event, now: now, into: &out)
+            apply(&out, worker: worker)
             returnBuffer(out)
             rescheduleTimer(worker)
         }
@@ -286,17 +294,18 @@ public final class Simulator {
         guard workers[worker].isAlive else { return }
         var out = takeBuffer()
         workers[worker].handleTimers(now: now, into: &out)
-        apply(out, worker: worker)
+        apply(&out, worker: worker)
         returnBuffer(out)
         rescheduleTimer(worker)
     }
 
     func rescheduleTimer(_ worker: Int) {
-        guard let deadline = workers[worker].nextDeadline else { return }
+        let simWorker = workers[worker]
+        guard let deadline = simWorker.nextDeadline else { return }
         let at = max(deadline, now)
-        if let scheduled = workers[worker].scheduledTimer, scheduled <= at { return }
-        workers[worker].scheduledTimer = at
-        queue.schedule(.workerTimer(worker: worker, generation: workers[worker].generation), at: at)
+        if let scheduled = simWorker.scheduledTimer, scheduled <= at { return }
+        simWorker.scheduledTimer = at
+        queue.schedule(.workerTimer(worker: worker, generation: simWorker.generation), at: at)
     }
 
     private func takeBuffer() -> [WorkerDirective] {

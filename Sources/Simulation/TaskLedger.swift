@@ -5,11 +5,13 @@ import WorkerCore
 ///
 /// A record lives while a copy of the task's message exists (in a broker list or held by a worker)
 /// or the task has not ended, so memory follows the work in flight, not the work done. A task whose
-/// last copy disappears before it ended is lost. Records are looked up by id, never iterated in
-/// hash order; the end-of-run report sorts them.
+/// last copy disappears before it ended is lost. Records are looked up by the simulator's task
+/// number (`TaskRequest.taskNumber`, the n of "t<n>"), never by hashing the id; the end-of-run
+/// report sorts them by id.
 struct TaskLedger {
+    /// Plain numbers only (no strings or other references): records are copied and freed millions
+    /// of times; the id is the number's "t<n>" (`taskID(of:)`), rebuilt only for a report.
     struct Record {
-        var name: String
         var firstPublishedAt: Instant
         /// When the current attempt became due (publish time or eta).
         var dueAt: Instant
@@ -22,14 +24,16 @@ struct TaskLedger {
         var ended = false
         /// Bit r set when attempt r (retries == r) has started.
         var startedAttempts: UInt64 = 0
-        var lastRedeliveryCause: String?
+        /// Index into `redeliveryCauses` of why the next delivery is a redelivery (-1: none). An
+        /// index keeps the record free of references, so copying or freeing one is a plain move.
+        var lastRedeliveryCause: Int32 = -1
         var maxRetries: Int?
         /// The scenario task type (index), for its modelled result size.
         var taskIndex: Int32 = -1
         var resultStored = false
     }
 
-    private(set) var records: [String: Record] = [:]
+    private(set) var records = NumberedTable<Record>()
     var counts = RunSummary.Counts()
     var queueWait = DurationHistogram()
     /// Queue waits since the last timeline sample.
@@ -38,6 +42,9 @@ struct TaskLedger {
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
     var duplicateCauses: [String: (count: Int, example: String)] = [:]
+    /// Redelivery causes by index, each text once (`internCause`); looked up, never iterated.
+    private var redeliveryCauses: [String] = []
+    private var redeliveryCauseIndex: [String: Int32] = [:]
     var duplicateCauseOrder: [String] = []
     var lastFinishAt: Instant?
     let epoch: Instant
@@ -53,77 +60,86 @@ struct TaskLedger {
     /// held by the producer during an outage, or in a list).
     mutating func published(_ request: TaskRequest, now: Instant, maxRetries: Int?, taskIndex: Int) {
         counts.published += 1
-        records[request.id] = Record(name: request.name, firstPublishedAt: now, dueAt: request.eta ?? now,
-                                     queued: 1, maxRetries: maxRetries, taskIndex: Int32(taskIndex))
+        records.set(Record(firstPublishedAt: now, dueAt: request.eta ?? now,
+                           queued: 1, maxRetries: maxRetries, taskIndex: Int32(taskIndex)), for: request.taskNumber)
     }
 
     /// A result document was written; the first one for a task creates its key. Returns the task
     /// type index when it did, so the caller can add its modelled size.
     /// When a task became due (published, or its eta): a waiting message's age counts from here.
-    func dueAt(of id: String) -> Instant? { records[id]?.dueAt }
+    func dueAt(of task: Int) -> Instant? { records[task]?.dueAt }
 
-    mutating func resultStored(_ id: String) -> Int? {
-        guard let index = records.index(forKey: id), !records.values[index].resultStored else { return nil }
-        records.values[index].resultStored = true
-        let taskIndex = Int(records.values[index].taskIndex)
+    mutating func resultStored(_ task: Int) -> Int? {
+        guard let index = records.slot(of: task), !records[slot: index].resultStored else { return nil }
+        records[slot: index].resultStored = true
+        let taskIndex = Int(records[slot: index].taskIndex)
         return taskIndex >= 0 ? taskIndex : nil
     }
 
     /// A retry message published by a worker: a new queued copy with a new due time.
     mutating func republished(_ request: TaskRequest, now: Instant) {
-        guard let index = records.index(forKey: request.id) else { return }
-        records.values[index].dueAt = request.eta ?? now
-        records.values[index].queued += 1
+        guard let index = records.slot(of: request.taskNumber) else { return }
+        records[slot: index].dueAt = request.eta ?? now
+        records[slot: index].queued += 1
     }
 
     enum Place { case queued, unacked, inWorker }
 
     /// A copy of the task appeared in (+1) or left (-1) a place. When the last copy anywhere is
     /// gone and the task never ended, it is lost.
-    mutating func move(_ id: String, _ place: Place, _ delta: Int32, now: Instant, lostReason: @autoclosure () -> String) {
-        guard let index = records.index(forKey: id) else { return }
+    mutating func move(_ task: Int, _ place: Place, _ delta: Int32, now: Instant, lostReason: @autoclosure () -> String) {
+        guard let index = records.slot(of: task) else { return }
         switch place {
-        case .queued: records.values[index].queued += delta
-        case .unacked: records.values[index].unacked += delta
-        case .inWorker: records.values[index].inWorker += delta
+        case .queued: records[slot: index].queued += delta
+        case .unacked: records[slot: index].unacked += delta
+        case .inWorker: records[slot: index].inWorker += delta
         }
         if delta < 0 { settle(at: index, now: now, lostReason: lostReason) }
     }
 
     /// A broker list gave a copy to a consumer: one lookup for the two moves (queued → unacked).
-    mutating func delivered(_ id: String, fromList: Bool, intoWorker: Bool) {
-        guard let index = records.index(forKey: id) else { return }
-        records.values[index].unacked += 1
-        if fromList { records.values[index].queued -= 1 }
-        if intoWorker { records.values[index].inWorker += 1 }
+    mutating func delivered(_ task: Int, fromList: Bool, intoWorker: Bool) {
+        guard let index = records.slot(of: task) else { return }
+        records[slot: index].unacked += 1
+        if fromList { records[slot: index].queued -= 1 }
+        if intoWorker { records[slot: index].inWorker += 1 }
+    }
+
+    private mutating func internCause(_ cause: String) -> Int32 {
+        if let index = redeliveryCauseIndex[cause] { return index }
+        let index = Int32(redeliveryCauses.count)
+        redeliveryCauses.append(cause)
+        redeliveryCauseIndex[cause] = index
+        return index
     }
 
     /// Why the task's next delivery is a redelivery (a restore or a requeue).
-    mutating func noteRedelivery(_ id: String, cause: String, restored: Bool) {
-        guard let index = records.index(forKey: id) else { return }
-        records.values[index].lastRedeliveryCause = cause
+    mutating func noteRedelivery(_ task: Int, cause: String, restored: Bool) {
+        guard let index = records.slot(of: task) else { return }
+        records[slot: index].lastRedeliveryCause = internCause(cause)
         if restored { counts.restored += 1 }
     }
 
     mutating func started(_ request: TaskRequest, now: Instant) {
-        guard let index = records.index(forKey: request.id) else { return }
+        guard let index = records.slot(of: request.taskNumber) else { return }
         counts.executions += 1
         let attempt = request.retries
         let bit: UInt64 = attempt < 64 ? 1 << UInt64(attempt) : 0
-        let record = records.values[index]
+        let record = records[slot: index]
         if record.startedAttempts & bit != 0 {
             counts.duplicates += 1
-            let cause = record.lastRedeliveryCause ?? "unexplained (no redelivery)"
+            let cause = record.lastRedeliveryCause >= 0 ? redeliveryCauses[Int(record.lastRedeliveryCause)]
+                : "unexplained (no redelivery)"
             if duplicateCauses[cause] == nil { duplicateCauseOrder.append(cause) }
             duplicateCauses[cause, default: (0, request.id)].count += 1
-            if record.lastRedeliveryCause == nil {
+            if record.lastRedeliveryCause < 0 {
                 violate("duplicate execution without redelivery", request.id, now, "attempt \(attempt) ran twice")
             }
         } else {
             queueWait.record(now - record.dueAt)
             intervalQueueWait.record(microseconds: (now - record.dueAt).microseconds)
         }
-        records.values[index].startedAttempts |= bit
+        records[slot: index].startedAttempts |= bit
         if let maxRetries = record.maxRetries, attempt > maxRetries {
             violate("more attempts than max_retries + 1", request.id, now, "attempt \(attempt + 1) > \(maxRetries + 1)")
         }
@@ -137,7 +153,7 @@ struct TaskLedger {
 
     /// An attempt ended in a worker (success, failure, retry, revoke or reject): the worker's copy is done.
     mutating func attemptEnded(_ event: TaskEvent, now: Instant) {
-        guard let index = records.index(forKey: event.taskID) else { return }
+        guard let index = records.slot(of: event.request.taskNumber) else { return }
         let final: Bool
         switch event.kind {
         case .succeeded, .failed, .revoked: final = true
@@ -147,31 +163,30 @@ struct TaskLedger {
         }
         if event.detail == "WorkerLostError" { counts.workerLost += 1 }
         // A task is counted once by how it first ended; later runs of it are duplicates.
-        if final && !records.values[index].ended {
-            records.values[index].ended = true
+        if final && !records[slot: index].ended {
+            records[slot: index].ended = true
             switch event.kind {
             case .succeeded: counts.succeeded += 1
             case .failed: counts.failed += 1
             case .revoked: counts.revoked += 1
             default: break
             }
-            latency.record(now - records.values[index].firstPublishedAt)
+            latency.record(now - records[slot: index].firstPublishedAt)
             lastFinishAt = now
         }
-        records.values[index].inWorker -= 1
+        records[slot: index].inWorker -= 1
         settle(at: index, now: now, lostReason: { "its last message was consumed without a result" })
     }
 
     /// Frees a record with no copies left; reports it lost if it never ended.
-    private mutating func settle(at index: Dictionary<String, Record>.Index, now: Instant, lostReason: () -> String) {
-        let record = records.values[index]
+    private mutating func settle(at index: Int, now: Instant, lostReason: () -> String) {
+        let record = records[slot: index]
         guard record.queued <= 0, record.unacked <= 0, record.inWorker <= 0 else { return }
-        let id = records.keys[index]
         if !record.ended {
             counts.lost += 1
-            violate("task lost", id, now, lostReason())
+            violate("task lost", Self.taskID(of: records.key(atSlot: index)), now, lostReason())
         }
-        records.remove(at: index)
+        records.remove(atSlot: index)
     }
 
     mutating func violate(_ invariant: String, _ id: String, _ now: Instant, _ detail: String) {
@@ -190,5 +205,8 @@ struct TaskLedger {
     }
 
     /// Ids still tracked, sorted (for the leftover report).
-    var openTaskIDs: [String] { records.keys.sorted() }
+    var openTaskIDs: [String] { records.allKeys.map(Self.taskID(of:)).sorted() }
+
+    /// The id the simulator gave task number n when it published it (`Simulator.publishNew`).
+    static func taskID(of number: Int) -> String { numberedID(UInt8(ascii: "t"), number) }
 }

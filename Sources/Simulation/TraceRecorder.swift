@@ -40,14 +40,14 @@ final class TraceRecorder {
     /// Records one event with up to four named fields, in a fixed order; the hash covers the time,
     /// the kind and the first two fields. Fixed parameters rather than
     /// a collection keep this allocation-free: it runs for every event of every run.
-    func record(_ now: Instant, _ kind: String,
+    func record(_ now: Instant, _ kind: StaticString,
                 _ name1: StaticString = "", _ value1: String = "",
                 _ name2: StaticString = "", _ value2: String = "",
                 _ name3: StaticString = "", _ value3: @autoclosure () -> String = "",
                 _ name4: StaticString = "", _ value4: @autoclosure () -> String = "") {
         recordCount += 1
         mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
-        mix(kind)
+        kind.withUTF8Buffer { mix(bytes: UnsafeRawBufferPointer($0)) }
         // The first two fields identify what happened to whom (task, delivery tag, worker); the
         // rest (names, queues, details) follow from them in a given run, so they go to the file only.
         if name1.utf8CodeUnitCount > 0 { mix(value1) }
@@ -57,7 +57,7 @@ final class TraceRecorder {
         append("{\"t\":")
         appendSeconds(now - epoch)
         append(",\"ev\":\"")
-        appendEscaped(kind)
+        kind.withUTF8Buffer { appendEscaped($0) }
         line.append(UInt8(ascii: "\""))
         appendField(name1, value1)
         appendField(name2, value2)
@@ -85,17 +85,23 @@ final class TraceRecorder {
     }
 
     private func appendEscaped(_ text: String) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case 0..<0x20:
-                append("\\u00")
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                line.append(hex[Int(byte >> 4)])
-                line.append(hex[Int(byte & 0xf)])
-            default: line.append(byte)
-            }
+        for byte in text.utf8 { appendEscaped(byte) }
+    }
+
+    private func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        for byte in bytes { appendEscaped(byte) }
+    }
+
+    private func appendEscaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): append("\\\"")
+        case UInt8(ascii: "\\"): append("\\\\")
+        case 0..<0x20:
+            append("\\u00")
+            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            line.append(hex[Int(byte >> 4)])
+            line.append(hex[Int(byte & 0xf)])
+        default: line.append(byte)
         }
     }
 
@@ -124,27 +130,42 @@ final class TraceRecorder {
     }
 
     private func mix(_ text: String) {
-        var text = text
-        // Eight bytes per step: the trace hash runs for every event of every run.
-        text.withUTF8 { bytes in
-            var h = hash
-            var index = 0
-            let base = UnsafeRawBufferPointer(bytes)
-            while index + 8 <= bytes.count {
-                h = (h ^ base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0x0000_0100_0000_01b3
-                h ^= h >> 29
-                index += 8
-            }
-            var tail = UInt64(bytes.count) << 56
-            var shift: UInt64 = 0
-            while index < bytes.count {
-                tail |= UInt64(bytes[index]) << shift
-                shift += 8
-                index += 1
-            }
-            h = (h ^ tail) &* 0x0000_0100_0000_01b3
-            hash = h ^ (h >> 29)
+        if text.utf8.withContiguousStorageIfAvailable({ mix(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            var contiguous = text
+            contiguous.withUTF8 { mix(bytes: UnsafeRawBufferPointer($0)) }
         }
+    }
+
+    /// Eight bytes per step, then the last 0–7 bytes (little-endian) with the length in the top
+    /// byte: the trace hash runs for every event of every run, so the tail is read in at most three
+    /// loads rather than byte by byte (the value is the same as the byte loop's).
+    @inline(__always)
+    private func mix(bytes: UnsafeRawBufferPointer) {
+        var h = hash
+        let count = bytes.count
+        var index = 0
+        while index + 8 <= count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0x0000_0100_0000_01b3
+            h ^= h >> 29
+            index += 8
+        }
+        var tail = UInt64(count) << 56
+        var shift: UInt64 = 0
+        if count - index >= 4 {
+            tail |= UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
+            shift = 32
+            index += 4
+        }
+        if count - index >= 2 {
+            tail |= UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt16.self))) << shift
+            shift += 16
+            index += 2
+        }
+        if index < count {
+            tail |= UInt64(bytes[index]) << shift
+        }
+        h = (h ^ tail) &* 0x0000_0100_0000_01b3
+        hash = h ^ (h >> 29)
     }
 
 }

@@ -68,14 +68,28 @@ public struct TaskRequest: Sendable, Equatable {
         get { storage.ignoreResult }
         set { unique().ignoreResult = newValue }
     }
+    /// The driver's own number for the task (the simulator: the n of its id "t<n>"), shared by
+    /// every retry; 0 when the driver keeps none. The core copies it and never reads it: it lets a
+    /// driver find its records for a request by array index instead of hashing the id string.
+    public var taskNumber: Int {
+        get { storage.taskNumber }
+        set { unique().taskNumber = newValue }
+    }
+    /// The driver's own number for this delivery (the simulator: the n of its tag "d<n>"); 0 when
+    /// the driver keeps none. Like `taskNumber`, carried and never read by the core.
+    public var deliveryNumber: Int {
+        get { storage.deliveryNumber }
+        set { unique().deliveryNumber = newValue }
+    }
 
     public init(id: String, name: String, queue: String, deliveryTag: String, retries: Int = 0,
                 eta: Instant? = nil, expires: Instant? = nil, timeLimit: TimeSpan? = nil,
                 softTimeLimit: TimeSpan? = nil, priority: Int? = nil, redelivered: Bool = false,
-                ignoreResult: Bool = false) {
+                ignoreResult: Bool = false, taskNumber: Int = 0, deliveryNumber: Int = 0) {
         storage = Storage(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
                           expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
-                          redelivered: redelivered, ignoreResult: ignoreResult)
+                          redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
+                          deliveryNumber: deliveryNumber)
     }
 
     /// The request Celery's `Task.retry` publishes: same id, retries + 1, a new eta, a fresh
@@ -85,6 +99,7 @@ public struct TaskRequest: Sendable, Equatable {
         next.retries += 1
         next.eta = newETA
         next.deliveryTag = ""
+        next.deliveryNumber = 0
         next.redelivered = false
         return next
     }
@@ -113,32 +128,36 @@ public struct TaskRequest: Sendable, Equatable {
         var priority: Int?
         var redelivered: Bool
         var ignoreResult: Bool
+        var taskNumber: Int
+        var deliveryNumber: Int
 
         init(id: String, name: String, queue: String, deliveryTag: String, retries: Int, eta: Instant?,
              expires: Instant?, timeLimit: TimeSpan?, softTimeLimit: TimeSpan?, priority: Int?, redelivered: Bool,
-             ignoreResult: Bool) {
+             ignoreResult: Bool, taskNumber: Int, deliveryNumber: Int) {
             self.id = id; self.name = name; self.queue = queue; self.deliveryTag = deliveryTag
             self.retries = retries; self.eta = eta; self.expires = expires; self.timeLimit = timeLimit
             self.softTimeLimit = softTimeLimit; self.priority = priority; self.redelivered = redelivered
-            self.ignoreResult = ignoreResult
+            self.ignoreResult = ignoreResult; self.taskNumber = taskNumber; self.deliveryNumber = deliveryNumber
         }
 
         func copy() -> Storage {
             Storage(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
                     expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
-                    redelivered: redelivered, ignoreResult: ignoreResult)
+                    redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
+                    deliveryNumber: deliveryNumber)
         }
 
         var fields: Fields {
             Fields(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
                    expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
-                   redelivered: redelivered, ignoreResult: ignoreResult)
+                   redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
+                   deliveryNumber: deliveryNumber)
         }
     }
 
     private struct Fields: Equatable {
         var id: String, name: String, queue: String, deliveryTag: String, retries: Int
         var eta: Instant?, expires: Instant?, timeLimit: TimeSpan?, softTimeLimit: TimeSpan?, priority: Int?
-        var redelivered: Bool, ignoreResult: Bool
+        var redelivered: Bool, ignoreResult: Bool, taskNumber: Int, deliveryNumber: Int
     }
 }

@@ -6,7 +6,6 @@ extension WorkerCore {
         // A result for an execution that was already killed (time limit, terminate) is stale.
         guard let running = runningRequest(slot: slot, execution: execution) else { return }
         let request = running.request
-        let options = effectiveOptions(request)
         slots[slot].running = nil
         slots[slot].state = .idle
         slots[slot].tasksRun += 1
@@ -17,13 +16,13 @@ extension WorkerCore {
             if running.unacked { acknowledge(request, into: &out) }
             event(.succeeded, request, slot: slot, into: &out)
         case .failed(let error):
-            if options.retry.autoretries(errorType: error.type) {
+            if effectiveOptions(request).retry.autoretries(errorType: error.type) {
                 retryOrFail(running, countdown: nil, error: error, now: now, into: &out)
             } else {
                 fail(running, error: error, into: &out)
             }
         case .retryRequested(let countdown, let error):
-            retryOrFail(running, countdown: countdown ?? options.retry.defaultRetryDelay, error: error,
+            retryOrFail(running, countdown: countdown ?? effectiveOptions(request).retry.defaultRetryDelay, error: error,
                         now: now, into: &out)
         case .rejected(let requeue):
             if !requeue { store(request, state: .failure, error: ErrorDescription(

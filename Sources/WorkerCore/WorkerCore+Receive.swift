@@ -25,7 +25,8 @@ extension WorkerCore {
     /// queue. Returns whether it was reserved at once (not held by a bucket).
     @discardableResult
     mutating func reserve(_ reservation: Reservation, now: Instant) -> Bool {
-        guard let limit = effectiveOptions(reservation.request).rateLimit else {
+        loadOptions(for: reservation.request)
+        guard let limit = cachedOptions.rateLimit else {
             ready.append(reservation)
             return true
         }
@@ -65,27 +66,35 @@ extension WorkerCore {
     mutating func dispatch(now: Instant, into out: inout [WorkerDirective]) {
         // A warm shutdown lets running tasks finish but starts no new ones.
         guard lifecycle == .running else { return }
-        while !ready.isEmpty, let slot = slots.firstIndex(where: { $0.state == .idle }) {
+        while !ready.isEmpty, let slot = firstIdleSlot() {
             let reservation = ready.removeFirst()
             let request = reservation.request
             if revokeIfNeeded(request, now: now, into: &out) { continue }
-            let options = effectiveOptions(request)
+            loadOptions(for: request)
+            let acksLate = cachedOptions.acksLate, trackStarted = cachedOptions.trackStarted
             // The message's own `timelimit` header wins over the worker's settings.
-            let hard = request.timeLimit ?? options.timeLimit
-            let soft = request.softTimeLimit ?? options.softTimeLimit
+            let hard = request.timeLimit ?? cachedOptions.timeLimit
+            let soft = request.softTimeLimit ?? cachedOptions.softTimeLimit
             executionSequence += 1
             slots[slot].state = .busy
             slots[slot].running = Running(
                 request: request, execution: executionSequence, startedAt: now,
                 softDeadline: soft.map { now + $0 }, hardDeadline: hard.map { now + $0 },
-                unacked: options.acksLate, deliverySequence: reservation.sequence)
+                unacked: acksLate, deliverySequence: reservation.sequence)
             out.append(.execute(slot: slot, execution: executionSequence, request: request,
                                 softTimeLimit: soft, timeLimit: hard))
             event(.started, request, slot: slot, into: &out)
-            if options.trackStarted { store(request, state: .started, into: &out) }
+            if trackStarted { store(request, state: .started, into: &out) }
             // Early acknowledgement happens when a child accepts the task, freeing a prefetch slot.
-            if !options.acksLate { acknowledge(request, into: &out) }
+            if !acksLate { acknowledge(request, into: &out) }
         }
+    }
+
+    /// The first slot whose child is idle. Reads each slot's state in place: `firstIndex(where:)`
+    /// copied every slot (retaining its running request) to test one field.
+    func firstIdleSlot() -> Int? {
+        for index in slots.indices where slots[index].state == .idle { return index }
+        return nil
     }
 
     /// `revoke(task_id, terminate=...)`: remember the id; with terminate, kill a running task.

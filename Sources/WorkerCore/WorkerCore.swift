@@ -98,7 +98,7 @@ public struct WorkerCore: Sendable {
         case .taskStateUpdated(let slot, let execution, let state, let metaJSON):
             if let running = runningRequest(slot: slot, execution: execution),
                !effectiveIgnoreResult(running.request) {
-                out.append(.storeResult(taskID: running.request.id,
+                out.append(.storeResult(running.request,
                                         record: ResultRecord(state: state, payloadJSON: metaJSON,
                                                              hostname: config.hostname)))
             }
@@ -193,15 +193,25 @@ public struct WorkerCore: Sendable {
     /// The options in force for a request's task type. A one-entry cache by name saves a dictionary
     /// lookup per call: most workers see one or a few task types in a row.
     mutating func effectiveOptions(_ request: TaskRequest) -> TaskOptions {
-        if cachedOptionsName != request.name {
-            cachedOptions = config.options(for: request.name)
-            cachedOptionsName = request.name
-        }
+        loadOptions(for: request)
         return cachedOptions
     }
 
+    /// Makes `cachedOptions` the options of the request's task type. Hot paths read single fields
+    /// of `cachedOptions` after this instead of copying the whole struct (and retaining its
+    /// strings and arrays) for one flag.
+    mutating func loadOptions(for request: TaskRequest) {
+        let name = request.name
+        if cachedOptionsName != name {
+            cachedOptions = config.options(for: name)
+            cachedOptionsName = name
+        }
+    }
+
     mutating func effectiveIgnoreResult(_ request: TaskRequest) -> Bool {
-        request.ignoreResult || effectiveOptions(request).ignoreResult
+        if request.ignoreResult { return true }
+        loadOptions(for: request)
+        return cachedOptions.ignoreResult
     }
 
     func runningRequest(slot: Int, execution: UInt64) -> Running? {
@@ -212,30 +222,26 @@ public struct WorkerCore: Sendable {
 
     mutating func acknowledge(_ request: TaskRequest, into out: inout [WorkerDirective]) {
         unackedCount -= 1
-        out.append(.ack(deliveryTag: request.deliveryTag))
+        out.append(.ack(request))
     }
 
     mutating func reject(_ request: TaskRequest, requeue: Bool, into out: inout [WorkerDirective]) {
         unackedCount -= 1
-        out.append(.reject(deliveryTag: request.deliveryTag, requeue: requeue))
-        out.append(.taskEvent(TaskEvent(kind: .rejected, taskID: request.id, taskName: request.name,
-                                        deliveryTag: request.deliveryTag, retries: request.retries,
-                                        requeued: requeue)))
+        out.append(.reject(request, requeue: requeue))
+        out.append(.taskEvent(TaskEvent(kind: .rejected, request: request, requeued: requeue)))
     }
 
     mutating func store(_ request: TaskRequest, state: TaskState, error: ErrorDescription? = nil,
                payloadJSON: String? = nil, into out: inout [WorkerDirective]) {
         guard !effectiveIgnoreResult(request) else { return }
-        out.append(.storeResult(taskID: request.id,
+        out.append(.storeResult(request,
                                 record: ResultRecord(state: state.rawValue, error: error,
                                                      payloadJSON: payloadJSON, hostname: config.hostname)))
     }
 
     func event(_ kind: TaskEvent.Kind, _ request: TaskRequest, slot: Int? = nil, detail: String? = nil,
                into out: inout [WorkerDirective]) {
-        out.append(.taskEvent(TaskEvent(kind: kind, taskID: request.id, taskName: request.name,
-                                        deliveryTag: request.deliveryTag, retries: request.retries,
-                                        slot: slot, detail: detail)))
+        out.append(.taskEvent(TaskEvent(kind: kind, request: request, slot: slot, detail: detail)))
     }
 }
 

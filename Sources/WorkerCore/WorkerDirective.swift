@@ -4,10 +4,12 @@ public enum WorkerDirective: Sendable, Equatable {
     /// Start one blocking fetch (BRPOP) over these list keys, in this order. At most one is
     /// outstanding; answer with `.delivered` or `.fetchReturnedEmpty`.
     case fetch(keys: [String])
-    /// Acknowledge: remove the delivery from Kombu's `unacked` hash and index.
-    case ack(deliveryTag: String)
-    /// Reject; with `requeue` the message goes back to its list by LPUSH (the back of the line).
-    case reject(deliveryTag: String, requeue: Bool)
+    /// Acknowledge: remove this delivery (its `deliveryTag`) from Kombu's `unacked` hash and index.
+    /// The whole request travels (one reference) so a driver can find its own records for it by
+    /// `deliveryNumber` rather than by hashing the tag.
+    case ack(TaskRequest)
+    /// Reject this delivery; with `requeue` the message goes back to its list by LPUSH (the back of the line).
+    case reject(TaskRequest, requeue: Bool)
     /// Give unacknowledged messages back (Kombu's `restore_by_tag`: RPUSH with `redelivered`), in
     /// this order. Drivers need only each request's delivery tag; the whole request is carried so a
     /// driver can account for the copy it gives back.
@@ -24,8 +26,8 @@ public enum WorkerDirective: Sendable, Equatable {
     case replaceChild(slot: Int, reason: ChildStopReason)
     /// Stop the idle child in this slot for good (the autoscaler shrinks the pool).
     case retireChild(slot: Int)
-    /// Write a result document (`celery-task-meta-<id>`).
-    case storeResult(taskID: String, record: ResultRecord)
+    /// Write a result document (`celery-task-meta-<id>`) for this request's task (`id`).
+    case storeResult(TaskRequest, record: ResultRecord)
     /// Publish a new message (a retry) to its queue with a fresh delivery tag.
     case publish(TaskRequest)
     /// Run Kombu's restore sweep (`restore_visible`) now.
@@ -77,10 +79,9 @@ public struct TaskEvent: Sendable, Equatable {
     }
 
     public var kind: Kind
-    public var taskID: String
-    public var taskName: String
-    public var deliveryTag: String
-    public var retries: Int
+    /// The request the event is about. Held whole (one reference) rather than as copied strings:
+    /// the core emits several events per task, and a driver can use the request's own numbers.
+    public var request: TaskRequest
     /// The slot for started/finished events.
     public var slot: Int?
     /// Error, revoke reason (`expired`, `revoked`, `terminated`) or requeue flag, as text.
@@ -88,13 +89,14 @@ public struct TaskEvent: Sendable, Equatable {
     /// Whether the message was requeued or restored rather than finished (rejected events).
     public var requeued: Bool
 
-    public init(kind: Kind, taskID: String, taskName: String, deliveryTag: String, retries: Int,
-                slot: Int? = nil, detail: String? = nil, requeued: Bool = false) {
+    public var taskID: String { request.id }
+    public var taskName: String { request.name }
+    public var deliveryTag: String { request.deliveryTag }
+    public var retries: Int { request.retries }
+
+    public init(kind: Kind, request: TaskRequest, slot: Int? = nil, detail: String? = nil, requeued: Bool = false) {
         self.kind = kind
-        self.taskID = taskID
-        self.taskName = taskName
-        self.deliveryTag = deliveryTag
-        self.retries = retries
+        self.request = request
         self.slot = slot
         self.detail = detail
         self.requeued = requeued

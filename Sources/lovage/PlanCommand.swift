@@ -97,7 +97,7 @@ struct PlanCommand: ParsableCommand {
         let directory = out ?? "results/runs/\(base.name)-plan"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let started = Date()
-        let summaries = try SweepRunner(file: file, configurations: configurations, jobs: jobs, directory: directory,
+        let summaries = try SweepRunner(file: file, configurations: configurations, jobs: jobs,
                                         showProgress: !json && standardErrorIsTerminal).run()
         let rows = try zip(configurations, summaries).map { settings, summary -> CapacityPlan.Row in
             let scenario = try base.overriding(settings)

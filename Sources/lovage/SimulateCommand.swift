@@ -36,6 +36,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on standard output instead of the text summary.")
     var json = false
 
+    @Flag(help: ArgumentHelp("Print the summary as JSON without its timeline and write no files: what `lovage plan` reads for each configuration.", visibility: .hidden))
+    var figuresOnly = false
+
     @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R (repeatable).")
     var settings: [String] = []
 
@@ -47,8 +50,9 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let overrides = try settings.map { text in try ScenarioOverride(parsing: text) }
-        try SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace, baseline: baseline, quiet: quiet, json: json,
-                          overrides: overrides).run()
+        let simulation = SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace || figuresOnly, baseline: baseline,
+                                       quiet: quiet, json: json || figuresOnly, overrides: overrides)
+        if figuresOnly { try simulation.printFigures() } else { try simulation.run() }
     }
 }
 
@@ -70,9 +74,24 @@ struct SimulationRun {
             .finish(result, wallSeconds: wallSeconds, extraFiles: tracePath.map { [$0] } ?? [])
     }
 
+    /// `--figures-only`: the summary as JSON on standard output, without its timeline, and no files.
+    /// A sweep of long runs spent seconds per configuration encoding a 3,600-sample timeline twice
+    /// (summary.json and standard output), rendering report.html and decoding it all again in
+    /// `lovage plan`, which reads only the run's figures.
+    func printFigures() throws {
+        let (result, _, _, _) = try simulate(createsFolder: false)
+        var summary = result.summary
+        summary.timeline = []
+        print(String(decoding: try SummaryFiles.encoder().encode(summary), as: UTF8.self))
+        for outcome in result.assertionOutcomes where !outcome.holds {
+            printError("assertion failed: \(outcome.assertion.text) (value: \(outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown"))")
+        }
+        if !result.assertionsHold { throw ExitCode(1) }
+    }
+
     /// Runs the simulation (with a progress bar on a terminal unless quiet) and returns the result,
     /// the output folder, the wall time and the trace file's path, writing nothing else.
-    func simulate() throws -> (SimulationResult, String, Double, String?) {
+    func simulate(createsFolder: Bool = true) throws -> (SimulationResult, String, Double, String?) {
         let scenario: Scenario
         do {
             scenario = try ScenarioLoader.load(path: file).overriding(overrides).timeScaled(by: timeScale)
@@ -82,7 +101,7 @@ struct SimulationRun {
         }
         let seedInUse = seed ?? scenario.seed
         let directory = out ?? "results/runs/\(scenario.name)-seed\(seedInUse)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if createsFolder { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let tracePath = noTrace ? nil : (directory as NSString).appendingPathComponent("trace.jsonl")
         let total = (scenario.duration + scenario.drain).seconds
         let showProgress = !quiet && !json && standardErrorIsTerminal

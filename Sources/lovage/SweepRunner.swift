@@ -9,7 +9,6 @@ struct SweepRunner {
     let file: String
     let configurations: [[ScenarioOverride]]
     let jobs: Int
-    let directory: String
     let showProgress: Bool
 
     func run() throws -> [RunSummary] {
@@ -38,7 +37,8 @@ struct SweepRunner {
     private func simulate(index: Int, settings: [ScenarioOverride], executable: String) throws -> RunSummary {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["simulate", file, "--json", "--no-trace", "--out", "\(directory)/\(index + 1)"]
+        // Figures only: the plan reads no timeline and no per-configuration files.
+        process.arguments = ["simulate", file, "--figures-only"]
             + settings.flatMap { ["--set", $0.description] }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output

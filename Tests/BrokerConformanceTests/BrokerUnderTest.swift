@@ -38,8 +38,13 @@ final class SimulatedBrokerAdapter: BrokerUnderTest {
         broker = SimBroker(prioritySteps: [0, 3, 6, 9], visibilityTimeout: visibilityTimeout)
     }
 
+    /// The simulator numbers its deliveries (the broker's key); this adapter numbers them in order.
+    private var published = 0
+
     func publish(id: String, queue: String, priority: Int?) throws {
-        _ = broker.push(TaskRequest(id: id, name: "app.add", queue: queue, deliveryTag: "tag-" + id, priority: priority),
+        published += 1
+        _ = broker.push(TaskRequest(id: id, name: "app.add", queue: queue, deliveryTag: "tag-" + id, priority: priority,
+                                    deliveryNumber: published),
                         now: Instant(microsecondsSinceEpoch: 0))
     }
 
@@ -63,7 +68,7 @@ final class SimulatedBrokerAdapter: BrokerUnderTest {
         return tags
     }
 
-    func unackedCount() throws -> Int { broker.unacked.count }
+    func unackedCount() throws -> Int { broker.unackedCount }
     func close() {}
 }
 

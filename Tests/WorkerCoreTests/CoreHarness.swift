@@ -67,9 +67,9 @@ extension Array where Element == WorkerDirective {
     var executions: [(slot: Int, execution: UInt64, request: TaskRequest)] {
         compactMap { if case .execute(let slot, let execution, let request, _, _) = $0 { return (slot, execution, request) } else { return nil } }
     }
-    var ackedTags: [String] { compactMap { if case .ack(let tag) = $0 { return tag } else { return nil } } }
+    var ackedTags: [String] { compactMap { if case .ack(let request) = $0 { return request.deliveryTag } else { return nil } } }
     var rejects: [(tag: String, requeue: Bool)] {
-        compactMap { if case .reject(let tag, let requeue) = $0 { return (tag, requeue) } else { return nil } }
+        compactMap { if case .reject(let request, let requeue) = $0 { return (request.deliveryTag, requeue) } else { return nil } }
     }
     var storedStates: [String] {
         compactMap { if case .storeResult(_, let record) = $0 { return record.state } else { return nil } }
