@@ -1,0 +1,97 @@
+import CeleryWire
+import Foundation
+
+/// Celery's event dispatcher for the live worker (`-E`): stamps events the way
+/// celery/events/dispatcher.py does (hostname, utcoffset, pid, a Lamport clock forwarded once per
+/// event, `time.time()`), buffers task events and turns them into PUBLISH commands for the
+/// broker pipeline.
+///
+/// Task events are buffered and flushed as one `task.multi` message per loop iteration, at most
+/// `EventEnvelope.bufferLimit` (24) per message — what a Celery worker with an event loop does
+/// (`buffer_group=['task']`, flushed on the hub's next tick; celery/worker/consumer/events.py).
+/// Worker events (online, heartbeat, offline) go out one per message on `worker.<kind>`.
+/// Publishing is fire-and-forget, as in Celery: a PUBLISH with no subscriber is simply dropped.
+///
+/// Used only by the driver's main loop (not thread-safe).
+final class EventDispatcher {
+    let hostname: String
+    let pid: Int
+    let database: Int
+    /// The heartbeat interval (Celery's `worker_heartbeat`... `Heart.interval`, 2 s by default).
+    let heartbeatSeconds: Double
+    /// Lovage identifies itself in worker events as Celery does with `py-celery`.
+    static let software = CeleryEvent.Software(ident: "lovage", version: "5.7.0", system: "Linux")
+    private var clock = 0
+    private var buffered: [CeleryEvent] = []
+    private(set) var nextHeartbeat = Date.distantPast
+
+    init(hostname: String, pid: Int, database: Int, heartbeatSeconds: Double = 2) {
+        self.hostname = hostname
+        self.pid = pid
+        self.database = database
+        self.heartbeatSeconds = heartbeatSeconds
+    }
+
+    /// The dispatcher's part of the next event (forwards the clock).
+    func stamp() -> CeleryEvent.Stamp {
+        clock += 1
+        return CeleryEvent.Stamp(hostname: hostname, utcoffset: Self.utcoffset(), pid: pid, clock: clock,
+                                 timestamp: Date().timeIntervalSince1970)
+    }
+
+    /// Buffers a task event until the next `takeCommands()`.
+    func buffer(_ event: CeleryEvent) { buffered.append(event) }
+
+    var hasBuffered: Bool { !buffered.isEmpty }
+
+    /// PUBLISH commands for the buffered task events (in order, 24 per message), emptied.
+    func takeCommands() -> [[[UInt8]]] {
+        guard !buffered.isEmpty else { return [] }
+        let channel = Array(EventEnvelope.channel(database: database, routingKey: EventEnvelope.multiRoutingKey(group: "task")).utf8)
+        var commands: [[[UInt8]]] = []
+        var start = 0
+        while start < buffered.count {
+            let end = min(buffered.count, start + EventEnvelope.bufferLimit)
+            let payload = EventEnvelope.encodeBatch(Array(buffered[start..<end]), group: "task", hostname: hostname,
+                                                    deliveryTag: Self.deliveryTag())
+            commands.append([Array("PUBLISH".utf8), channel, payload])
+            start = end
+        }
+        buffered.removeAll(keepingCapacity: true)
+        return commands
+    }
+
+    /// The PUBLISH command of a worker event with the worker's current figures; a heartbeat or
+    /// online event also schedules the next heartbeat.
+    func workerEventCommand(_ kind: CeleryEvent.WorkerEventKind, active: Int, processed: Int) -> [[UInt8]] {
+        let event = CeleryEvent.worker(kind, stamp(), freqSeconds: heartbeatSeconds, active: active, processed: processed,
+                                       loadavg: Self.loadAverage(), software: Self.software)
+        if kind != .offline { nextHeartbeat = Date().addingTimeInterval(heartbeatSeconds) }
+        let channel = EventEnvelope.channel(database: database, routingKey: EventEnvelope.routingKey(forType: kind.rawValue))
+        return [Array("PUBLISH".utf8), Array(channel.utf8), EventEnvelope.encode(event, deliveryTag: Self.deliveryTag())]
+    }
+
+    /// Kombu gives every published message a fresh uuid4 delivery tag.
+    private static func deliveryTag() -> String { UUID().uuidString.lowercased() }
+
+    /// `celery.utils.time.utcoffset()`: `time.timezone // 3600` (hours west of UTC; `altzone` in DST).
+    static func utcoffset() -> Double {
+        let secondsEast = TimeZone.current.secondsFromGMT()
+        return Double((-secondsEast).floorDivided(by: 3600))
+    }
+
+    /// `os.getloadavg()` (1, 5 and 15 minutes), zeros where the system gives none.
+    static func loadAverage() -> [Double] {
+        var values = [Double](repeating: 0, count: 3)
+        let count = getloadavg(&values, 3)
+        return count == 3 ? values : [0, 0, 0]
+    }
+}
+
+private extension Int {
+    /// Python's `//` (rounds toward negative infinity).
+    func floorDivided(by divisor: Int) -> Int {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
