@@ -22,6 +22,8 @@ struct RealRunSummary {
     let listNames: [String]
     let finishedAtMicros: Int64
     let startedAt: Date
+    /// What the task-event subscriber counted (nil when the run only published).
+    let executions: (counter: ExecutionCounter, figures: RunSummary.TaskEventFigures)?
 
     /// Each task type's effective retry policy: its own, else the first fleet group's default (as
     /// the simulator counts max_retries).
@@ -104,6 +106,12 @@ struct RealRunSummary {
             peakMemoryBytes: samples.map(\.memoryBytes).max() ?? 0, invariantViolations: [], duplicateCauses: [],
             leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
         summary.timelineLists = listNames
+        if let executions {
+            // Duplicates as the simulator counts them: a second start of the same attempt.
+            summary.counts.duplicates = executions.counter.duplicates
+            summary.duplicateCauses = executions.counter.duplicateCauses
+            summary.taskEvents = executions.figures
+        }
         let sends = publisher.sentOffsets.prefix(publisher.sent)
         let span = Double((sends.max() ?? 0) - (sends.min() ?? 0)) / 1_000_000
         summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds,
