@@ -17,10 +17,13 @@ final class EventDispatcher {
     let hostname: String
     let pid: Int
     let database: Int
-    /// The heartbeat interval (Celery's `worker_heartbeat`... `Heart.interval`, 2 s by default).
+    /// The heartbeat interval (`Heart.interval` in celery/worker/heartbeat.py, 2 s by default).
     let heartbeatSeconds: Double
     /// Lovage identifies itself in worker events as Celery does with `py-celery`.
     static let software = CeleryEvent.Software(ident: "lovage", version: "5.7.0", system: "Linux")
+    /// Read once: Foundation's time zone lookup is not free, and the offset changes only at a DST
+    /// switch (Celery reads it per event; a worker running across a switch reports the old offset).
+    let utcoffset = EventDispatcher.utcoffset()
     private var clock = 0
     private var buffered: [CeleryEvent] = []
     private(set) var nextHeartbeat = Date.distantPast
@@ -35,7 +38,7 @@ final class EventDispatcher {
     /// The dispatcher's part of the next event (forwards the clock).
     func stamp() -> CeleryEvent.Stamp {
         clock += 1
-        return CeleryEvent.Stamp(hostname: hostname, utcoffset: Self.utcoffset(), pid: pid, clock: clock,
+        return CeleryEvent.Stamp(hostname: hostname, utcoffset: utcoffset, pid: pid, clock: clock,
                                  timestamp: Date().timeIntervalSince1970)
     }
 
