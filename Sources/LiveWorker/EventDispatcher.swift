@@ -27,12 +27,16 @@ final class EventDispatcher {
     private var clock = 0
     private var buffered: [CeleryEvent] = []
     private(set) var nextHeartbeat = Date.distantPast
+    private static let publish = Array("PUBLISH".utf8)
+    /// `/<db>.celeryev/task.multi`, where the buffered task events go.
+    private let taskChannel: [UInt8]
 
     init(hostname: String, pid: Int, database: Int, heartbeatSeconds: Double = 2) {
         self.hostname = hostname
         self.pid = pid
         self.database = database
         self.heartbeatSeconds = heartbeatSeconds
+        taskChannel = Array(EventEnvelope.channel(database: database, routingKey: EventEnvelope.multiRoutingKey(group: "task")).utf8)
     }
 
     /// The dispatcher's part of the next event (forwards the clock).
@@ -50,14 +54,13 @@ final class EventDispatcher {
     /// PUBLISH commands for the buffered task events (in order, 24 per message), emptied.
     func takeCommands() -> [[[UInt8]]] {
         guard !buffered.isEmpty else { return [] }
-        let channel = Array(EventEnvelope.channel(database: database, routingKey: EventEnvelope.multiRoutingKey(group: "task")).utf8)
         var commands: [[[UInt8]]] = []
         var start = 0
         while start < buffered.count {
             let end = min(buffered.count, start + EventEnvelope.bufferLimit)
-            let payload = EventEnvelope.encodeBatch(Array(buffered[start..<end]), group: "task", hostname: hostname,
-                                                    deliveryTag: Self.deliveryTag())
-            commands.append([Array("PUBLISH".utf8), channel, payload])
+            let payload = EventEnvelope.encodeBatch(buffered[start..<end], group: "task", hostname: hostname,
+                                                    deliveryTag: deliveryTag())
+            commands.append([Self.publish, taskChannel, payload])
             start = end
         }
         buffered.removeAll(keepingCapacity: true)
@@ -71,11 +74,45 @@ final class EventDispatcher {
                                        loadavg: Self.loadAverage(), software: Self.software)
         if kind != .offline { nextHeartbeat = Date().addingTimeInterval(heartbeatSeconds) }
         let channel = EventEnvelope.channel(database: database, routingKey: EventEnvelope.routingKey(forType: kind.rawValue))
-        return [Array("PUBLISH".utf8), Array(channel.utf8), EventEnvelope.encode(event, deliveryTag: Self.deliveryTag())]
+        return [Array("PUBLISH".utf8), Array(channel.utf8), EventEnvelope.encode(event, deliveryTag: deliveryTag())]
     }
 
-    /// Kombu gives every published message a fresh uuid4 delivery tag.
-    private static func deliveryTag() -> String { UUID().uuidString.lowercased() }
+    /// Kombu gives every published message a fresh uuid4 delivery tag. Nobody acknowledges an
+    /// event, so the tag only has to look like Kombu's and not repeat: a uuid4-shaped string from a
+    /// splitmix64 sequence seeded once. (Foundation's `UUID()` costs a few microseconds a call
+    /// here, as much as encoding the events themselves.)
+    private func deliveryTag() -> String {
+        let high = nextRandom(), low = nextRandom()
+        // Version 4 and the RFC 4122 variant, as uuid.uuid4() sets them.
+        let a = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let b = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        var hex = [UInt8](repeating: 0, count: 36)
+        var index = 0
+        func put(_ value: UInt64, digits: Int) {
+            for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+                hex[index] = Self.hexDigits[Int((value >> UInt64(shift)) & 0xF)]
+                index += 1
+            }
+        }
+        put(a >> 32, digits: 8); hex[index] = 0x2D; index += 1
+        put((a >> 16) & 0xFFFF, digits: 4); hex[index] = 0x2D; index += 1
+        put(a & 0xFFFF, digits: 4); hex[index] = 0x2D; index += 1
+        put(b >> 48, digits: 4); hex[index] = 0x2D; index += 1
+        put(b & 0xFFFF_FFFF_FFFF, digits: 12)
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private var randomState = UInt64.random(in: .min ... .max)
+
+    /// splitmix64.
+    private func nextRandom() -> UInt64 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var z = randomState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 
     /// `celery.utils.time.utcoffset()`: `time.timezone // 3600` (hours west of UTC; `altzone` in DST).
     static func utcoffset() -> Double {
