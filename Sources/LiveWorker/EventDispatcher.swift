@@ -19,7 +19,8 @@ final class EventDispatcher {
     let database: Int
     /// The heartbeat interval (`Heart.interval` in celery/worker/heartbeat.py, 2 s by default).
     let heartbeatSeconds: Double
-    /// Lovage identifies itself in worker events as Celery does with `py-celery`.
+    /// Lovage names itself in worker events where Celery says `py-celery`; the version is the
+    /// Celery release whose events it reproduces.
     static let software = CeleryEvent.Software(ident: "lovage", version: "5.7.0", system: "Linux")
     /// Read once: Foundation's time zone lookup is not free, and the offset changes only at a DST
     /// switch (Celery reads it per event; a worker running across a switch reports the old offset).
