@@ -63,6 +63,12 @@ let package = Package(
             // a tenth of its run time and find nothing the static checks do not.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        // `lovage explore`, `replay` and `shrink`: many seeds with swarm testing, invariants, stories
+        // from the trace, and greedy shrinking of a failing scenario file.
+        .target(
+            name: "Exploration",
+            dependencies: ["Scenarios", "Simulation", "Reports", "WorkerCore", .product(name: "Yams", package: "Yams")]
+        ),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
@@ -71,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "lovage",
             dependencies: [
-                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun",
+                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,6 +93,7 @@ let package = Package(
             name: "BrokerConformanceTests",
             dependencies: ["Simulation", "LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
         ),
+        .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

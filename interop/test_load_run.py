@@ -340,3 +340,41 @@ def test_a_run_without_faults_counts_no_duplicates(lovage, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"]["duplicates"] == 0
     assert summary["task_events"]["started"] == summary["counts"]["published"]
+
+
+def test_a_memory_limit_kills_the_worker_whole_and_restarts_it(lovage, tmp_path):
+    # Each call keeps 8 MiB alive in its child and nothing recycles the children: the worker and its
+    # two children pass the 200 MiB container limit after a few dozen calls, the run kills the
+    # worker with SIGKILL (the kernel's OOM killer ends the whole container) and restarts it after
+    # restart_delay, again and again; acks_late leaves what it held in unacked.
+    text = """
+name: interop-oom
+seed: 3
+duration: 6s
+drain: 4s
+fleet:
+  - name: worker
+    count: 1
+    concurrency: 2
+    prefetch_multiplier: 1
+    acks_late: true
+    memory_limit: 200MiB
+    restart_delay: 500ms
+tasks:
+  - name: leaky
+    duration: {constant: 5ms}
+    memory: {retained_per_call: 8MiB}
+load:
+  arrival: even
+  phases:
+    - {duration: 6s, rate: 20/s}
+assertions:
+  - oom_killed >= 2
+"""
+    completed, out = run(lovage, tmp_path, text=text)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"]["oom_killed"] >= 2
+    assert "oom: worker-1 killed" in completed.stderr and "oom: restarted worker-1" in completed.stderr
+    # The restarted worker goes on consuming: most calls still succeed.
+    assert summary["counts"]["succeeded"] >= 60

@@ -19,6 +19,8 @@ struct RealRunSummary {
     let samples: [BrokerSampler.Sample]
     /// The fleet scalers' polls (empty without a scaled group).
     let scalerPolls: [RealFleetScaler.Poll]
+    /// Workers killed for passing their group's memory_limit (`ContainerMemoryLimit`).
+    let oomKilled: Int
     let listNames: [String]
     let finishedAtMicros: Int64
     let startedAt: Date
@@ -84,6 +86,7 @@ struct RealRunSummary {
         }
         let finished = counts.succeeded + counts.failed
         counts.recycled = Self.recycles(samples)
+        counts.oomKilled = oomKilled
         let leftover = collector.outcomes.filter { $0.map { !ResultCollector.isFinal($0.status) } ?? true }.count
         var left = RunSummary.Leftover()
         if leftover > 0 {
@@ -106,6 +109,7 @@ struct RealRunSummary {
             peakMemoryBytes: samples.map(\.memoryBytes).max() ?? 0, invariantViolations: [], duplicateCauses: [],
             leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
         summary.timelineLists = listNames
+        summary.meanWorkers = RunSummary.meanWorkers(samples.map(\.workers))
         if let executions {
             // Duplicates as the simulator counts them: a second start of the same attempt.
             summary.counts.duplicates = executions.counter.duplicates

@@ -17,9 +17,6 @@ public enum RealRunSupport {
                 problems.append("tasks.\(spec.name).\(option): per-task options (set it on the fleet group, where it becomes a worker flag)")
             }
         }
-        for group in scenario.fleet where group.memoryLimitBytes != nil {
-            problems.append("fleet.\(group.name).memory_limit: container memory limits are modelled in simulation only")
-        }
         for fault in scenario.faults {
             switch fault.kind {
             case .memoryPressure: problems.append("faults: memory_pressure")

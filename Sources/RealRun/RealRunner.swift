@@ -82,6 +82,9 @@ public final class RealRunner: @unchecked Sendable {
         for (index, id) in publisher.ids.enumerated() { offsetByID[id] = plan[index].offset }
         let scaler = RealFleetScaler(scenario: scenario, fleet: fleet, url: url, intendedOffsetOfTask: { offsetByID[$0] },
                                      log: options.log)
+        let memoryLimit = ContainerMemoryLimit(scenario: scenario, fleet: fleet, log: options.log)
+        if !options.publishOnly { memoryLimit.start() }
+        defer { memoryLimit.stop() }
         let faults = FaultTimeline(scenario.faults)
         let end = scenario.duration + scenario.drain
         var stoppedBy: String? = nil
@@ -99,6 +102,7 @@ public final class RealRunner: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.2)
         }
         publisher.stop()
+        memoryLimit.stop()
         while !publishing.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         server?.resume()
         if !options.publishOnly { _ = collector.refresh(sentCount: publisher.sent) }
@@ -107,6 +111,7 @@ public final class RealRunner: @unchecked Sendable {
         let executions = monitor?.stop()
         let summary = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",
                                      publisher: publisher, collector: collector, samples: samples, scalerPolls: scaler.polls,
+                                     oomKilled: memoryLimit.oomKilled,
                                      listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start,
                                      executions: executions).make()
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)

@@ -121,6 +121,20 @@ final class WorkerFleet: @unchecked Sendable {
 
     func isRunning(_ name: String) -> Bool { lock.withLock { members.first { $0.name == name }?.process?.isRunning == true } }
 
+    /// The running worker's process id, nil when it is not running.
+    func processIdentifier(_ name: String) -> Int32? {
+        lock.withLock {
+            guard let process = members.first(where: { $0.name == name })?.process, process.isRunning else { return nil }
+            return process.processIdentifier
+        }
+    }
+
+    /// The pool children a worker started (read from /proc, so only its own).
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
+    }
+
     /// SIGKILL: the worker and its children die at once (a crash, an OOM kill).
     func kill(_ name: String) {
         signal(name, SIGKILL, andChildren: true)
@@ -153,10 +167,10 @@ final class WorkerFleet: @unchecked Sendable {
         log("fault: \(number == SIGKILL ? "SIGKILL" : "SIGTERM") \(name) (pid \(process.processIdentifier))")
     }
 
-    /// SIGKILL a worker and the pool children it started (read from /proc, so only its own).
+    /// SIGKILL a worker and the pool children it started.
     private func killTree(_ pid: Int32) {
-        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        let children = Self.children(of: pid)
         Glibc.kill(pid, SIGKILL)
-        for child in children.split(separator: " ").compactMap({ Int32($0) }) { Glibc.kill(child, SIGKILL) }
+        for child in children { Glibc.kill(child, SIGKILL) }
     }
 }

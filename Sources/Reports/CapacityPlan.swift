@@ -1,16 +1,19 @@
+import Foundation
 import Scenarios
 
 /// A capacity-planning sweep: one simulated run per configuration, each checked against the
 /// SLOs, and the cheapest configuration that meets them all.
 ///
 /// Cost is the number of worker processes' slots the configuration pays for (workers ×
-/// concurrency, or × the autoscaler's maximum), the figure a fleet's size is bought in; ties go to
-/// fewer workers, then to the lower queue-wait p99.
+/// concurrency, or × the in-worker autoscaler's maximum, since a pod is sized for it), the figure
+/// a fleet's size is bought in; a group under a fleet scaler pays for the workers it ran on
+/// average. Ties go to fewer workers, then to the lower queue-wait p99.
 public struct CapacityPlan: Sendable {
     public struct Row: Sendable {
         public var settings: [ScenarioOverride]
-        public var slots: Int
-        public var workers: Int
+        /// Slots paid for (fractional when a fleet scaler varies the workers over the run).
+        public var slots: Double
+        public var workers: Double
         public var summary: RunSummary
         public var slo: [(assertion: Assertion, value: Double?, holds: Bool)]
         /// What M/M/c predicts for this configuration, when the scenario is an M/M/c queue.
@@ -19,7 +22,7 @@ public struct CapacityPlan: Sendable {
         public var handOffSeconds: Double
         public var meetsSLO: Bool { slo.allSatisfy(\.holds) }
 
-        public init(settings: [ScenarioOverride], slots: Int, workers: Int, summary: RunSummary,
+        public init(settings: [ScenarioOverride], slots: Double, workers: Double, summary: RunSummary,
                     slo: [(assertion: Assertion, value: Double?, holds: Bool)], erlang: ErlangC?, handOffSeconds: Double) {
             self.settings = settings
             self.slots = slots
@@ -28,6 +31,11 @@ public struct CapacityPlan: Sendable {
             self.slo = slo
             self.erlang = erlang
             self.handOffSeconds = handOffSeconds
+        }
+
+        /// The paid slots as tables show them: whole, or to one decimal under a fleet scaler.
+        public var slotsText: String {
+            slots == slots.rounded() ? String(Int(slots)) : String(format: "%.1f", slots)
         }
 
         /// Busy slot-time over paid slot-time: executions × mean run time ÷ (slots × run length).
@@ -50,13 +58,29 @@ public struct CapacityPlan: Sendable {
         }
     }
 
+    /// The workers and slots a configuration pays for: a fixed group its count, a group under a
+    /// fleet scaler the workers the run had alive on average (the summary's mean over every
+    /// sample, less the fixed groups' workers; exact with one scaled group, which is the usual
+    /// shape, and an even share of it when several are scaled).
+    public static func paidFleet(_ scenario: Scenario, summary: RunSummary) -> (workers: Double, slots: Double) {
+        func slotsPerWorker(_ group: WorkerGroupSpec) -> Double { Double(group.autoscale?.maxConcurrency ?? group.concurrency) }
+        let fixed = scenario.fleet.filter { $0.scaler == nil }
+        let scaled = scenario.fleet.filter { $0.scaler != nil }
+        let fixedWorkers = Double(fixed.map(\.count).reduce(0, +))
+        let fixedSlots = fixed.map { Double($0.count) * slotsPerWorker($0) }.reduce(0, +)
+        guard !scaled.isEmpty else { return (fixedWorkers, fixedSlots) }
+        let scaledWorkers = max(0, (summary.meanWorkers ?? Double(scaled.map(\.count).reduce(0, +)) + fixedWorkers) - fixedWorkers)
+        let meanSlotsPerWorker = scaled.map(slotsPerWorker).reduce(0, +) / Double(scaled.count)
+        return (fixedWorkers + scaledWorkers, fixedSlots + scaledWorkers * meanSlotsPerWorker)
+    }
+
     /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate, every
     /// task type's body exponential with the same mean, never failing, no countdown, a fixed pool
-    /// (no autoscaler), no faults. Nil otherwise.
+    /// (no autoscaler), no faults, one task_overhead for every group. Nil otherwise.
     public static func erlangModel(_ scenario: Scenario) -> ErlangC? {
         guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.faults.isEmpty,
               let phase = scenario.load.phases.first, scenario.load.phases.allSatisfy({ $0.rateFrom == phase.rateFrom && $0.rateTo == phase.rateFrom }),
-              scenario.fleet.allSatisfy({ $0.autoscale == nil }) else { return nil }
+              scenario.fleet.allSatisfy({ $0.autoscale == nil && $0.scaler == nil }) else { return nil }
         var mean: Double?
         for spec in scenario.tasks {
             guard case .exponential(let m) = spec.body.duration, spec.body.failureProbability == 0, spec.body.crashProbability == 0,
@@ -64,8 +88,12 @@ public struct CapacityPlan: Sendable {
             if let mean, mean != m.seconds { return nil }
             mean = m.seconds
         }
-        guard let mean else { return nil }
+        // A slot's fixed per-task cost lengthens every service; with it the service time is an
+        // exponential plus a constant, which M/M/c approximates by the larger mean (close while the
+        // overhead is small against the body).
+        guard let mean, let overhead = scenario.fleet.first?.taskOverhead,
+              scenario.fleet.allSatisfy({ $0.taskOverhead == overhead }) else { return nil }
         let servers = scenario.fleet.map { $0.count * $0.concurrency }.reduce(0, +)
-        return ErlangC(arrivalRatePerSecond: phase.rateFrom, meanServiceSeconds: mean, servers: servers)
+        return ErlangC(arrivalRatePerSecond: phase.rateFrom, meanServiceSeconds: mean + overhead.seconds, servers: servers)
     }
 }

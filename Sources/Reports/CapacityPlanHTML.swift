@@ -14,14 +14,14 @@ public enum CapacityPlanHTML {
         <h1>\(HTMLReport.escape(scenario)) <small>capacity plan, \(plan.rows.count) configurations</small></h1>
         """
         let best = plan.cheapest
-        html += best.map { "<p>Cheapest configuration meeting every SLO: <b>\(HTMLReport.escape(plan.rows[$0].settings.map(\.description).joined(separator: " ")))</b> (\(plan.rows[$0].slots) slots).</p>" }
+        html += best.map { "<p>Cheapest configuration meeting every SLO: <b>\(HTMLReport.escape(plan.rows[$0].settings.map(\.description).joined(separator: " ")))</b> (\(plan.rows[$0].slotsText) slots).</p>" }
             ?? "<p class=\"fail\">No configuration meets every SLO.</p>"
         let sloNames = plan.rows.first?.slo.map { $0.assertion.text } ?? []
         html += "<table><tr><th>configuration</th><th>slots</th><th>utilisation</th><th>throughput</th><th>queue wait p50</th><th>queue wait p99</th><th>peak memory</th>"
         html += sloNames.map { "<th>\(HTMLReport.escape($0))</th>" }.joined() + "</tr>"
         for (index, row) in plan.rows.enumerated() {
             html += "<tr\(index == best ? " class=\"best\"" : "")><td>\(HTMLReport.escape(row.settings.map(\.description).joined(separator: " ")))</td>"
-            html += "<td>\(row.slots)</td><td>\(String(format: "%.0f%%", row.utilisation * 100))</td>"
+            html += "<td>\(row.slotsText)</td><td>\(String(format: "%.0f%%", row.utilisation * 100))</td>"
             html += "<td>\(String(format: "%.1f/s", row.summary.throughput))</td>"
             html += "<td>\(humanDuration(microseconds: Double(row.summary.queueWait.p50)))</td><td>\(humanDuration(microseconds: Double(row.summary.queueWait.p99)))</td>"
             html += "<td>\(humanBytes(row.summary.peakMemoryBytes))</td>"
@@ -54,7 +54,7 @@ public enum CapacityPlanHTML {
             let color = plan.rows[index].slo[sloIndex].holds ? (index == best ? "#1a7f37" : "#7cc48a") : "#e5868b"
             svg += "<rect x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", top + plotHeight - barHeight))\" width=\"\(String(format: "%.1f", max(1, slot - 2)))\" height=\"\(String(format: "%.1f", barHeight))\" fill=\"\(color)\"><title>\(HTMLReport.escape(plan.rows[index].settings.map(\.description).joined(separator: " "))): \(HTMLReport.escape(format(value, assertion.metric)))</title></rect>"
             if values.count <= 40 {
-                svg += "<text x=\"\(String(format: "%.1f", x + slot / 2))\" y=\"\(height - bottom + 14)\" font-size=\"10\" text-anchor=\"middle\">\(plan.rows[index].slots)</text>"
+                svg += "<text x=\"\(String(format: "%.1f", x + slot / 2))\" y=\"\(height - bottom + 14)\" font-size=\"10\" text-anchor=\"middle\">\(plan.rows[index].slotsText)</text>"
             }
         }
         let lineY = top + plotHeight * (1 - min(assertion.threshold, peak) / peak)

@@ -16,6 +16,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var latency: Percentiles
     public var peakQueueDepth: Int
     public var peakWorkers: Int
+    /// Workers alive on average over the run's samples (one a second): what a fleet that scales
+    /// pays for. Nil in summaries written before it existed.
+    public var meanWorkers: Double? = nil
     public var peakRunning: Int
     public var peakMemoryBytes: Int64
     public var invariantViolations: [InvariantViolation]
@@ -199,6 +202,13 @@ public struct RunSummary: Sendable, Codable, Equatable {
         self.timeline = timeline
     }
 
+    /// The mean of the workers alive at each sample, rounded to 0.001 so a summary reads cleanly;
+    /// nil without samples.
+    public static func meanWorkers(_ samples: [Int]) -> Double? {
+        guard !samples.isEmpty else { return nil }
+        return (Double(samples.reduce(0, +)) / Double(samples.count) * 1000).rounded() / 1000
+    }
+
     /// A metric by the name scenario assertions use; nil for an unknown name.
     public func metric(_ name: String) -> Double? {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
@@ -229,6 +239,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case "peak_memory": return Double(peakMemoryBytes)
         case "peak_queue_depth": return Double(peakQueueDepth)
         case "peak_workers": return Double(peakWorkers)
+        case "mean_workers": return meanWorkers
         case "peak_running": return Double(peakRunning)
         default: return nil
         }

@@ -32,7 +32,7 @@ public struct SummaryComparison: Sendable {
         ("queue_wait.p50", .lower), ("queue_wait.p90", .lower), ("queue_wait.p99", .lower), ("queue_wait.max", .lower),
         ("run_time.p50", .lower), ("run_time.p99", .lower), ("latency.p50", .lower), ("latency.p90", .lower),
         ("latency.p99", .lower), ("latency.max", .lower), ("peak_queue_depth", .lower), ("peak_workers", .neither),
-        ("peak_running", .neither), ("peak_memory", .lower),
+        ("mean_workers", .lower), ("peak_running", .neither), ("peak_memory", .lower),
     ]
 
     public init(baseline: RunSummary, new: RunSummary, tolerancePercent: Double) {

@@ -50,7 +50,7 @@ public enum Metrics {
             for statistic in timeStatistics { list.append(("\(family).\(statistic)", .time)) }
         }
         list.append(("peak_memory", .size))
-        for name in ["peak_queue_depth", "peak_workers", "peak_running"] { list.append((name, .count)) }
+        for name in ["peak_queue_depth", "peak_workers", "mean_workers", "peak_running"] { list.append((name, .count)) }
         return list
     }()
 

@@ -5,7 +5,8 @@ import WorkerCore
 ///
 /// Keys: `workers` (processes per group), `concurrency`, `prefetch_multiplier`,
 /// `max_tasks_per_child` (0: none), `autoscale` (`MAX,MIN`, or `off`), `seed`, and `rate` (every
-/// load phase's rate multiplied so its peak is this many tasks/s).
+/// load phase's rate multiplied so its peak is this many tasks/s), and the fleet scaler's
+/// `scaler.policy` (or `autoscale.policy`) and `scaler.<setting>` (see `ScalerOverride`).
 public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
     public static let keys = ["workers", "concurrency", "prefetch_multiplier", "max_tasks_per_child", "autoscale", "seed", "rate"]
 
@@ -19,11 +20,16 @@ public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
         guard parts.count == 2, !parts[1].isEmpty else {
             throw ScenarioOverrideError("\(text): expected KEY=VALUE with KEY one of \(Self.keys.joined(separator: ", "))")
         }
-        guard Self.keys.contains(parts[0]) else {
-            throw ScenarioOverrideError("\(text): unknown key \(parts[0]); known: \(Self.keys.joined(separator: ", "))")
+        guard Self.keys.contains(parts[0]) || ScalerOverride.isScalerKey(parts[0]) else {
+            throw ScenarioOverrideError("\(text): unknown key \(parts[0]); known: \(Self.keys.joined(separator: ", ")), "
+                                        + "scaler.policy (autoscale.policy) and scaler.<setting>")
         }
         key = parts[0]
         value = parts[1]
+        if ScalerOverride.isScalerKey(key) {
+            try ScalerOverride.checkForm(key: key, value: value)
+            return
+        }
         var probe = Scenario(name: "", description: "", seed: 0, duration: .seconds(1), drain: .zero, broker: BrokerSpec(),
                              fleet: [WorkerGroupSpec()], tasks: [], routes: [], load: LoadSpec(), faults: [], assertions: [],
                              sourcePath: "")
@@ -34,6 +40,10 @@ public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
         func positive() throws(ScenarioOverrideError) -> Int {
             guard let number = Int(value), number >= 1 else { throw ScenarioOverrideError("\(key)=\(value): expected a whole number >= 1") }
             return number
+        }
+        if ScalerOverride.isScalerKey(key) {
+            try ScalerOverride.apply(key: key, value: value, to: &scenario)
+            return
         }
         switch key {
         case "workers":

@@ -31,6 +31,7 @@ extension Scenario {
         var copy = self
         copy.duration = scaled(duration)
         copy.drain = scaled(drain)
+        copy.invariants.drainWithin = invariants.drainWithin.map(scaled)
         copy.broker.visibilityTimeout = scaled(broker.visibilityTimeout)
         copy.fleet = fleet.map { group in
             var group = group

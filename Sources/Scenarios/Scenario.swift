@@ -22,6 +22,8 @@ public struct Scenario: Sendable {
     public var load: LoadSpec
     public var faults: [FaultSpec]
     public var assertions: [Assertion]
+    /// Bounds for `lovage explore` (`invariants:`), such as the liveness bound `drain_within`.
+    public var invariants = InvariantSpec()
     /// Where the scenario came from, for messages.
     public var sourcePath: String
 
@@ -63,6 +65,11 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     public var childBaselineMemoryBytes: Int64 = 64 << 20
     /// Time a new child process takes before it can run tasks.
     public var childStartup: TimeSpan = .zero
+    /// What a slot spends on each task besides its body: handing the task to the child, starting
+    /// the call, encoding and returning the result, taking the next one. A fixed cost of the real
+    /// worker on the machine (0.35–0.57 ms for Lovage here, README: Fidelity), so a time scale
+    /// does not shrink it; it decides capacity when bodies are short.
+    public var taskOverhead: TimeSpan = .zero
     /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
     public var scaler: FleetScalerSpec? = nil
     /// The memory limit of one worker and its children together (a container's), nil: none. A

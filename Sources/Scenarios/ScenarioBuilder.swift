@@ -64,9 +64,14 @@ struct ScenarioBuilder {
         var assertions: [Assertion] = []
         if let node = top["assertions"] { assertions = readAssertions(node) }
 
+        var invariants = InvariantSpec()
+        if let node = top["invariants"] { invariants = readInvariants(node) ?? invariants }
+
         guard let name, let duration else { return nil }
-        return Scenario(name: name, description: description, seed: seed, duration: duration, drain: drain,
-                        broker: broker, fleet: fleet, tasks: tasks, routes: routes, load: load, faults: faults,
-                        assertions: assertions, sourcePath: sourcePath)
+        var scenario = Scenario(name: name, description: description, seed: seed, duration: duration, drain: drain,
+                                broker: broker, fleet: fleet, tasks: tasks, routes: routes, load: load, faults: faults,
+                                assertions: assertions, sourcePath: sourcePath)
+        scenario.invariants = invariants
+        return scenario
     }
 }

@@ -11,6 +11,8 @@ final class SimWorker {
     let config: WorkerConfig
     let childBaselineBytes: Int64
     let childStartup: TimeSpan
+    /// The group's `task_overhead`: slot time per task besides the body.
+    let taskOverhead: TimeSpan
     /// The worker's core; meaningful only while `isAlive`. Not optional so the simulator mutates it
     /// in place (an optional in a class property was copied out and back on every event).
     var core: WorkerCore
@@ -51,8 +53,10 @@ final class SimWorker {
         core = WorkerCore(config: config, jitterSeed: 0)
     }
 
-    init(name: String, group: Int, config: WorkerConfig, childBaselineBytes: Int64, childStartup: TimeSpan) {
+    init(name: String, group: Int, config: WorkerConfig, childBaselineBytes: Int64, childStartup: TimeSpan,
+         taskOverhead: TimeSpan = .zero) {
         self.name = name
+        self.taskOverhead = taskOverhead
         self.group = group
         self.config = config
         self.childBaselineBytes = childBaselineBytes

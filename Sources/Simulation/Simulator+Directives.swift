@@ -243,8 +243,9 @@ extension Simulator {
         switch fate {
         case .finishes(let after, let outcome):
             workers[worker].children[slot].plannedOutcome = outcome
+            // The slot is busy for the worker's per-task overhead too (part of the measured run time).
             queue.schedule(.bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution),
-                           at: now + after)
+                           at: now + after + workers[worker].taskOverhead)
         case .crashes(let after):
             queue.schedule(.childCrashed(worker: worker, generation: generation, slot: slot, execution: execution),
                            at: now + after)

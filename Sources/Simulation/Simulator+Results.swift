@@ -120,6 +120,7 @@ extension Simulator {
             invariantViolations: violations, duplicateCauses: ledger.duplicateSummary,
             leftover: leftover, resultStore: resultStore.figures, timeline: timeline)
         summary.timelineLists = broker.listDisplayNames()
+        summary.meanWorkers = RunSummary.meanWorkers(timeline.map(\.workers))
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         return SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
                                 eventsProcessed: eventsProcessed)

@@ -137,7 +137,7 @@ public final class Simulator {
                 workerIndexByName[name] = workers.count
                 workers.append(SimWorker(name: name, group: groupIndex, config: config,
                                          childBaselineBytes: group.childBaselineMemoryBytes,
-                                         childStartup: group.childStartup))
+                                         childStartup: group.childStartup, taskOverhead: group.taskOverhead))
             }
             if let spec = group.scaler {
                 let queues = group.queues.map(nativeString)

@@ -86,6 +86,14 @@ struct PlanCommand: ParsableCommand {
         }
         let objectives = try objectives()
         let configurations = try configurations()
+        // Every configuration must apply to this scenario (a scaler setting needs a scaled group)
+        // before anything runs.
+        for settings in configurations {
+            do { _ = try base.overriding(settings) } catch {
+                printError("lovage plan: \(error)")
+                throw ExitCode(2)
+            }
+        }
         let directory = out ?? "results/runs/\(base.name)-plan"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let started = Date()
@@ -93,12 +101,12 @@ struct PlanCommand: ParsableCommand {
                                         showProgress: !json && standardErrorIsTerminal).run()
         let rows = try zip(configurations, summaries).map { settings, summary -> CapacityPlan.Row in
             let scenario = try base.overriding(settings)
-            let slots = scenario.fleet.map { $0.count * ($0.autoscale?.maxConcurrency ?? $0.concurrency) }.reduce(0, +)
+            let paid = CapacityPlan.paidFleet(scenario, summary: summary)
             let outcomes = objectives.map { assertion -> (assertion: Assertion, value: Double?, holds: Bool) in
                 let value = summary.metric(assertion.metric)
                 return (assertion, value, value.map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
             }
-            return CapacityPlan.Row(settings: settings, slots: slots, workers: scenario.fleet.map(\.count).reduce(0, +),
+            return CapacityPlan.Row(settings: settings, slots: paid.slots, workers: paid.workers,
                                     summary: summary, slo: outcomes, erlang: CapacityPlan.erlangModel(scenario),
                                     handOffSeconds: 2 * scenario.broker.latency.seconds)
         }

@@ -89,15 +89,16 @@ enum PlanText {
                             scenario, file, plan.rows.count, wallSeconds, jobs), ""]
         let sloNames = plan.rows.first?.slo.map(\.assertion.text) ?? []
         let showErlang = plan.rows.contains { $0.erlang != nil }
-        var header = "configuration".padding(toLength: 30, withPad: " ", startingAt: 0) + "slots".leftPadded(6) + "util".leftPadded(6)
+        let settingsWidth = max(30, (plan.rows.map { $0.settings.map(\.description).joined(separator: " ").count }.max() ?? 0) + 2)
+        var header = "configuration".padding(toLength: settingsWidth, withPad: " ", startingAt: 0) + "slots".leftPadded(6) + "util".leftPadded(6)
             + "throughput".leftPadded(12) + "wait p50".leftPadded(11) + "wait p99".leftPadded(11)
         if showErlang { header += "M/M/c p50".leftPadded(11) + "M/M/c p99".leftPadded(11) }
         header += "memory".leftPadded(11) + "  SLO"
         lines.append(header)
         let best = plan.cheapest
         for (index, row) in plan.rows.enumerated() {
-            var line = row.settings.map(\.description).joined(separator: " ").padding(toLength: 30, withPad: " ", startingAt: 0)
-            line += String(row.slots).leftPadded(6) + String(format: "%.0f%%", row.utilisation * 100).leftPadded(6)
+            var line = row.settings.map(\.description).joined(separator: " ").padding(toLength: settingsWidth, withPad: " ", startingAt: 0)
+            line += row.slotsText.leftPadded(6) + String(format: "%.0f%%", row.utilisation * 100).leftPadded(6)
             line += String(format: "%.1f/s", row.summary.throughput).leftPadded(12)
             line += humanDuration(microseconds: Double(row.summary.queueWait.p50)).leftPadded(11)
             line += humanDuration(microseconds: Double(row.summary.queueWait.p99)).leftPadded(11)
@@ -112,7 +113,7 @@ enum PlanText {
         lines.append("")
         if let best {
             let row = plan.rows[best]
-            lines.append("cheapest  \(row.settings.map(\.description).joined(separator: " ")): \(row.slots) slots, "
+            lines.append("cheapest  \(row.settings.map(\.description).joined(separator: " ")): \(row.slotsText) slots, "
                          + String(format: "utilisation %.0f%%, ", row.utilisation * 100)
                          + "queue wait p50 \(humanDuration(microseconds: Double(row.summary.queueWait.p50))), "
                          + "p99 \(humanDuration(microseconds: Double(row.summary.queueWait.p99))), "
@@ -137,8 +138,8 @@ enum PlanText {
 struct PlanDocument: Codable {
     struct Row: Codable {
         var settings: [String]
-        var slots: Int
-        var workers: Int
+        var slots: Double
+        var workers: Double
         var utilisation: Double
         var meetsSlo: Bool
         var slo: [SLOOutcome]

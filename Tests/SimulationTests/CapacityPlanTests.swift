@@ -61,7 +61,7 @@ struct CapacityPlanTests {
                                         taskDuration: .exponential(mean: .milliseconds(50)))
             let summary = try Simulator(scenario: scenario).run().summary
             let value = summary.metric(slo.metric)
-            rows.append(CapacityPlan.Row(settings: [try ScenarioOverride(parsing: "concurrency=\(concurrency)")], slots: concurrency,
+            rows.append(CapacityPlan.Row(settings: [try ScenarioOverride(parsing: "concurrency=\(concurrency)")], slots: Double(concurrency),
                                          workers: 1, summary: summary,
                                          slo: [(slo, value, value.map { slo.comparison.holds($0, slo.threshold) } ?? false)],
                                          erlang: CapacityPlan.erlangModel(scenario), handOffSeconds: 0))

@@ -1,0 +1,75 @@
+import Testing
+import Scenarios
+@testable import Exploration
+
+/// One Celery pain point: a configuration that shows it and the configuration that fixes it.
+struct PainPoint: Sendable, CustomTestStringConvertible {
+    var label: String
+    var broken: @Sendable () throws -> Scenario
+    var fixed: @Sendable () throws -> Scenario
+    var invariant: Invariant
+    var testDescription: String { label }
+}
+
+/// For each pain point the harness finds the expected invariant broken on some of a few seeds (with
+/// swarm testing, as `lovage explore` runs them), and the fixed configuration passes every invariant
+/// on the same seeds.
+@Suite("Celery pain points: detected, and their fixes pass")
+struct PainPointTests {
+    static let seeds = SeedRange(first: 1, last: 4)
+
+    static let cases: [PainPoint] = [
+        PainPoint(label: "visibility timeout shorter than a countdown (shipped scenarios)",
+                  broken: { try PainPointScenarios.shipped("visibility-timeout-duplicate.yaml") },
+                  fixed: { try PainPointScenarios.shipped("visibility-timeout-fixed.yaml") },
+                  invariant: .duplicateNotAllowed),
+        PainPoint(label: "late-acked task running longer than the visibility timeout",
+                  broken: { try PainPointScenarios.parse(PainPointScenarios.longTaskPastVisibility(visibilityTimeout: "2m"), "long") },
+                  fixed: { try PainPointScenarios.parse(PainPointScenarios.longTaskPastVisibility(visibilityTimeout: "10m"), "long-fixed") },
+                  invariant: .duplicateNotAllowed),
+        PainPoint(label: "prefetch hoarding behind a long task",
+                  broken: { try PainPointScenarios.parse(PainPointScenarios.prefetchHoarding(fleetOptions: "prefetch_multiplier: 4"), "hoard") },
+                  fixed: { try PainPointScenarios.parse(PainPointScenarios.prefetchHoarding(fleetOptions: "prefetch_multiplier: 1, acks_late: true"), "hoard-fixed") },
+                  invariant: .liveness),
+        PainPoint(label: "reject_on_worker_lost redelivery loop",
+                  broken: { try PainPointScenarios.parse(PainPointScenarios.rejectOnWorkerLost(true), "loop") },
+                  fixed: { try PainPointScenarios.parse(PainPointScenarios.rejectOnWorkerLost(false), "loop-fixed") },
+                  invariant: .liveness),
+        PainPoint(label: "fleet autoscaler shrinking under load (KEDA fooled by prefetch; HPA on Celery's backlog)",
+                  broken: { try PainPointScenarios.shipped("keda-fooled-by-prefetch.yaml") },
+                  fixed: { try PainPointScenarios.shipped("hpa-celery-backlog.yaml") },
+                  invariant: .liveness),
+        PainPoint(label: "ETA flood past the workers' memory limit",
+                  broken: { try PainPointScenarios.parse(PainPointScenarios.etaFlood(memoryLimit: "128MiB"), "flood") },
+                  fixed: { try PainPointScenarios.parse(PainPointScenarios.etaFlood(memoryLimit: "1GiB"), "flood-fixed") },
+                  invariant: .liveness),
+    ]
+
+    @Test("the harness detects it", arguments: cases)
+    func detected(_ painPoint: PainPoint) throws {
+        let outcomes = try Explorer(scenario: try painPoint.broken(), seeds: Self.seeds, jobs: 2).run()
+        let failing = outcomes.filter { $0.breaches.contains { $0.invariant == painPoint.invariant } }
+        #expect(!failing.isEmpty, "no seed of \(Self.seeds) broke \(painPoint.invariant.title)")
+    }
+
+    @Test("its fixed configuration passes", arguments: cases)
+    func fixedPasses(_ painPoint: PainPoint) throws {
+        let outcomes = try Explorer(scenario: try painPoint.fixed(), seeds: Self.seeds, jobs: 2).run()
+        for outcome in outcomes {
+            #expect(outcome.breaches.isEmpty, "seed \(outcome.seed): \(outcome.breaches.map(\.detail))")
+        }
+    }
+
+    @Test("the shipped ETA flood strands its reminders (liveness)")
+    func shippedEtaFlood() throws {
+        let outcome = try Explorer.check(try PainPointScenarios.shipped("eta-flood-oom.yaml"), seed: 1, swarm: true)
+        #expect(outcome.breaches.map(\.invariant) == [.liveness])
+    }
+
+    @Test("a worker killed under late acks: redelivered duplicates are allowed, nothing is lost")
+    func killedWorkerWithLateAcksPasses() throws {
+        let scenario = try PainPointScenarios.shipped("worker-killed-acks-late.yaml")
+        let outcome = try Explorer.check(scenario, seed: scenario.seed, swarm: false)
+        #expect(outcome.breaches.isEmpty, "\(outcome.breaches.map(\.detail))")
+    }
+}

@@ -1,0 +1,49 @@
+import Reports
+import Scenarios
+import Simulation
+import Testing
+import WorkerCore
+
+@Suite("task_overhead: a slot's fixed cost per task besides the body")
+struct TaskOverheadTests {
+    @Test("a saturated slot turns a task over every body + overhead, and run time includes the overhead")
+    func capacity() throws {
+        // 20/s of 100 ms constant bodies on one slot saturate it either way; throughput is what one slot
+        // turns over: 10/s without overhead, 1/0.125 s = 8/s with 25 ms of overhead per task.
+        func run(overhead: TimeSpan) throws -> RunSummary {
+            try Simulator(scenario: makeScenario(duration: .seconds(30), drain: .seconds(600), rate: 20, arrival: .even,
+                                                 concurrency: 1, configureGroup: { $0.taskOverhead = overhead })).run().summary
+        }
+        let plain = try run(overhead: .zero)
+        let loaded = try run(overhead: .milliseconds(25))
+        #expect(abs(plain.throughput - 10) < 0.05)
+        #expect(abs(loaded.throughput - 8) < 0.05)
+        #expect(abs(Double(plain.runTime.p50) - 100_000) < 1_000)
+        #expect(abs(Double(loaded.runTime.p50) - 125_000) < 1_000)
+        #expect(loaded.counts.succeeded == plain.counts.succeeded)
+    }
+
+    @Test("the scenario key reads a duration, a time scale leaves it alone, and a bad value names its place")
+    func scenarioKey() throws {
+        let yaml = """
+            name: t
+            duration: 10s
+            fleet:
+              - {name: worker, count: 1, concurrency: 2, task_overhead: 450us}
+            tasks:
+              - {name: job, duration: {constant: 10ms}}
+            load:
+              phases:
+                - {duration: 10s, rate: 5/s}
+            """
+        let scenario = try ScenarioLoader.parse(yaml: yaml, sourcePath: "t.yaml")
+        #expect(scenario.fleet[0].taskOverhead == .microseconds(450))
+        #expect(scenario.timeScaled(by: 0.1).fleet[0].taskOverhead == .microseconds(450))
+        do {
+            _ = try ScenarioLoader.parse(yaml: yaml.replacingOccurrences(of: "450us", with: "lots"), sourcePath: "t.yaml")
+            Issue.record("a bad task_overhead was accepted")
+        } catch {
+            #expect("\(error)".contains("fleet[0].task_overhead"))
+        }
+    }
+}
