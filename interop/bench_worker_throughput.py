@@ -1,6 +1,8 @@
 """Drain N `lovage.noop` tasks with a Python Celery worker (prefork -c 2) and with `lovage worker`
 (prefork -c 2, then threads -c 2), all with acks_late and results on, against the same Redis, and
-print the rates, the ratios and the start-up time to the first task. Prints figures; judges nothing."""
+print the rates, the ratios and the start-up time to the first task. With BENCH_EVENTS=1 the two Lovage
+runs are repeated with -E (task events published, as for Flower) and the cost of the events is printed.
+Prints figures; judges nothing."""
 import os
 import subprocess
 import sys
@@ -82,6 +84,13 @@ def main():
                                          "-P", "threads", "-l", "WARNING"], env, url)
         print(f"ratio    lovage prefork / celery prefork = {lovage_rate / celery_rate:.1f}x; "
               f"lovage threads / celery prefork = {threads_rate / celery_rate:.1f}x")
+        if os.environ.get("BENCH_EVENTS") == "1":
+            events_rate = drain("lovage-E", [lovage, "worker", "-b", url, "-Q", "celery", "-c", "2", "--acks-late",
+                                             "-P", "prefork", "-l", "WARNING", "-E"], env, url)
+            threads_events_rate = drain("thread-E", [lovage, "worker", "-b", url, "-Q", "celery", "-c", "2",
+                                                     "--acks-late", "-P", "threads", "-l", "WARNING", "-E"], env, url)
+            print(f"events   -E costs {100 * (1 - events_rate / lovage_rate):+.1f}% (prefork), "
+                  f"{100 * (1 - threads_events_rate / threads_rate):+.1f}% (threads) of the rate without")
     finally:
         redis_server.stop()
 

@@ -100,6 +100,9 @@ def test_publish_only_sends_the_plan_on_schedule_with_no_fleet(lovage, tmp_path)
     assert 40 <= summary["publisher"]["sent_per_second"] <= 60
     assert summary["publisher"]["max_lag_micros"] < 1_000_000
     assert not (out / "logs" / "worker-1.log").exists()
+    # No fleet, no task events: duplicates are not counted (and say so), not reported as zero found.
+    assert "task_events" not in summary
+    assert "duplicates: not counted" in completed.stdout
 
 
 def processes_mentioning(text):
@@ -280,6 +283,63 @@ def test_recycling_by_max_tasks_per_child_is_counted_from_the_workers(lovage, tm
     counts = json.loads((out / "summary.json").read_text())["counts"]
     assert counts["succeeded"] == 199
     assert 25 <= counts["recycled"] <= 40
+
+
+DUPLICATE_SCENARIO = """
+name: interop-duplicates
+seed: 3
+duration: 4s
+drain: 8s
+broker:
+  visibility_timeout: 2s
+fleet:
+  - name: worker
+    count: 2
+    concurrency: 2
+    prefetch_multiplier: 1
+    queues: [celery]
+    acks_late: true
+tasks:
+  - name: slow
+    duration: {constant: 800ms}
+load:
+  arrival: even
+  phases:
+    - {duration: 4s, rate: 4/s}
+faults:
+  - {at: 1500ms, kill_worker: worker-1}
+  - {at: 4s, restart_worker: worker-1}
+assertions:
+  - duplicates > 0
+"""
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_duplicates_are_counted_from_task_events(lovage, tmp_path, target):
+    # worker-1 is SIGKILLed with late acks while it runs tasks; restarted 2.5 s later, past the 2 s
+    # visibility timeout, its restore sweep gives them back and they run a second time. The fleet
+    # runs with -E and the run counts the second task-started of the same (uuid, retries).
+    completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=DUPLICATE_SCENARIO)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    events = summary["task_events"]
+    assert summary["counts"]["duplicates"] > 0
+    assert events["complete"] and events["subscriber_interruptions"] == 0
+    assert events["duplicates"] == summary["counts"]["duplicates"]
+    assert events["redelivered"] >= summary["counts"]["duplicates"]
+    assert events["started"] == summary["counts"]["succeeded"] + summary["counts"]["duplicates"]
+    assert summary["duplicate_causes"][0]["cause"].startswith("started again after the message was delivered again")
+    assert "pass  duplicates > 0" in completed.stdout
+    assert "deliveries received again" in (out / "report.html").read_text()
+
+
+def test_a_run_without_faults_counts_no_duplicates(lovage, tmp_path):
+    text = DUPLICATE_SCENARIO.split("faults:")[0] + "assertions:\n  - duplicates == 0\n"
+    completed, out = run(lovage, tmp_path, text=text)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"]["duplicates"] == 0
+    assert summary["task_events"]["started"] == summary["counts"]["published"]
 
 
 def test_a_memory_limit_kills_the_worker_whole_and_restarts_it(lovage, tmp_path):

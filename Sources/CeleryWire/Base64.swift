@@ -50,6 +50,40 @@ public enum Base64 {
         return out
     }
 
+    /// Appends the base64 text of `input` to `out` (no intermediate array, no bounds checks in the
+    /// loop): for hot paths that write an envelope straight into a buffer, such as task events.
+    static func append(_ input: [UInt8], to out: inout [UInt8]) {
+        let start = out.count
+        let length = (input.count + 2) / 3 * 4
+        out.append(contentsOf: repeatElement(0, count: length))
+        alphabet.withUnsafeBufferPointer { table in
+            input.withUnsafeBufferPointer { bytes in
+                out.withUnsafeMutableBufferPointer { buffer in
+                    var o = start
+                    var i = 0
+                    let n = bytes.count
+                    while i + 3 <= n {
+                        let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                        buffer[o] = table[Int(v >> 18 & 63)]
+                        buffer[o + 1] = table[Int(v >> 12 & 63)]
+                        buffer[o + 2] = table[Int(v >> 6 & 63)]
+                        buffer[o + 3] = table[Int(v & 63)]
+                        i += 3
+                        o += 4
+                    }
+                    let rest = n - i
+                    if rest > 0 {
+                        let v = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+                        buffer[o] = table[Int(v >> 18 & 63)]
+                        buffer[o + 1] = table[Int(v >> 12 & 63)]
+                        buffer[o + 2] = rest == 2 ? table[Int(v >> 6 & 63)] : UInt8(ascii: "=")
+                        buffer[o + 3] = UInt8(ascii: "=")
+                    }
+                }
+            }
+        }
+    }
+
     /// Decodes base64 text. `path` names the field in error messages (e.g. "body").
     public static func decode(_ text: String, path: String = "base64") throws(WireError) -> [UInt8] {
         var text = text

@@ -62,6 +62,9 @@ struct JSONWriter {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// Appends literal JSON text (keys and punctuation written by hand).
+    mutating func appendRaw(_ s: StaticString) { appendASCII(s) }
+
     private mutating func appendASCII(_ s: StaticString) {
         out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

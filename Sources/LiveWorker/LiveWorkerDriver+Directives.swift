@@ -14,6 +14,7 @@ extension LiveWorkerDriver {
             perform(directive, into: &out)
         }
         out.removeAll(keepingCapacity: true)
+        finishedBody = nil
     }
 
     /// Writes the gathered results, then the gathered acks (Celery stores a result before it
@@ -142,6 +143,7 @@ extension LiveWorkerDriver {
             } ?? []
             if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
         case .taskEvent(let event):
+            if events != nil { bufferCeleryEvent(event) }
             switch event.kind {
             case .succeeded, .failed, .retried, .revoked, .rejected: messages[event.deliveryTag] = nil
             case .received, .started: break

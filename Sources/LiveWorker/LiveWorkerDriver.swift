@@ -48,6 +48,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     public internal(set) var processed = 0
     var childMemory: [Int: ChildMemory] = [:]
     var nextStatsAt = Date()
+    /// Celery's event dispatcher, when `-E` is on (nil: events cost nothing).
+    let events: EventDispatcher?
+    /// The body whose result the core is handling now, for the task event it emits (see +Events).
+    var finishedBody: FinishedBody?
 
     public init(settings: LiveWorkerSettings, registry: TaskRegistry, log: @escaping @Sendable (String) -> Void) throws(RedisError) {
         self.settings = settings
@@ -62,6 +66,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)
         fetcher = Fetcher(url: settings.brokerURL, options: settings.transport, inbox: inbox, now: { LiveWorkerDriver.clock() })
         if settings.pool == .prefork { prefork = PreforkPool(inbox: inbox, log: log) }
+        events = settings.taskEvents
+            ? EventDispatcher(hostname: settings.core.hostname, pid: Int(getpid()), database: settings.brokerURL.database,
+                              heartbeatSeconds: settings.heartbeatSeconds)
+            : nil
     }
 
     /// The real clock, in the core's units.
@@ -84,10 +92,13 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         var out: [WorkerDirective] = []
         core.handle(.start, now: Self.clock(), into: &out)
         apply(&out)
+        queueWorkerEvent(.online)
         flushWrites()
         while core.lifecycle != .stopped {
-            let deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
-            let posted = inbox.take(until: deadline ?? Date().addingTimeInterval(1), watching: prefork?.outputDescriptors ?? [])
+            var deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
+                ?? Date().addingTimeInterval(1)
+            if let heartbeat = events?.nextHeartbeat { deadline = min(deadline, heartbeat) }
+            let posted = inbox.take(until: deadline, watching: prefork?.outputDescriptors ?? [])
             // The children's output is read after the inbox was taken: a child's exit notice in
             // `posted` then never overtakes the result it wrote before it exited.
             for input in (prefork?.drainOutput() ?? []) + posted {
@@ -96,13 +107,18 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             }
             core.handleTimers(now: Self.clock(), into: &out)
             apply(&out)
-            // Everything this batch of inputs decided to write goes out in one pipeline.
+            if let events, Date() >= events.nextHeartbeat { queueWorkerEvent(.heartbeat) }
+            // Everything this batch of inputs decided to write, events included, goes out in one pipeline.
+            flushCeleryEvents()
             sendWrites()
             if Date() >= nextStatsAt {
                 nextStatsAt = Date().addingTimeInterval(2)
                 publishStats()
             }
         }
+        flushCeleryEvents()
+        queueWorkerEvent(.offline)
+        flushWrites()
     }
 
     // MARK: Inputs
@@ -122,6 +138,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             softLimitFlags[execution] = nil
             processed += 1
             if let memory { childMemory[slot] = memory }
+            if events != nil { finishedBody = FinishedBody(result: result, runtimeSeconds: runtime) }
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
                                       childResidentKiB: residentKiB), now: now, into: &out)
             if settings.logTasks, case .success(let value) = result {

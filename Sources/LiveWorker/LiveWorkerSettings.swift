@@ -15,6 +15,12 @@ public struct LiveWorkerSettings: Sendable {
     public var logTasks = true
     /// `-P`: task bodies on threads, or in child processes of this executable.
     public var pool: PoolKind = .threads
+    /// `-E` (`worker_send_task_events`): publish Celery's task events, plus worker-online,
+    /// worker-heartbeat every `heartbeatSeconds` and worker-offline, on the broker's `celeryev`
+    /// fanout, as a Celery 5.7 worker does. Off: nothing is published and nothing is built.
+    public var taskEvents = false
+    /// Celery's heartbeat interval (`Heart.interval`, 2 s).
+    public var heartbeatSeconds: Double = 2
 
     public enum PoolKind: String, Sendable {
         case threads, prefork

@@ -24,6 +24,8 @@ struct RealRunSummary {
     let listNames: [String]
     let finishedAtMicros: Int64
     let startedAt: Date
+    /// What the task-event subscriber counted (nil when the run only published).
+    let executions: (counter: ExecutionCounter, figures: RunSummary.TaskEventFigures)?
 
     /// Each task type's effective retry policy: its own, else the first fleet group's default (as
     /// the simulator counts max_retries).
@@ -108,6 +110,12 @@ struct RealRunSummary {
             leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
         summary.timelineLists = listNames
         summary.meanWorkers = RunSummary.meanWorkers(samples.map(\.workers))
+        if let executions {
+            // Duplicates as the simulator counts them: a second start of the same attempt.
+            summary.counts.duplicates = executions.counter.duplicates
+            summary.duplicateCauses = executions.counter.duplicateCauses
+            summary.taskEvents = executions.figures
+        }
         let sends = publisher.sentOffsets.prefix(publisher.sent)
         let span = Double((sends.max() ?? 0) - (sends.min() ?? 0)) / 1_000_000
         summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds,

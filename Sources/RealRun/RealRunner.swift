@@ -55,6 +55,10 @@ public final class RealRunner: @unchecked Sendable {
                                              password: url.password, database: url.database) } ?? url
         let fleet = WorkerFleet(scenario: scenario, brokerURL: clientURL, options: options)
         defer { fleet.stopAll() }
+        // The fleet runs with -E; the subscriber is listening before the first worker starts.
+        let monitor = options.publishOnly ? nil : TaskEventMonitor(url: url, log: options.log)
+        try monitor?.start()
+        defer { _ = monitor?.stop(quietSeconds: 0, maxWaitSeconds: 0) }
         if !options.publishOnly {
             try fleet.startAll()
             try waitForFleet(url: url, fleet: fleet)
@@ -104,10 +108,12 @@ public final class RealRunner: @unchecked Sendable {
         if !options.publishOnly { _ = collector.refresh(sentCount: publisher.sent) }
         let finishedAt = LoadPublisher.offset(since: start)
         let samples = sampler.stop()
+        let executions = monitor?.stop()
         let summary = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",
                                      publisher: publisher, collector: collector, samples: samples, scalerPolls: scaler.polls,
                                      oomKilled: memoryLimit.oomKilled,
-                                     listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start).make()
+                                     listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start,
+                                     executions: executions).make()
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         var lines = collector.leftoverLines(limit: 20)
         if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }

@@ -14,8 +14,8 @@ public struct FidelityComparison: Sendable {
     }
 
     /// The figures compared: throughput, queue wait p50/p99, run time p50/p99, retries,
-    /// duplicates and peak memory. Duplicates are not counted in a real run (no trace), so that
-    /// row is shown for the simulated side only.
+    /// duplicates and peak memory. A real run counts duplicates from its fleet's task events (a
+    /// second task-started of the same task id and retries), as the simulator does from its trace.
     public static let figures = ["throughput", "queue_wait.p50", "queue_wait.p99", "run_time.p50", "run_time.p99",
                                  "latency.p50", "retried", "duplicates", "peak_memory"]
     /// What `lovage fidelity` gates on unless told otherwise (what the shipped scenarios are calibrated for).

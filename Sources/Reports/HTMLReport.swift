@@ -59,21 +59,12 @@ public enum HTMLReport {
 
     static func findings(_ s: RunSummary) -> String {
         guard s.mode == "sim" else {
-            // A real run has no trace of executions: duplicates and invariants are not checked.
+            // A real run has no trace: duplicates come from the fleet's task events, invariants are not checked.
             let publisher = s.publisher.map { "<p>\($0.sendsBehind) send(s) more than 10 ms behind the schedule; max lag \(humanDuration(microseconds: Double($0.maxLagMicros))).</p>" } ?? ""
-            return "<h2>Publisher</h2>" + publisher
-                + "<h2>Duplicates and invariants</h2><p>not checked in a real run (no trace of executions); tasks without a final result count as leftover.</p>"
+            return "<h2>Publisher</h2>" + publisher + duplicates(s)
+                + "<h2>Invariants</h2><p>not checked in a real run (no trace of executions); tasks without a final result count as leftover.</p>"
         }
-        var html = "<h2>Duplicates</h2>"
-        if s.duplicateCauses.isEmpty {
-            html += "<p>none</p>"
-        } else {
-            html += "<table><tr><th>count</th><th>cause</th><th>example</th></tr>"
-            for cause in s.duplicateCauses {
-                html += "<tr><td>\(cause.count)</td><td>\(escape(cause.cause))</td><td>\(escape(cause.exampleTaskID))</td></tr>"
-            }
-            html += "</table>"
-        }
+        var html = duplicates(s)
         html += "<h2>Invariants</h2>"
         if s.invariantViolations.isEmpty {
             html += "<p class=\"pass\">all held</p>"
@@ -81,6 +72,31 @@ public enum HTMLReport {
             html += "<table><tr><th>invariant</th><th>subject</th><th>at</th><th>detail</th></tr>"
             for v in s.invariantViolations.prefix(200) {
                 html += "<tr><td class=\"fail\">\(escape(v.invariant))</td><td>\(escape(v.subject))</td><td>\(String(format: "%.3f s", v.atSeconds))</td><td>\(escape(v.detail))</td></tr>"
+            }
+            html += "</table>"
+        }
+        return html
+    }
+
+    /// The duplicates by cause; in a real run, counted from the task events the fleet published
+    /// with -E (a second task-started of the same task id and retries), with what the subscriber saw.
+    static func duplicates(_ s: RunSummary) -> String {
+        var html = "<h2>Duplicates</h2>"
+        if s.mode != "sim" {
+            guard let events = s.taskEvents else {
+                return html + "<p>not counted: no fleet ran, so there were no task events.</p>"
+            }
+            html += "<p>Counted from Celery's task events (the fleet runs with -E): \(events.started) task-started and "
+                + "\(events.received) task-received events, \(events.redelivered) deliveries received again. "
+                + "A second task-started of the same task id and retries is a duplicate.</p>"
+            if !events.complete { html += "<p class=\"fail\">incomplete: \(escape(events.note))</p>" }
+        }
+        if s.duplicateCauses.isEmpty {
+            html += "<p>none</p>"
+        } else {
+            html += "<table><tr><th>count</th><th>cause</th><th>example</th></tr>"
+            for cause in s.duplicateCauses {
+                html += "<tr><td>\(cause.count)</td><td>\(escape(cause.cause))</td><td>\(escape(cause.exampleTaskID))</td></tr>"
             }
             html += "</table>"
         }

@@ -31,6 +31,30 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var timelineLists: [String] = []
     /// A real run's publisher: how far its sends fell behind the intended schedule (absent in sim).
     public var publisher: PublisherFigures? = nil
+    /// A real run's count of executions from Celery's task events (absent in sim, which counts
+    /// from its trace, and in a real run that published only).
+    public var taskEvents: TaskEventFigures? = nil
+
+    /// What a real run's event subscriber saw (`ExecutionCounter`): task-received and task-started
+    /// events, deliveries received again, and whether it may have missed some. Redis pub/sub is
+    /// fire-and-forget: while the subscriber is disconnected events are lost, so `complete` is
+    /// false and the duplicate count is a lower bound.
+    public struct TaskEventFigures: Sendable, Codable, Equatable {
+        public var received: Int
+        public var started: Int
+        public var redelivered: Int
+        public var duplicates: Int
+        /// Times the subscriber's connection was lost (and re-established) during the run.
+        public var subscriberInterruptions: Int
+        public var complete: Bool
+        public var note: String
+        public init(received: Int, started: Int, redelivered: Int, duplicates: Int, subscriberInterruptions: Int,
+                    complete: Bool, note: String) {
+            self.received = received; self.started = started; self.redelivered = redelivered
+            self.duplicates = duplicates; self.subscriberInterruptions = subscriberInterruptions
+            self.complete = complete; self.note = note
+        }
+    }
 
     /// The open-model publisher of a real run: sends later than 10 ms after their intended time,
     /// the largest lag, and the rate it sent at (messages over the time from first to last send).

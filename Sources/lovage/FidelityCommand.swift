@@ -93,16 +93,18 @@ struct FidelityCommand: ParsableCommand {
             print(String(decoding: encoded, as: UTF8.self))
         } else {
             print(Self.table(comparison, scenario: scenario.name, seed: report.seed, timeScale: timeScale, target: target,
-                             realMemoryMeasured: target == "lovage"))
+                             realMemoryMeasured: target == "lovage", realDuplicatesCounted: measured.0.summary.taskEvents != nil))
             print("")
             print("reports   \(directory)/sim/report.html\n          \(directory)/redis/report.html\n          \(directory)/fidelity.json")
         }
         if !comparison.failures.isEmpty { throw ExitCode(1) }
     }
 
-    /// - Parameter realMemoryMeasured: false for Celery workers, which publish no jemalloc stats.
+    /// - Parameters:
+    ///   - realMemoryMeasured: false for Celery workers, which publish no jemalloc stats.
+    ///   - realDuplicatesCounted: whether the real run counted executions from task events.
     static func table(_ comparison: FidelityComparison, scenario: String, seed: UInt64, timeScale: Double, target: String,
-                      realMemoryMeasured: Bool) -> String {
+                      realMemoryMeasured: Bool, realDuplicatesCounted: Bool = true) -> String {
         var lines = ["fidelity  \(scenario)  seed \(seed)  time scale \(timeScale)  real: \(target) workers  tolerance ±\(comparison.tolerancePercent)%", ""]
         lines.append("figure".padding(toLength: 16, withPad: " ", startingAt: 0) + "simulated".leftPadded(14) + "real".leftPadded(14)
                      + "difference".leftPadded(12) + "  verdict")
@@ -114,9 +116,10 @@ struct FidelityCommand: ParsableCommand {
                 continue
             }
             let sim = SummaryText.format(metricValue: row.simulated, metric: row.figure)
-            let real = row.figure == "duplicates" ? "not counted" : SummaryText.format(metricValue: row.real, metric: row.figure)
-            let difference = row.figure == "duplicates" ? "" : row.differencePercent.map { String(format: "%+.1f%%", $0) } ?? "n/a"
-            let verdict = row.figure == "duplicates" ? "(real runs have no trace)"
+            let uncounted = row.figure == "duplicates" && !realDuplicatesCounted
+            let real = uncounted ? "not counted" : SummaryText.format(metricValue: row.real, metric: row.figure)
+            let difference = uncounted ? "" : row.differencePercent.map { String(format: "%+.1f%%", $0) } ?? "n/a"
+            let verdict = uncounted ? "(no task events)"
                 : (row.withinTolerance ? "within" : "OUTSIDE") + (row.gated ? " (gated)" : "")
             lines.append(row.figure.padding(toLength: 16, withPad: " ", startingAt: 0) + sim.leftPadded(14) + real.leftPadded(14)
                          + difference.leftPadded(12) + "  " + verdict)

@@ -41,8 +41,13 @@ enum SummaryText {
         lines.append("queued    " + sparkline(s.timeline.map { Double($0.queued) }) + "  (max \(s.timeline.map(\.queued).max() ?? 0))")
         lines.append("memory    " + sparkline(s.timeline.map { Double($0.memoryBytes) }) + "  (max \(humanBytes(s.timeline.map(\.memoryBytes).max() ?? 0)))")
         lines.append("")
-        if isReal {
-            lines.append("duplicates: not counted (a real run has no trace of executions)")
+        if isReal, let events = s.taskEvents {
+            lines.append("duplicates: " + (s.duplicateCauses.isEmpty ? "none" : "\(c.duplicates)")
+                         + " (from task events: \(events.started) started, \(events.received) received, \(events.redelivered) received again)")
+            for cause in s.duplicateCauses { lines.append("  \(cause.count)× \(cause.cause)  (e.g. \(cause.exampleTaskID))") }
+            if !events.complete { lines.append("  incomplete: \(events.note)") }
+        } else if isReal {
+            lines.append("duplicates: not counted (no fleet ran, so no task events)")
         } else if s.duplicateCauses.isEmpty {
             lines.append("duplicates: none")
         } else {

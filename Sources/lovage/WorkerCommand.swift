@@ -14,7 +14,11 @@ struct WorkerCommand: ParsableCommand {
         discussion: """
         Environment (as Dify's entrypoint uses it): CELERY_BROKER_URL; CELERY_WORKER_AMOUNT (concurrency);
         CELERY_AUTO_SCALE=true with CELERY_MAX_WORKERS and CELERY_MIN_WORKERS (--autoscale=MAX,MIN);
-        CELERY_WORKER_CLASS (pool). Flags win over the environment.
+        CELERY_WORKER_CLASS (pool); CELERY_WORKER_TASK_EVENTS=1 (-E; the variable Celery's command line reads
+        through click's CELERY_ prefix). Flags win over the environment.
+        With -E the worker publishes Celery's task events (task-received, -started, -succeeded, -failed,
+        -retried, -rejected, -revoked) and worker-online, worker-heartbeat and worker-offline on the broker's
+        celeryev fanout, so `celery events`, Flower and celery.events.Receiver see it as a Celery worker.
         SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown.
         """)
 
@@ -58,6 +62,11 @@ struct WorkerCommand: ParsableCommand {
     var prioritySteps: String = "0,3,6,9"
     @Option(help: "Kombu queue_order_strategy: round_robin, priority or sorted.")
     var queueOrderStrategy: String = "round_robin"
+    @Flag(name: [.customShort("E"), .customLong("task-events"), .customLong("events")],
+          help: "Send Celery's task events (and worker heartbeats) for monitors such as Flower.")
+    var taskEvents = false
+    @Option(help: "Seconds between worker-heartbeat events (with -E).")
+    var heartbeatInterval: Double = 2
     @Option(help: "How long to wait for Redis at start (seconds), like wait-for-it.")
     var waitForBroker: Double = 30
 
@@ -129,6 +138,9 @@ struct WorkerCommand: ParsableCommand {
         let quiet = loglevel.uppercased() == "WARNING" || loglevel.uppercased() == "ERROR"
         settings.logTasks = !quiet
         settings.pool = poolName == "prefork" ? .prefork : .threads
+        settings.taskEvents = taskEvents || Self.truthy(env["CELERY_WORKER_TASK_EVENTS"])
+        guard heartbeatInterval > 0 else { throw ValidationError("--heartbeat-interval must be positive") }
+        settings.heartbeatSeconds = heartbeatInterval
         let driver: LiveWorkerDriver
         do {
             driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in
@@ -140,7 +152,7 @@ struct WorkerCommand: ParsableCommand {
             throw ExitCode(1)
         }
         printBanner(nodeName: nodeName, broker: brokerURL, backend: backendURL, pool: poolName, config: config,
-                    registry: registry)
+                    registry: registry, taskEventsOn: settings.taskEvents)
         let signals = SignalWatcher(driver: driver)
         signals.start()
         driver.run()
@@ -148,7 +160,7 @@ struct WorkerCommand: ParsableCommand {
     }
 
     private func printBanner(nodeName: String, broker: RedisURL, backend: RedisURL, pool: String, config: WorkerConfig,
-                             registry: TaskRegistry) {
+                             registry: TaskRegistry, taskEventsOn: Bool) {
         let scaling = config.autoscale.map { " (autoscale \($0.maxConcurrency),\($0.minConcurrency))" } ?? ""
         var lines = [
             " -------------- \(nodeName) (Lovage, Celery protocol v2)",
@@ -157,6 +169,7 @@ struct WorkerCommand: ParsableCommand {
             "- ** ---------- .> concurrency: \(config.concurrency) (\(pool))\(scaling)",
             "- ** ---------- .> prefetch:    \(config.prefetchLimit.map(String.init) ?? "unlimited") (multiplier \(config.prefetchMultiplier))",
             "- ** ---------- .> acks_late:   \(config.taskDefaults.acksLate ? "on" : "off")",
+            "- ** ---------- .> task events: \(taskEventsOn ? "ON" : "OFF (enable -E to monitor tasks in this worker)")",
             " -------------- [queues]",
         ]
         lines += config.queues.map { "                .> \($0)" }
@@ -169,6 +182,12 @@ struct WorkerCommand: ParsableCommand {
     }
 
     private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }
+
+    /// click's reading of a boolean environment variable (`1`, `true`, `t`, `yes`, `y`, `on`).
+    static func truthy(_ value: String?) -> Bool {
+        guard let value else { return false }
+        return ["1", "true", "t", "yes", "y", "on"].contains(value.trimmingCharacters(in: .whitespaces).lowercased())
+    }
 
 
     private func parseAutoscale(_ text: String) throws -> AutoscaleSettings {

@@ -65,7 +65,7 @@ struct AssertionParsingTests {
             }
         }
         #expect(Assertion.kind(of: "peak_memory") == .size)
-        #expect(known.count == 14 + 1 + 15 + 1 + 3)
+        #expect(known.count == 14 + 1 + 15 + 1 + 4)  // peaks: queue depth, workers, mean workers, running
         #expect(Assertion.kind(of: "queue_wait") == nil)
     }
 

@@ -1,0 +1,80 @@
+/// Counts duplicate executions from Celery's task events, the way the simulator's ledger counts
+/// them from its trace: an attempt of a task is its id with its `retries`; a `task-started` for an
+/// attempt that already started is a duplicate.
+///
+/// `task-started` carries only the uuid (celery/worker/request.py), so its attempt is the
+/// `retries` of the latest `task-received` of that uuid from the same worker; a worker receives a
+/// message before it starts it, and each worker publishes its events in order on one connection.
+/// `task-received` carries no `redelivered` flag (celery/worker/strategy.py sends uuid, name,
+/// args, kwargs, root_id, parent_id, retries, eta, expires), so a redelivery is seen as a second
+/// `task-received` of the same attempt (a visibility-timeout restore, a requeue, a give-back at
+/// shutdown), and it explains a duplicate that follows it.
+///
+/// An event published twice (a pipeline sent again after a reconnection) has the same sender and
+/// Lamport clock; it is counted once. Pure and single-threaded: the caller feeds events in the
+/// order received.
+public struct ExecutionCounter: Sendable {
+    public private(set) var received = 0
+    public private(set) var started = 0
+    /// Attempts started more than once: each start beyond the first.
+    public private(set) var duplicates = 0
+    /// Deliveries of an attempt beyond its first (`task-received` again).
+    public private(set) var redelivered = 0
+
+    struct Attempt: Hashable { var uuid: String; var retries: Int }
+    struct Sender: Hashable { var hostname: String; var uuid: String }
+    /// One event's identity: the sender and its clock.
+    struct Stamp: Equatable { var hostname: String; var pid: Int; var clock: Int }
+    struct Record {
+        var receives: [Stamp] = []
+        var starts: [Stamp] = []
+    }
+
+    var attempts: [Attempt: Record] = [:]
+    /// The retries of each worker's latest task-received of a uuid.
+    var latestRetries: [Sender: Int] = [:]
+    /// Duplicate causes in the order first seen, with a count and the first task id.
+    var causeOrder: [String] = []
+    var causes: [String: (count: Int, example: String)] = [:]
+
+    public static let redeliveredCause = "started again after the message was delivered again (visibility-timeout restore, requeue or give-back)"
+    public static let unexplainedCause = "started again with no second task-received seen (an event missed?)"
+
+    public init() {}
+
+    public mutating func taskReceived(hostname: String, pid: Int, clock: Int, uuid: String, retries: Int) {
+        let stamp = Stamp(hostname: hostname, pid: pid, clock: clock)
+        let attempt = Attempt(uuid: uuid, retries: retries)
+        latestRetries[Sender(hostname: hostname, uuid: uuid)] = retries
+        var record = attempts[attempt] ?? Record()
+        guard !record.receives.contains(stamp) else { return }
+        received += 1
+        if !record.receives.isEmpty { redelivered += 1 }
+        record.receives.append(stamp)
+        attempts[attempt] = record
+    }
+
+    public mutating func taskStarted(hostname: String, pid: Int, clock: Int, uuid: String) {
+        let stamp = Stamp(hostname: hostname, pid: pid, clock: clock)
+        let retries = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
+        let attempt = Attempt(uuid: uuid, retries: retries)
+        var record = attempts[attempt] ?? Record()
+        guard !record.starts.contains(stamp) else { return }
+        started += 1
+        if !record.starts.isEmpty {
+            duplicates += 1
+            let cause = record.receives.count > record.starts.count ? Self.redeliveredCause : Self.unexplainedCause
+            if causes[cause] == nil { causeOrder.append(cause) }
+            causes[cause, default: (0, uuid)].count += 1
+        }
+        record.starts.append(stamp)
+        attempts[attempt] = record
+    }
+
+    /// The duplicates by cause, in the order first seen.
+    public var duplicateCauses: [RunSummary.DuplicateCause] {
+        causeOrder.compactMap { cause in
+            causes[cause].map { RunSummary.DuplicateCause(cause: cause, count: $0.count, exampleTaskID: $0.example) }
+        }
+    }
+}

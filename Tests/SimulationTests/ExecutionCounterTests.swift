@@ -1,0 +1,49 @@
+import Reports
+import Testing
+
+/// Counting duplicate executions from Celery's task events (what a real run does with its fleet's -E).
+@Suite("ExecutionCounter: duplicates from task events")
+struct ExecutionCounterTests {
+    @Test("one delivery and one start per attempt: no duplicate; a retry is a new attempt")
+    func noDuplicates() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 3, uuid: "a", retries: 1)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 4, uuid: "a")
+        #expect(counter.duplicates == 0 && counter.started == 2 && counter.received == 2 && counter.redelivered == 0)
+        #expect(counter.duplicateCauses.isEmpty)
+    }
+
+    @Test("a restored message started on another worker is a duplicate explained by the redelivery")
+    func restoredAndRunAgain() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        counter.taskReceived(hostname: "w2", pid: 2, clock: 7, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w2", pid: 2, clock: 8, uuid: "a")
+        #expect(counter.duplicates == 1 && counter.redelivered == 1)
+        #expect(counter.duplicateCauses.map(\.cause) == [ExecutionCounter.redeliveredCause])
+        #expect(counter.duplicateCauses.first?.exampleTaskID == "a")
+    }
+
+    @Test("a start with no second delivery seen is a duplicate with an unexplained cause")
+    func unexplained() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        counter.taskStarted(hostname: "w2", pid: 2, clock: 5, uuid: "a")
+        #expect(counter.duplicates == 1)
+        #expect(counter.duplicateCauses.map(\.cause) == [ExecutionCounter.unexplainedCause])
+    }
+
+    @Test("the same event published twice (same sender and clock) counts once")
+    func republishedEvent() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        #expect(counter.duplicates == 0 && counter.received == 1 && counter.started == 1 && counter.redelivered == 0)
+    }
+}
