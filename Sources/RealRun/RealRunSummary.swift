@@ -8,7 +8,8 @@ import WorkerCore
 /// summary.json, timeline.csv and report.html and `lovage compare` and `lovage fidelity` read both.
 ///
 /// Times are measured from each task's intended send time (the open model): queue wait is from
-/// the later of that and its eta to the body's start, latency from it to the stored result, run
+/// the later of that and its eta to the body's start (for a task that retried, from when its last
+/// attempt became due: the previous attempt's task-retried event or the retry's eta), latency from it to the stored result, run
 /// time from start to stored result. There is no trace in a real run, so the trace hash is "-".
 struct RealRunSummary {
     let scenario: Scenario
@@ -48,7 +49,11 @@ struct RealRunSummary {
             let planned = publisher.plan[index]
             let spec = scenario.tasks[planned.taskIndex]
             let intended = planned.offset.microseconds
-            let due = intended + (spec.countdown?.microseconds ?? 0)
+            // The result is the last attempt's: a retry's wait counts from when it became due
+            // (from the task events), not from the first publish; unknown without events.
+            let retries = outcome.retries ?? 0
+            let due: Int64? = retries == 0 ? intended + (spec.countdown?.microseconds ?? 0)
+                : executions?.counter.dueMicros(uuid: publisher.ids[index], retries: retries).map { $0 - startMicros }
             switch outcome.status {
             case "SUCCESS":
                 counts.succeeded += 1
@@ -72,9 +77,11 @@ struct RealRunSummary {
             if let started {
                 counts.executions += 1
                 startedOffsets.append(started)
-                let wait = max(0, started - due)
-                queueWait.record(TimeSpan(microseconds: wait))
-                queueWaitByStart.append((started, wait))
+                if let due {
+                    let wait = max(0, started - due)
+                    queueWait.record(TimeSpan(microseconds: wait))
+                    queueWaitByStart.append((started, wait))
+                }
                 if let done { runTime.record(TimeSpan(microseconds: max(0, done - started))) }
             }
             if let done, ResultCollector.isFinal(outcome.status) {

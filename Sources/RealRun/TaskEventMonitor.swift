@@ -122,8 +122,13 @@ final class TaskEventMonitor: @unchecked Sendable {
                 let clock = Int(event["clock"]?.intValue ?? 0)
                 switch type {
                 case "task-received":
+                    let eta = event["eta"]?.stringValue.flatMap { try? CeleryTimestamp.parse($0) }
                     counter.taskReceived(hostname: hostname, pid: pid, clock: clock, uuid: uuid,
-                                         retries: Int(event["retries"]?.intValue ?? 0))
+                                         retries: Int(event["retries"]?.intValue ?? 0), etaMicros: eta)
+                case "task-retried":
+                    if let seconds = event["timestamp"]?.doubleValue {
+                        counter.taskRetried(hostname: hostname, uuid: uuid, atMicros: Int64(seconds * 1_000_000))
+                    }
                 case "task-started":
                     counter.taskStarted(hostname: hostname, pid: pid, clock: clock, uuid: uuid)
                 default:

@@ -28,6 +28,10 @@ public struct ExecutionCounter: Sendable {
     struct Record {
         var receives: [Stamp] = []
         var starts: [Stamp] = []
+        /// The attempt's message eta (epoch microseconds), from its first task-received.
+        var etaMicros: Int64?
+        /// When the attempt asked for a retry (task-retried): the next attempt's publish time.
+        var retriedAtMicros: Int64?
     }
 
     var attempts: [Attempt: Record] = [:]
@@ -42,7 +46,8 @@ public struct ExecutionCounter: Sendable {
 
     public init() {}
 
-    public mutating func taskReceived(hostname: String, pid: Int, clock: Int, uuid: String, retries: Int) {
+    public mutating func taskReceived(hostname: String, pid: Int, clock: Int, uuid: String, retries: Int,
+                                      etaMicros: Int64? = nil) {
         let stamp = Stamp(hostname: hostname, pid: pid, clock: clock)
         let attempt = Attempt(uuid: uuid, retries: retries)
         latestRetries[Sender(hostname: hostname, uuid: uuid)] = retries
@@ -50,6 +55,7 @@ public struct ExecutionCounter: Sendable {
         guard !record.receives.contains(stamp) else { return }
         received += 1
         if !record.receives.isEmpty { redelivered += 1 }
+        if record.receives.isEmpty { record.etaMicros = etaMicros }
         record.receives.append(stamp)
         attempts[attempt] = record
     }
@@ -69,6 +75,31 @@ public struct ExecutionCounter: Sendable {
         }
         record.starts.append(stamp)
         attempts[attempt] = record
+    }
+
+    /// `task-retried`: the running attempt (the sender's latest received of the uuid) re-published
+    /// the task; the next attempt is due from then (or its eta, if later).
+    public mutating func taskRetried(hostname: String, uuid: String, atMicros: Int64) {
+        let retries = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
+        let attempt = Attempt(uuid: uuid, retries: retries)
+        var record = attempts[attempt] ?? Record()
+        if record.retriedAtMicros == nil { record.retriedAtMicros = atMicros }
+        attempts[attempt] = record
+    }
+
+    /// When a retry attempt (retries ≥ 1) became due, as the simulator measures queue wait: the
+    /// later of the previous attempt's retry (the publish of this one) and this attempt's eta. Nil
+    /// for a first attempt (its due time is the publisher's) or when neither event was seen.
+    public func dueMicros(uuid: String, retries: Int) -> Int64? {
+        guard retries > 0 else { return nil }
+        let published = attempts[Attempt(uuid: uuid, retries: retries - 1)]?.retriedAtMicros
+        let eta = attempts[Attempt(uuid: uuid, retries: retries)]?.etaMicros
+        switch (published, eta) {
+        case let (published?, eta?): return max(published, eta)
+        case let (published?, nil): return published
+        case let (nil, eta?): return eta
+        case (nil, nil): return nil
+        }
     }
 
     /// The duplicates by cause, in the order first seen.

@@ -46,4 +46,23 @@ struct ExecutionCounterTests {
         counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
         #expect(counter.duplicates == 0 && counter.received == 1 && counter.started == 1 && counter.redelivered == 0)
     }
+
+    @Test("a retry is due from the previous attempt's task-retried, or from its eta when that is later")
+    func retryDueTimes() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 5_000_000)
+        // Retry 1 was published with countdown 0 (no eta): due at the retry.
+        counter.taskReceived(hostname: "w2", pid: 2, clock: 1, uuid: "a", retries: 1)
+        counter.taskStarted(hostname: "w2", pid: 2, clock: 2, uuid: "a")
+        counter.taskRetried(hostname: "w2", uuid: "a", atMicros: 6_000_000)
+        // Retry 2 carries an eta 2 s after its publish.
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 3, uuid: "a", retries: 2, etaMicros: 8_000_000)
+        #expect(counter.dueMicros(uuid: "a", retries: 0) == nil)
+        #expect(counter.dueMicros(uuid: "a", retries: 1) == 5_000_000)
+        #expect(counter.dueMicros(uuid: "a", retries: 2) == 8_000_000)
+        #expect(counter.dueMicros(uuid: "a", retries: 3) == nil)
+        #expect(counter.dueMicros(uuid: "b", retries: 1) == nil)
+    }
 }
