@@ -2,7 +2,7 @@
 drive a real Celery deployment with the same scenario as a Lovage fleet.
 
 The task mirrors Sources/LiveWorker/SyntheticTask.swift: keyword arguments duration_ms, cpu,
-fail_probability with error, retain_bytes, result_bytes, report_timing and retry (the policy a
+fail_probability with error, retain_bytes, result_bytes, slow_windows, report_timing and retry (the policy a
 failure of an autoretried type is retried under, with Celery's own countdown rule). Settings that Celery
 has no worker flag for come from the environment `lovage run` sets: LOVAGE_ACKS_LATE,
 LOVAGE_REJECT_ON_WORKER_LOST, LOVAGE_TRACK_STARTED (1/0), LOVAGE_VISIBILITY_TIMEOUT (seconds),
@@ -45,8 +45,12 @@ class SyntheticError(Exception):
 
 @app.task(name="lovage.synthetic", bind=True, max_retries=None)
 def synthetic(self, duration_ms=0, cpu=False, fail_probability=0.0, error="SyntheticError", retain_bytes=0,
-              result_bytes=0, report_timing=False, retry=None):
+              result_bytes=0, report_timing=False, retry=None, slow_windows=None):
     started_at = time.time()
+    # A scenario's slow_tasks window slows the bodies that start within it: [[from, to, factor], ...].
+    for start, end, factor in slow_windows or []:
+        if start <= started_at < end:
+            duration_ms *= factor
     deadline = started_at + duration_ms / 1000.0
     spin = 0
     while time.time() < deadline:

@@ -112,6 +112,20 @@ def test_synthetic_task_follows_its_body_model(client, lovage_worker):
         failing.get(timeout=10)
 
 
+def test_synthetic_task_runs_slower_only_when_it_starts_in_a_slow_window(client, lovage_worker):
+    # A slow_tasks window of a scenario slows the bodies that start within it (a slow dependency
+    # for that time), whenever they were published.
+    now = time.time()
+    inside = client.send_task("lovage.synthetic", queue=lovage_worker, kwargs={
+        "duration_ms": 50, "report_timing": True, "slow_windows": [[now - 60, now + 60, 6]]})
+    outside = client.send_task("lovage.synthetic", queue=lovage_worker, kwargs={
+        "duration_ms": 50, "report_timing": True, "slow_windows": [[now - 60, now - 30, 6], [now + 30, now + 60, 6]]})
+    for result, low, high in [(inside, 0.29, 2.0), (outside, 0.049, 0.25)]:
+        started = result.get(timeout=10)["started_at"]
+        done = result.date_done.timestamp()
+        assert low <= done - started < high, (done - started, low, high)
+
+
 def test_sleep_takes_its_time_and_returns_it(client, lovage_worker):
     started = time.time()
     assert call(client, lovage_worker, "lovage.sleep", 0.3).get(timeout=10) == 0.3

@@ -7,7 +7,9 @@ import WorkerCore
 /// simulated one. Keyword arguments (all optional):
 /// `duration_ms` (run time), `cpu` (burn CPU instead of sleeping), `fail_probability` with `error`
 /// (the exception type to raise), `retain_bytes` (memory kept alive by the process after the call,
-/// a leak), `result_bytes` (size of the returned string), `report_timing` (return
+/// a leak), `result_bytes` (size of the returned string), `slow_windows` (`[[from, to, factor],
+/// ...]` in epoch seconds: a body that starts within a window runs `factor` times longer, as a
+/// scenario's `slow_tasks` fault slows what runs during it), `report_timing` (return
 /// `{"started_at": <epoch seconds>, "retries": R, "result": ...}` so a load run can measure queue
 /// wait and count retries from the result alone) and `retry` (the scenario task's retry policy:
 /// `{"max_retries", "autoretry_for", "dont_autoretry_for", "backoff", "backoff_max_s", "jitter",
@@ -18,7 +20,7 @@ public enum SyntheticTask {
     public static let name = "lovage.synthetic"
 
     public static func run(_ context: TaskContext) -> TaskBodyResult {
-        let durationMilliseconds = context.kwargs["duration_ms"]?.doubleValue ?? 0
+        let plannedMilliseconds = context.kwargs["duration_ms"]?.doubleValue ?? 0
         let burnCPU = context.kwargs["cpu"]?.boolValue ?? false
         let failProbability = context.kwargs["fail_probability"]?.doubleValue ?? 0
         let errorType = context.kwargs["error"]?.stringValue ?? "SyntheticError"
@@ -26,6 +28,7 @@ public enum SyntheticTask {
         let resultBytes = Int(context.kwargs["result_bytes"]?.intValue ?? 0)
         let reportTiming = context.kwargs["report_timing"]?.boolValue ?? false
         let startedAt = Date().timeIntervalSince1970
+        let durationMilliseconds = plannedMilliseconds * slowFactor(context.kwargs["slow_windows"], at: startedAt)
         guard durationMilliseconds >= 0, (0...1).contains(failProbability), retainBytes >= 0, resultBytes >= 0 else {
             return .failure(ErrorDescription(type: "ValueError",
                                              message: "lovage.synthetic: negative size or duration, or a probability outside [0, 1]"))
@@ -54,6 +57,18 @@ public enum SyntheticTask {
         let payload: JSONValue = resultBytes > 0 ? .string(String(repeating: "x", count: resultBytes)) : .null
         return .success(reportTiming ? .object(["started_at": .double(startedAt), "retries": .int(Int64(context.retries)),
                                                 "result": payload]) : payload)
+    }
+
+    /// The product of the factors of the `slow_windows` that contain `time` (epoch seconds); 1 when
+    /// none does or the value is malformed.
+    static func slowFactor(_ value: JSONValue?, at time: Double) -> Double {
+        var factor = 1.0
+        for window in value?.arrayValue ?? [] {
+            guard let bounds = window.arrayValue, bounds.count == 3, let from = bounds[0].doubleValue,
+                  let to = bounds[1].doubleValue, let multiplier = bounds[2].doubleValue, multiplier > 0 else { continue }
+            if time >= from && time < to { factor *= multiplier }
+        }
+        return factor
     }
 
     /// The retry policy a message carries (nil: none, failures are final).

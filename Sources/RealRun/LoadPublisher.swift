@@ -115,15 +115,18 @@ final class LoadPublisher: @unchecked Sendable {
         let planned = plan[index]
         let spec = scenario.tasks[planned.taskIndex]
         let intendedMicros = Int64(start.timeIntervalSince1970 * 1_000_000) + planned.offset.microseconds
-        var durationMs = Double(planned.duration.microseconds) / 1_000
-        for window in slowWindows where planned.offset >= window.start && planned.offset < window.end
-            && Glob.matches(pattern: window.pattern, spec.name) {
-            durationMs *= window.factor
-        }
+        let durationMs = Double(planned.duration.microseconds) / 1_000
         var kwargs: JSONObject = [
             "duration_ms": .double(durationMs), "report_timing": .bool(true),
             "result_bytes": .int(spec.body.resultSizeBytes),
         ]
+        // A slow_tasks window slows what runs during it (as the simulator applies it when a body
+        // starts), whenever the task was published: the body checks its own start time.
+        let startSeconds = start.timeIntervalSince1970
+        let windows = slowWindows.filter { Glob.matches(pattern: $0.pattern, spec.name) }.map { window -> JSONValue in
+            .array([.double(startSeconds + window.start.seconds), .double(startSeconds + window.end.seconds), .double(window.factor)])
+        }
+        if !windows.isEmpty { kwargs["slow_windows"] = .array(windows) }
         if spec.body.failureProbability > 0 {
             kwargs["fail_probability"] = .double(spec.body.failureProbability)
             kwargs["error"] = .string(spec.body.failureErrorType)

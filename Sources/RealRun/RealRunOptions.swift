@@ -27,6 +27,10 @@ public struct RealRunOptions: Sendable {
     /// Publish the load with no fleet and read no results: measures the publisher (and fills a
     /// broker for workers started elsewhere).
     public var publishOnly = false
+    /// Run the fleet with task events (`-E`) and subscribe to them: duplicates are counted and a
+    /// retried task's queue wait is measured from its last attempt. Off, the fleet does less work
+    /// per task (three events each) and the runner decodes none, at the price of those figures.
+    public var taskEvents = true
     /// Where the workers' logs go.
     public var logDirectory: String
     /// Operator messages (faults applied, workers started and stopped).

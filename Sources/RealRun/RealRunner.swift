@@ -56,7 +56,7 @@ public final class RealRunner: @unchecked Sendable {
         let fleet = WorkerFleet(scenario: scenario, brokerURL: clientURL, options: options)
         defer { fleet.stopAll() }
         // The fleet runs with -E; the subscriber is listening before the first worker starts.
-        let monitor = options.publishOnly ? nil : TaskEventMonitor(url: url, log: options.log)
+        let monitor = options.publishOnly || !options.taskEvents ? nil : TaskEventMonitor(url: url, log: options.log)
         try monitor?.start()
         defer { _ = monitor?.stop(quietSeconds: 0, maxWaitSeconds: 0) }
         if !options.publishOnly {

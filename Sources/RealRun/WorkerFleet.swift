@@ -59,7 +59,9 @@ final class WorkerFleet: @unchecked Sendable {
         let defaults = group.taskDefaults
         var common = ["-Q", group.queues.joined(separator: ","), "-c", String(group.concurrency),
                       "--prefetch-multiplier", String(group.prefetchMultiplier), "-n", "\(name)@%h", "-P", "prefork",
-                      "-l", "WARNING", "-E"]  // task events: the run counts executions from them
+                      "-l", "WARNING"]
+        // Task events: the run counts executions from them.
+        if options.taskEvents { common.append("-E") }
         if let autoscale = group.autoscale { common += ["--autoscale", "\(autoscale.maxConcurrency),\(autoscale.minConcurrency)"] }
         if let tasks = group.maxTasksPerChild { common += ["--max-tasks-per-child", String(tasks)] }
         if let kib = group.maxMemoryPerChildKiB { common += ["--max-memory-per-child", String(kib)] }

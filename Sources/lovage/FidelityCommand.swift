@@ -46,6 +46,9 @@ struct FidelityCommand: ParsableCommand {
     @Option(help: "Use this Redis server for the real run instead of starting one.")
     var broker: String?
 
+    @Flag(help: "Real run without task events (-E): less work per task; duplicates are then not compared.")
+    var noTaskEvents = false
+
     @Option(help: "Output folder (default: results/runs/<scenario>-fidelity-seed<N>).")
     var out: String?
 
@@ -73,6 +76,7 @@ struct FidelityCommand: ParsableCommand {
                              "--python", python, "--out", directory + "/redis"]
         if let seed { realArguments += ["--seed", String(seed)] }
         if let broker { realArguments += ["--broker", broker] }
+        if noTaskEvents { realArguments.append("--no-task-events") }
         let real = try RunCommand.parse(realArguments)
 
         let simulated = try SimulationRun(file: file, seed: seed, out: directory + "/sim", noTrace: true, baseline: nil,

@@ -49,6 +49,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "redis mode: publish the load with no fleet and read no results (measures the publisher).")
     var publishOnly = false
 
+    @Flag(help: "redis mode: run the fleet without task events (-E): less work per task, but duplicates are not counted and retried tasks have no queue wait.")
+    var noTaskEvents = false
+
     @Flag(help: "sim mode: do not write trace.jsonl.")
     var noTrace = false
 
@@ -107,6 +110,7 @@ struct RunCommand: ParsableCommand {
         options.timeScale = timeScale
         options.target = targetInUse
         options.publishOnly = publishOnly
+        options.taskEvents = !noTaskEvents
         if let broker { options.brokerURL = try Self.redisURL(broker, what: "--broker") }
         if targetInUse == .celery, !FileManager.default.isExecutableFile(atPath: options.pythonExecutable) {
             printError("--target celery needs a Python with celery[redis]: \(options.pythonExecutable) is not executable (scripts/test.sh makes .venv; or pass --python)")
