@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs `lovage fidelity` on every shipped scenario that a real run can reproduce in a few minutes,
 # each at the time scale listed below, and prints one line per scenario: the gated figures
-# (throughput and queue-wait p50), simulated and real, and the verdict at ±10%. The README's
+# (throughput and queue-wait p50), simulated and real, and the verdict at ±10% — or within 250 µs
+# for a time figure: an idle pool's queue wait is the sub-millisecond hand-off, whose real value
+# moves by ±15% from run to run on this shared machine (README: Fidelity). The README's
 # fidelity table comes from this script. Runs end once every task has a final result, so a
 # scenario takes about (duration × scale) plus its real drain; the whole set about 20 minutes.
 #   scripts/fidelity-all.sh [NAME ...]      (default: every scenario below)
@@ -26,7 +28,7 @@ for entry in "${scales[@]}"; do
   scale=${entry##*:}
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   set +e
-  .build/release/lovage fidelity "scenarios/$name.yaml" --time-scale "$scale" --out "$out/$name" > "$out/$name.txt" 2>&1
+  .build/release/lovage fidelity "scenarios/$name.yaml" --time-scale "$scale" --time-floor-micros 250 --out "$out/$name" > "$out/$name.txt" 2>&1
   status=$?
   set -e
   if [ ! -f "$out/$name/fidelity.json" ]; then
