@@ -44,8 +44,10 @@ final class WorkerFleet: @unchecked Sendable {
                 let name = "\(group.name)-\(number)"
                 let (executable, arguments) = Self.command(for: group, name: name, scenario: scenario, brokerURL: brokerURL, options: options)
                 let defaults = group.taskDefaults
-                let settings = ["LOVAGE_ACKS_LATE": defaults.acksLate, "LOVAGE_REJECT_ON_WORKER_LOST": defaults.rejectOnWorkerLost,
+                var settings = ["LOVAGE_ACKS_LATE": defaults.acksLate, "LOVAGE_REJECT_ON_WORKER_LOST": defaults.rejectOnWorkerLost,
                                 "LOVAGE_TRACK_STARTED": defaults.trackStarted].mapValues { $0 ? "1" : "0" }
+                // The autoscaler's keepalive (time-scaled with the run): both Lovage and Celery read it here.
+                if let keepalive = group.autoscale?.keepalive { settings["AUTOSCALE_KEEPALIVE"] = String(keepalive.seconds) }
                 members.append(Member(name: name, group: groupIndex, executable: executable, arguments: arguments, environment: settings,
                                       startsWithRun: number <= group.count))
             }

@@ -195,7 +195,16 @@ struct WorkerCommand: ParsableCommand {
         guard parts.count == 2, let maximum = parts[0], let minimum = parts[1], maximum >= 1, minimum >= 0, minimum <= maximum else {
             throw ValidationError("--autoscale must be MAX,MIN with 0 <= MIN <= MAX and MAX >= 1, got \(text)")
         }
-        return AutoscaleSettings(maxConcurrency: maximum, minConcurrency: minimum)
+        // Celery reads the shrink delay from the environment only (celery/worker/autoscale.py:
+        // AUTOSCALE_KEEPALIVE, seconds, default 30).
+        var keepalive = TimeSpan.seconds(30)
+        if let text = ProcessInfo.processInfo.environment["AUTOSCALE_KEEPALIVE"] {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds < 1e9 else {
+                throw ValidationError("AUTOSCALE_KEEPALIVE must be a positive number of seconds, got \(text)")
+            }
+            keepalive = TimeSpan(microseconds: Int64((seconds * 1_000_000).rounded()))
+        }
+        return AutoscaleSettings(maxConcurrency: maximum, minConcurrency: minimum, keepalive: keepalive)
     }
 
 }
