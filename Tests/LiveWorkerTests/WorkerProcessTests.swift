@@ -61,6 +61,14 @@ struct WorkerProcessTests {
         #expect(outcome.status != 0)
         #expect(outcome.standardError.contains(phrase), "\(outcome.standardError)")
     }
+
+    @Test("AUTOSCALE_KEEPALIVE is read as Celery reads it, and a bad value is refused naming the variable")
+    func autoscaleKeepalive() throws {
+        let outcome = try LovageProcess.run(["worker", "--autoscale", "4,1", "-b", "redis://127.0.0.1:1/0", "--wait-for-broker", "0"],
+                                            environment: ["AUTOSCALE_KEEPALIVE": "soon"])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardError.contains("AUTOSCALE_KEEPALIVE must be a positive number of seconds, got soon"), "\(outcome.standardError)")
+    }
 }
 
 @Suite("lovage worker against protected and stalled servers", .serialized)
