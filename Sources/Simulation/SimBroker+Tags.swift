@@ -1,8 +1,8 @@
-@testable import Simulation
 import WorkerCore
 
-/// The broker by delivery tag, as the cases read best: the simulator itself keys `unacked` by
-/// delivery number, so these find the number of a tag by a scan (fine for a handful of entries).
+/// The broker by delivery tag, as test cases and the conformance suite read best: the simulator
+/// itself keys `unacked` by delivery number, so these find the number of a tag by a scan (fine for
+/// a handful of entries; the simulator never calls them).
 extension SimBroker {
     func deliveryNumber(ofTag tag: String) -> Int? {
         unackedEntries().first { $0.request.deliveryTag == tag }?.request.deliveryNumber
