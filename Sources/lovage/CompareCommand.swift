@@ -9,8 +9,8 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two summary.json files figure by figure; exit 1 on a regression.",
         discussion: """
-        With --tolerance 0 (the default, for simulated runs, which are exact for a seed and build) any
-        changed figure or trace hash fails. With a tolerance in percent (real runs), a figure fails only
+        With --tolerance 0 (the default, for simulated runs, which are exact for a seed and build) any \
+        changed figure or trace hash fails. With a tolerance in percent (real runs), a figure fails only \
         when it got worse by more than that; improvements are listed.
         """)
 

@@ -12,7 +12,7 @@ struct EnqueueCommand: ParsableCommand {
         commandName: "enqueue",
         abstract: "Publish a Celery task message to Redis (and with --wait, print its result).",
         discussion: """
-        The broker URL comes from --broker, else CELERY_BROKER_URL, else redis://127.0.0.1:6379/0.
+        The broker URL comes from --broker, else CELERY_BROKER_URL, else redis://127.0.0.1:6379/0. \
         Exit status with --wait: 0 on SUCCESS, 1 on FAILURE or REVOKED, 3 when --timeout passes.
         """)
 

@@ -10,13 +10,13 @@ struct ExploreCommand: ParsableCommand {
         commandName: "explore",
         abstract: "Run many seeds of a scenario with swarm testing and list the seeds whose invariants break.",
         discussion: """
-        For each seed the scenario's fault kinds are switched on or off and weighted, fault times moved
-        and failure, hang and crash chances scaled, all derived from the seed (--no-swarm runs the file
-        as written). Invariants: no lost task, no duplicate execution the configuration does not allow,
-        no run before its eta or after it expired, attempts within max_retries + 1, and the backlog
-        drained within `invariants.drain_within` (else the drain period) after the load and the last
-        fault. Seeds run in this process on --jobs threads; no run writes a file. The report goes to
-        standard output (the same for the same arguments); the speed goes to standard error.
+        For each seed the scenario's fault kinds are switched on or off and weighted, fault times moved \
+        and failure, hang and crash chances scaled, all derived from the seed (--no-swarm runs the file \
+        as written). Invariants: no lost task, no duplicate execution the configuration does not allow, \
+        no run before its eta or after it expired, attempts within max_retries + 1, and the backlog \
+        drained within `invariants.drain_within` (else the drain period) after the load and the last \
+        fault. Seeds run in this process on --jobs threads; no run writes a file. The report goes to \
+        standard output (the same for the same arguments); the speed goes to standard error. \
         Exits 1 when some seed breaks an invariant, 2 when the scenario file is invalid.
         """)
 

@@ -12,10 +12,10 @@ struct FidelityCommand: ParsableCommand {
         commandName: "fidelity",
         abstract: "Run a scenario simulated and on real Redis, and compare the figures.",
         discussion: """
-        Writes both runs' summary.json, report.html and timeline.csv under --out/sim and --out/redis
-        (open the two reports side by side) and fidelity.json, and prints for each figure the
-        simulated value, the real value, their difference relative to the real one and whether it is
-        within --tolerance. Exits 1 when a gated figure (--gate; default throughput and queue_wait.p50)
+        Writes both runs' summary.json, report.html and timeline.csv under --out/sim and --out/redis \
+        (open the two reports side by side) and fidelity.json, and prints for each figure the \
+        simulated value, the real value, their difference relative to the real one and whether it is \
+        within --tolerance. Exits 1 when a gated figure (--gate; default throughput and queue_wait.p50) \
         is outside, 2 when the scenario cannot run.
         """)
 

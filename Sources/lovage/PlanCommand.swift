@@ -9,12 +9,13 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Sweep fleet settings in simulation and find the cheapest configuration that meets the SLOs.",
         discussion: """
-        Every combination of the --vary values is simulated (one `lovage simulate` process per
-        configuration, --jobs at a time), checked against every --slo, and listed with its slots,
-        utilisation, throughput, queue wait and memory; the cheapest configuration that meets every SLO
-        (fewest slots = workers × concurrency, then fewest workers) is marked. For a scenario that is an
-        M/M/c queue (Poisson arrivals, exponential bodies, a fixed pool) the Erlang C prediction is shown
-        beside the simulated queue wait. Writes plan.json and plan.html under --out. Exits 1 when no
+        Every combination of the --vary values is simulated (one `lovage simulate` process per \
+        configuration, --jobs at a time), checked against every --slo, and listed with its slots, \
+        utilisation, throughput, queue wait and memory; the cheapest configuration that meets every SLO \
+        (fewest paid slots = workers × concurrency, or a fleet-scaled group's mean workers × concurrency; \
+        then fewest workers) is marked. For a scenario that is an \
+        M/M/c queue (Poisson arrivals, exponential bodies, a fixed pool) the Erlang C prediction is shown \
+        beside the simulated queue wait. Writes plan.json and plan.html under --out. Exits 1 when no \
         configuration meets the SLOs, 2 on bad input.
         """)
 
@@ -24,7 +25,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "A service-level objective in the assertion language, e.g. 'queue_wait.p99 < 30s' (repeatable).")
     var slo: [String] = []
 
-    @Option(help: "A setting and its values: KEY=A...B (every whole number), KEY=A,B,C, or one value (repeatable). Keys: \(ScenarioOverride.keys.joined(separator: ", ")).")
+    @Option(help: "A setting and its values: KEY=A...B (every whole number), KEY=A,B,C, or one value (repeatable). Keys: \(ScenarioOverride.keys.joined(separator: ", ")), and with a fleet scaler scaler.policy (or autoscale.policy) and scaler.<setting>.")
     var vary: [String] = []
 
     @Option(help: "Simulations run at once (default: the number of cores).")

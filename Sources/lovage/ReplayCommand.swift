@@ -9,9 +9,9 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Re-run one seed of a scenario and tell the story of the affected tasks.",
         discussion: """
-        Runs the seed exactly as `lovage explore` did (--swarm applies the seed's swarm configuration),
-        lists the invariants it breaks and tells, in plain lines from the run's trace, what happened
-        to the tasks they name (or to --task ID). --trace adds the raw trace records of those tasks.
+        Runs the seed exactly as `lovage explore` did (--swarm applies the seed's swarm configuration), \
+        lists the invariants it breaks and tells, in plain lines from the run's trace, what happened \
+        to the tasks they name (or to --task ID). --trace adds the raw trace records of those tasks. \
         Exits 1 when an invariant breaks, 0 when none does (with --task), 2 on bad input.
         """)
 

@@ -11,12 +11,12 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a scenario on the simulated broker (--mode sim) or on real Redis with real workers (--mode redis).",
         discussion: """
-        Both modes write summary.json, report.html and timeline.csv under --out. In redis mode Lovage
-        starts a redis-server of its own on a free loopback port (unless --broker names one), starts the
-        scenario's fleet as `lovage worker` processes (or Celery workers with --target celery), publishes
-        the load with lovage.synthetic bodies on the scenario's schedule (open model: latency counts from
-        each task's intended send time, late sends are counted), applies the faults for real, and stops
-        everything it started, also on Ctrl-C. Exits 1 when an assertion fails, 2 when the scenario
+        Both modes write summary.json, report.html and timeline.csv under --out. In redis mode Lovage \
+        starts a redis-server of its own on a free loopback port (unless --broker names one), starts the \
+        scenario's fleet as `lovage worker` processes (or Celery workers with --target celery), publishes \
+        the load with lovage.synthetic bodies on the scenario's schedule (open model: latency counts from \
+        each task's intended send time, late sends are counted), applies the faults for real, and stops \
+        everything it started, also on Ctrl-C. Exits 1 when an assertion fails, 2 when the scenario \
         cannot run.
         """)
 

@@ -9,10 +9,10 @@ struct ShrinkCommand: ParsableCommand {
         commandName: "shrink",
         abstract: "Reduce a failing seed's scenario while the same invariant still breaks, and write it.",
         discussion: """
-        Greedy delta debugging over the scenario's parameters: faults, bursts, task types, phases and
-        worker groups are removed, the load, duration and drain halved, workers, concurrency and
-        prefetch lowered; a change is kept when the seed still breaks the invariant. Writes the
-        smallest scenario found (with the seed, and the swarm's choices when --swarm) and prints what
+        Greedy delta debugging over the scenario's parameters: faults, bursts, task types, phases and \
+        worker groups are removed, the load, duration and drain halved, workers, concurrency and \
+        prefetch lowered; a change is kept when the seed still breaks the invariant. Writes the \
+        smallest scenario found (with the seed, and the swarm's choices when --swarm) and prints what \
         it removed. Exits 0 when written, 2 on bad input or when the seed breaks nothing.
         """)
 

@@ -11,7 +11,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Run a scenario in virtual time against the simulated Kombu-on-Redis broker.",
         discussion: """
-        Prints a summary and writes summary.json, report.html, timeline.csv and trace.jsonl under --out.
+        Prints a summary and writes summary.json, report.html, timeline.csv and trace.jsonl under --out. \
         Exits 1 when a scenario assertion fails, 2 when the scenario file is invalid.
         """)
 

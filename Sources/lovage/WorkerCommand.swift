@@ -12,13 +12,13 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run a Celery-compatible worker against Redis (built-in tasks; prefork or threads pool).",
         discussion: """
-        Environment (as Dify's entrypoint uses it): CELERY_BROKER_URL; CELERY_WORKER_AMOUNT (concurrency);
-        CELERY_AUTO_SCALE=true with CELERY_MAX_WORKERS and CELERY_MIN_WORKERS (--autoscale=MAX,MIN);
-        CELERY_WORKER_CLASS (pool); CELERY_WORKER_TASK_EVENTS=1 (-E; the variable Celery's command line reads
-        through click's CELERY_ prefix). Flags win over the environment.
-        With -E the worker publishes Celery's task events (task-received, -started, -succeeded, -failed,
-        -retried, -rejected, -revoked) and worker-online, worker-heartbeat and worker-offline on the broker's
-        celeryev fanout, so `celery events`, Flower and celery.events.Receiver see it as a Celery worker.
+        Environment (as Dify's entrypoint uses it): CELERY_BROKER_URL; CELERY_WORKER_AMOUNT (concurrency); \
+        CELERY_AUTO_SCALE=true with CELERY_MAX_WORKERS and CELERY_MIN_WORKERS (--autoscale=MAX,MIN); \
+        CELERY_WORKER_CLASS (pool); AUTOSCALE_KEEPALIVE (seconds before the autoscaler shrinks, as Celery reads it); CELERY_WORKER_TASK_EVENTS=1 (-E; the variable Celery's command line reads \
+        through click's CELERY_ prefix). Flags win over the environment. \
+        With -E the worker publishes Celery's task events (task-received, -started, -succeeded, -failed, \
+        -retried, -rejected, -revoked) and worker-online, worker-heartbeat and worker-offline on the broker's \
+        celeryev fanout, so `celery events`, Flower and celery.events.Receiver see it as a Celery worker. \
         SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown.
         """)
 
