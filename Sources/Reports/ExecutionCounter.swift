@@ -94,12 +94,7 @@ public struct ExecutionCounter: Sendable {
         guard retries > 0 else { return nil }
         let published = attempts[Attempt(uuid: uuid, retries: retries - 1)]?.retriedAtMicros
         let eta = attempts[Attempt(uuid: uuid, retries: retries)]?.etaMicros
-        switch (published, eta) {
-        case let (published?, eta?): return max(published, eta)
-        case let (published?, nil): return published
-        case let (nil, eta?): return eta
-        case (nil, nil): return nil
-        }
+        return [published, eta].compactMap { $0 }.max()
     }
 
     /// The duplicates by cause, in the order first seen.

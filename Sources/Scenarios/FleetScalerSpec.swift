@@ -27,6 +27,22 @@ public struct FleetScalerSpec: Sendable, Equatable {
         case queueLatency(threshold: TimeSpan, jump: Int, scaleDownDelay: TimeSpan)
     }
 
+    /// What a scenario may leave out of a policy: KEDA's and Kubernetes' defaults. The loader and
+    /// the `scaler.policy` override both start from these.
+    public enum Defaults {
+        /// KEDA's Redis list scaler `listLength`; also the HPA's backlog per replica when a sweep
+        /// switches to it with nothing to carry over.
+        public static let backlogPerReplica = 5
+        public static let activationListLength = 0
+        public static let cooldownPeriod = TimeSpan.seconds(300)
+        public static let tolerance = 0.1
+        public static let scaleUpStabilization = TimeSpan.zero
+        public static let scaleUpPods = 4
+        public static let latencyThreshold = TimeSpan.seconds(30)
+        public static let jump = 1
+        public static let scaleDownDelay = TimeSpan.seconds(300)
+    }
+
     public var policy: Policy
     public var minReplicas: Int
     public var maxReplicas: Int

@@ -60,6 +60,7 @@ enum ScalerOverride {
     /// A policy with its defaults; `carrying` passes the backlog per replica between the two
     /// backlog policies.
     static func defaultPolicy(named name: String, carrying previous: FleetScalerSpec.Policy?) -> FleetScalerSpec.Policy {
+        typealias Defaults = FleetScalerSpec.Defaults
         var backlogPerReplica: Double?
         switch previous {
         case .queueLength(let listLength, _, _): backlogPerReplica = Double(listLength)
@@ -68,13 +69,14 @@ enum ScalerOverride {
         }
         switch name {
         case "queue_length":
-            // KEDA's Redis list scaler: listLength 5, activationListLength 0, cooldownPeriod 300 s.
-            return .queueLength(listLength: max(1, Int((backlogPerReplica ?? 5).rounded(.up))), activationListLength: 0,
-                                cooldownPeriod: .seconds(300))
+            let length = backlogPerReplica.map { max(1, Int($0.rounded(.up))) } ?? Defaults.backlogPerReplica
+            return .queueLength(listLength: length, activationListLength: Defaults.activationListLength,
+                                cooldownPeriod: Defaults.cooldownPeriod)
         case "hpa":
-            return .hpa(targetBacklogPerReplica: backlogPerReplica ?? 5, tolerance: 0.1, scaleUpStabilization: .zero, scaleUpPods: 4)
+            return .hpa(targetBacklogPerReplica: backlogPerReplica ?? Double(Defaults.backlogPerReplica), tolerance: Defaults.tolerance,
+                        scaleUpStabilization: Defaults.scaleUpStabilization, scaleUpPods: Defaults.scaleUpPods)
         default:
-            return .queueLatency(threshold: .seconds(30), jump: 1, scaleDownDelay: .seconds(300))
+            return .queueLatency(threshold: Defaults.latencyThreshold, jump: Defaults.jump, scaleDownDelay: Defaults.scaleDownDelay)
         }
     }
 

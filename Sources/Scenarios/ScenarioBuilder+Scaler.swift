@@ -64,8 +64,8 @@ extension ScenarioBuilder {
         switch policyName {
         case "queue_length":
             policy = .queueLength(listLength: int("list_length", 1...10_000_000, nil) ?? 1,
-                                  activationListLength: int("activation_list_length", 0...10_000_000, 0) ?? 0,
-                                  cooldownPeriod: span("cooldown_period", .seconds(300)))
+                                  activationListLength: int("activation_list_length", 0...10_000_000, FleetScalerSpec.Defaults.activationListLength) ?? 0,
+                                  cooldownPeriod: span("cooldown_period", FleetScalerSpec.Defaults.cooldownPeriod))
         case "hpa":
             var target = 1.0
             if let node = fields["target_backlog_per_replica"] {
@@ -74,17 +74,17 @@ extension ScenarioBuilder {
                 _ = reader.required(fields, "target_backlog_per_replica", what: "the backlog one replica should hold")
                 ok = false
             }
-            var tolerance = 0.1
+            var tolerance = FleetScalerSpec.Defaults.tolerance
             if let node = fields["tolerance"] {
-                tolerance = reader.number(node, fields.path("tolerance"), expected: "a fraction from 0 to 1") { (0...1).contains($0) } ?? { ok = false; return 0.1 }()
+                tolerance = reader.number(node, fields.path("tolerance"), expected: "a fraction from 0 to 1") { (0...1).contains($0) } ?? { ok = false; return FleetScalerSpec.Defaults.tolerance }()
             }
             policy = .hpa(targetBacklogPerReplica: target, tolerance: tolerance,
-                          scaleUpStabilization: span("scale_up_stabilization", .zero),
-                          scaleUpPods: int("scale_up_pods", 1...100_000, 4) ?? 4)
+                          scaleUpStabilization: span("scale_up_stabilization", FleetScalerSpec.Defaults.scaleUpStabilization),
+                          scaleUpPods: int("scale_up_pods", 1...100_000, FleetScalerSpec.Defaults.scaleUpPods) ?? FleetScalerSpec.Defaults.scaleUpPods)
         default:
-            policy = .queueLatency(threshold: span("threshold", .seconds(30), positive: true),
-                                   jump: int("jump", 1...100_000, 1) ?? 1,
-                                   scaleDownDelay: span("scale_down_delay", .seconds(300)))
+            policy = .queueLatency(threshold: span("threshold", FleetScalerSpec.Defaults.latencyThreshold, positive: true),
+                                   jump: int("jump", 1...100_000, FleetScalerSpec.Defaults.jump) ?? FleetScalerSpec.Defaults.jump,
+                                   scaleDownDelay: span("scale_down_delay", FleetScalerSpec.Defaults.scaleDownDelay))
         }
         var spec = FleetScalerSpec(policy: policy, minReplicas: minReplicas, maxReplicas: maxReplicas,
                                    pollingInterval: span("polling_interval", policyName == "hpa" ? .seconds(15) : .seconds(30), positive: true))
