@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "RedisTestSupport", dependencies: ["RedisClient"]),
         // The system jemalloc 5.3 (libjemalloc-dev): linked into the executable, it is its allocator.
         .systemLibrary(name: "CJemalloc", path: "Sources/CJemalloc"),
+        // ppoll(2) with a microsecond timeout, which Swift's Glibc module does not expose.
+        .target(name: "CPrecisePoll"),
         // The live driver: Kombu's transport and Celery's result backend on real Redis, the pools.
-        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "CJemalloc"]),
+        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "CJemalloc", "CPrecisePoll"]),
         // The sans-IO worker: no clock, randomness, I/O or Foundation (a test enforces it).
         .target(
             name: "WorkerCore",

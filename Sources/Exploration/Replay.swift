@@ -23,8 +23,10 @@ public struct Replay: Sendable {
         self.seed = seed
         self.swarm = swarm
         swarmChanges = swarm ? Swarm.choose(for: base, seed: seed).changes(from: base) : []
+        // Unique per replay: two replays of the same seed in one process (threads, tests) must not
+        // share, and delete, each other's trace.
         let tracePath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("lovage-replay-\(ProcessInfo.processInfo.processIdentifier)-\(seed).jsonl").path
+            .appendingPathComponent("lovage-replay-\(ProcessInfo.processInfo.processIdentifier)-\(seed)-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: tracePath) }
         let result = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed, tracePath: tracePath)).run()
         traceHash = result.summary.traceHash

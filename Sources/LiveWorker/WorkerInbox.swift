@@ -1,3 +1,4 @@
+import CPrecisePoll
 import Foundation
 import Glibc
 import RedisClient
@@ -79,8 +80,12 @@ final class WorkerInbox: @unchecked Sendable {
         if !ready {
             var fds = [pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0)]
             fds += descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let milliseconds = max(0, Int32(clamping: Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))))
-            _ = poll(&fds, nfds_t(fds.count), milliseconds)
+            while true {
+                let remainingMicros = max(0, Int64((deadline.timeIntervalSinceNow * 1_000_000).rounded(.up)))
+                let timeoutMicros = Self.pollTimeoutMicros(remainingMicros: remainingMicros)
+                let ready = lovage_poll_micros(&fds, nfds_t(fds.count), timeoutMicros)
+                if ready != 0 || timeoutMicros == remainingMicros { break }
+            }
             if fds[0].revents != 0 {
                 var bytes = [UInt8](repeating: 0, count: 256)
                 while read(wakeReadFD, &bytes, bytes.count) > 0 {}
@@ -92,6 +97,22 @@ final class WorkerInbox: @unchecked Sendable {
             inputs.removeAll(keepingCapacity: true)
             return taken
         }
+    }
+}
+
+extension WorkerInbox {
+    /// Waits up to this long end when Linux's minimum timer slack (50 µs) allows; longer ones are
+    /// allowed a slack of 0.1% of the wait (`select_estimate_accuracy` in the kernel's fs/select.c).
+    static let exactWaitLimitMicros: Int64 = 50_000
+
+    /// How long one poll may wait for a deadline `remainingMicros` away so that it does not wake
+    /// late: a wait longer than `exactWaitLimitMicros` stops short by twice its slack and the rest is
+    /// waited again. Without this a task held for its eta (or a retry's countdown) started up to 2 ms
+    /// late when the loop's wait was the 2 s heartbeat interval — a millisecond and a half on
+    /// average, which the simulated worker does not have.
+    static func pollTimeoutMicros(remainingMicros: Int64) -> Int64 {
+        if remainingMicros <= exactWaitLimitMicros { return remainingMicros }
+        return remainingMicros - remainingMicros / 500
     }
 }
 

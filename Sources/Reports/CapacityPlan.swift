@@ -76,7 +76,7 @@ public struct CapacityPlan: Sendable {
 
     /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate, every
     /// task type's body exponential with the same mean, never failing, no countdown, a fixed pool
-    /// (no autoscaler), no faults, one task_overhead for every group. Nil otherwise.
+    /// (no autoscaler), no faults, one task_overhead and one child_handoff for every group. Nil otherwise.
     public static func erlangModel(_ scenario: Scenario) -> ErlangC? {
         guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.faults.isEmpty,
               let phase = scenario.load.phases.first, scenario.load.phases.allSatisfy({ $0.rateFrom == phase.rateFrom && $0.rateTo == phase.rateFrom }),
@@ -88,12 +88,21 @@ public struct CapacityPlan: Sendable {
             if let mean, mean != m.seconds { return nil }
             mean = m.seconds
         }
-        // A slot's fixed per-task cost lengthens every service; with it the service time is an
-        // exponential plus a constant, which M/M/c approximates by the larger mean (close while the
-        // overhead is small against the body).
-        guard let mean, let overhead = scenario.fleet.first?.taskOverhead,
-              scenario.fleet.allSatisfy({ $0.taskOverhead == overhead }) else { return nil }
+        // A slot's fixed per-task costs (the hand-off to the child before the body, the overhead
+        // after it) lengthen every service; with them the service time is an exponential plus a
+        // constant, which M/M/c approximates by the larger mean (close while they are small
+        // against the body).
+        guard let mean, let first = scenario.fleet.first,
+              scenario.fleet.allSatisfy({ $0.taskOverhead == first.taskOverhead && $0.childHandoff == first.childHandoff })
+        else { return nil }
         let servers = scenario.fleet.map { $0.count * $0.concurrency }.reduce(0, +)
-        return ErlangC(arrivalRatePerSecond: phase.rateFrom, meanServiceSeconds: mean + overhead.seconds, servers: servers)
+        return ErlangC(arrivalRatePerSecond: phase.rateFrom,
+                       meanServiceSeconds: mean + first.taskOverhead.seconds + first.childHandoff.seconds, servers: servers)
+    }
+
+    /// What every task waits on top of the queueing delay, in the model: a broker latency each way
+    /// (the publish and the fetch) and the hand-off to a child. Shown with the Erlang C prediction.
+    public static func modelledHandOffSeconds(_ scenario: Scenario) -> Double {
+        2 * scenario.broker.latency.seconds + (scenario.fleet.first?.childHandoff.seconds ?? 0)
     }
 }

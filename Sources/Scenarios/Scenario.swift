@@ -70,6 +70,12 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     /// worker on the machine (0.35–0.57 ms for Lovage here, README: Fidelity), so a time scale
     /// does not shrink it; it decides capacity when bodies are short.
     public var taskOverhead: TimeSpan = .zero
+    /// The part of a slot's time per task before its body starts: the worker handing the task to a
+    /// child (the pipe, the decoding there). It delays every start, so it is queue wait even for a
+    /// task the worker held for its eta or a retry's countdown, which never touches the broker
+    /// again; like `taskOverhead` it is a fixed real cost that a time scale does not shrink (0.3 ms
+    /// for a Lovage prefork child here, README: Fidelity).
+    public var childHandoff: TimeSpan = .zero
     /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
     public var scaler: FleetScalerSpec? = nil
     /// The memory limit of one worker and its children together (a container's), nil: none. A

@@ -7,7 +7,8 @@ extension ScenarioBuilder {
                             "acks_late", "reject_on_worker_lost", "acks_on_failure_or_timeout", "track_started",
                             "ignore_result", "time_limit", "soft_time_limit", "max_tasks_per_child",
                             "max_memory_per_child", "child_memory", "child_startup", "scaler",
-                            "memory_limit", "held_message_memory", "restart_delay", "task_overhead"]
+                            "memory_limit", "held_message_memory", "restart_delay", "task_overhead",
+                            "child_handoff"]
 
     func readFleet(_ node: Node) -> ([WorkerGroupSpec], Bool) {
         guard let items = reader.list(node, "fleet", expected: "a list of worker groups") else { return ([], false) }
@@ -133,6 +134,9 @@ extension ScenarioBuilder {
         }
         if let node = fields["task_overhead"], let span = check(reader.duration(node, fields.path("task_overhead"))) {
             group.taskOverhead = span
+        }
+        if let node = fields["child_handoff"], let span = check(reader.duration(node, fields.path("child_handoff"))) {
+            group.childHandoff = span
         }
         if let node = fields["memory_limit"], let bytes = check(reader.size(node, fields.path("memory_limit"))) {
             group.memoryLimitBytes = bytes

@@ -13,6 +13,8 @@ final class SimWorker {
     let childStartup: TimeSpan
     /// The group's `task_overhead`: slot time per task besides the body.
     let taskOverhead: TimeSpan
+    /// The group's `child_handoff`: slot time per task before the body starts.
+    let childHandoff: TimeSpan
     /// The worker's core; meaningful only while `isAlive`. Not optional so the simulator mutates it
     /// in place (an optional in a class property was copied out and back on every event).
     var core: WorkerCore
@@ -54,9 +56,10 @@ final class SimWorker {
     }
 
     init(name: String, group: Int, config: WorkerConfig, childBaselineBytes: Int64, childStartup: TimeSpan,
-         taskOverhead: TimeSpan = .zero) {
+         taskOverhead: TimeSpan = .zero, childHandoff: TimeSpan = .zero) {
         self.name = name
         self.taskOverhead = taskOverhead
+        self.childHandoff = childHandoff
         self.group = group
         self.config = config
         self.childBaselineBytes = childBaselineBytes

@@ -256,14 +256,16 @@ extension Simulator {
         let simWorker = workers[worker]
         simWorker.children[slot].execution = execution
         simWorker.children[slot].request = request
-        simWorker.children[slot].startedAt = now
+        // The body starts once the child has the task (`child_handoff`); the slot is busy from now.
+        let bodyStart = now + simWorker.childHandoff
+        simWorker.children[slot].startedAt = bodyStart
         simWorker.children[slot].isAlive = true
         let taskIndex = modelledTaskIndex(named: request.name)
         simWorker.children[slot].taskIndex = taskIndex
         guard let taskIndex else {
             // A task type the scenario does not model runs as a no-op.
             queue.schedule(.bodyFinished(worker: worker, generation: simWorker.generation, slot: slot,
-                                         execution: execution), at: now)
+                                         execution: execution), at: bodyStart)
             return
         }
         let fate = BodySampler.draw(bodyModels[taskIndex], slowFactor: slowFactor(for: request.name), random: &bodies)
@@ -273,10 +275,10 @@ extension Simulator {
             simWorker.children[slot].plannedOutcome = outcome
             // The slot is busy for the worker's per-task overhead too (part of the measured run time).
             queue.schedule(.bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution),
-                           at: now + after + simWorker.taskOverhead)
+                           at: bodyStart + after + simWorker.taskOverhead)
         case .crashes(let after):
             queue.schedule(.childCrashed(worker: worker, generation: generation, slot: slot, execution: execution),
-                           at: now + after)
+                           at: bodyStart + after)
         case .hangs:
             trace.record(now, "hang", "task", request.id, "worker", workers[worker].name)
         }
@@ -345,7 +347,8 @@ extension Simulator {
         case .started:
             guard let slot = event.slot, let request = workers[worker].children[slot].request else { return }
             trace.record(now, "start", "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
-            ledger.started(request, now: now)
+            // Queue wait ends when the body starts in the child, after the hand-off to it.
+            ledger.started(request, now: workers[worker].children[slot].startedAt)
         default:
             trace.record(now, Self.traceKind(event.kind), "task", event.taskID, "worker", workers[worker].name,
                          "detail", event.detail ?? "")

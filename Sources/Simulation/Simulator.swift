@@ -144,7 +144,8 @@ public final class Simulator {
                 workerIndexByName[name] = workers.count
                 workers.append(SimWorker(name: name, group: groupIndex, config: config,
                                          childBaselineBytes: group.childBaselineMemoryBytes,
-                                         childStartup: group.childStartup, taskOverhead: group.taskOverhead))
+                                         childStartup: group.childStartup, taskOverhead: group.taskOverhead,
+                                         childHandoff: group.childHandoff))
             }
             if let spec = group.scaler {
                 let queues = group.queues.map(nativeString)

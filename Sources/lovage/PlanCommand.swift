@@ -109,7 +109,7 @@ struct PlanCommand: ParsableCommand {
             }
             return CapacityPlan.Row(settings: settings, slots: paid.slots, workers: paid.workers,
                                     summary: summary, slo: outcomes, erlang: CapacityPlan.erlangModel(scenario),
-                                    handOffSeconds: 2 * scenario.broker.latency.seconds)
+                                    handOffSeconds: CapacityPlan.modelledHandOffSeconds(scenario))
         }
         let plan = CapacityPlan(rows: rows)
         let wall = Date().timeIntervalSince(started)
