@@ -55,7 +55,20 @@ public enum PythonRepr {
 
     /// `repr(str)`: single quotes unless the text contains `'` and no `"`; printable non-ASCII kept.
     public static func string(_ s: String) -> String {
-        let quote: Character = (s.contains("'") && !s.contains("\"")) ? "\"" : "'"
+        // One pass over the bytes decides the quote and whether every byte is printable ASCII:
+        // task results reach here with -E (a task-succeeded event's repr), kilobytes per task.
+        var hasSingle = false, hasDouble = false, plainASCII = true
+        for byte in s.utf8 {
+            switch byte {
+            case 0x27: hasSingle = true
+            case 0x22: hasDouble = true
+            case 0x5C: plainASCII = false
+            case 0x20..<0x7F: break
+            default: plainASCII = false
+            }
+        }
+        let quote: Character = (hasSingle && !hasDouble) ? "\"" : "'"
+        if plainASCII { return asciiRepr(s, quote: quote == "'" ? 0x27 : 0x22) }
         var out = String(quote)
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -75,6 +88,19 @@ public enum PythonRepr {
         }
         out.append(quote)
         return out
+    }
+
+    /// `repr` of printable ASCII without backslashes: the text in quotes, the quote escaped.
+    private static func asciiRepr(_ s: String, quote: UInt8) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 2)
+        bytes.append(quote)
+        for byte in s.utf8 {
+            if byte == quote { bytes.append(0x5C) }
+            bytes.append(byte)
+        }
+        bytes.append(quote)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Python's `str.isprintable` per character: not a control, format, surrogate, private-use,

@@ -75,6 +75,8 @@ extension LiveWorkerDriver {
     /// Celery's `saferepr(retval, resultrepr_maxsize=1024)`.
     static func saferepr(_ value: JSONValue) -> String {
         let text = PythonRepr.repr(value)
+        // Counting characters walks the whole text; at most 1024 bytes are at most 1024 of them.
+        if text.utf8.count <= 1024 { return text }
         return text.count > 1024 ? String(text.prefix(1024)) + "..." : text
     }
 

@@ -129,6 +129,7 @@ struct PythonReprTests {
         ("abc", "'abc'"), ("it's", #""it's""#), (#"say "hi""#, #"'say "hi"'"#), (#"both ' and ""#, #"'both \' and "'"#),
         ("héllo ✓", "'héllo ✓'"), ("tab\there", #"'tab\there'"#), ("\u{0}\u{7f}\u{85}", #"'\x00\x7f\x85'"#),
         ("\u{2028}", #"'\u2028'"#), ("😀", "'😀'"), (#"back\slash"#, #"'back\\slash'"#),
+        ("", "''"), ("'", #""'""#), (#"""#, #"'"'"#), (#"'""#, #"'\'"'"#), ("plain ascii ~!", "'plain ascii ~!'"),
     ])
     func strings(value: String, expected: String) {
         #expect(PythonRepr.string(value) == expected)
