@@ -100,9 +100,11 @@ public struct CapacityPlan: Sendable {
                        meanServiceSeconds: mean + first.taskOverhead.seconds + first.childHandoff.seconds, servers: servers)
     }
 
-    /// What every task waits on top of the queueing delay, in the model: a broker latency each way
-    /// (the publish and the fetch) and the hand-off to a child. Shown with the Erlang C prediction.
+    /// What a task waits on top of the queueing delay, in the model: a broker latency each way
+    /// (the publish and the fetch), the hand-off to a child, and the median idle wake-up at the
+    /// first phase's rate. Shown with the Erlang C prediction (whose scenarios are Poisson).
     public static func modelledHandOffSeconds(_ scenario: Scenario) -> Double {
-        2 * scenario.broker.latency.seconds + (scenario.fleet.first?.childHandoff.seconds ?? 0)
+        let wake = scenario.broker.idleWake.map { $0.medianCost(ratePerSecond: scenario.load.phases.first?.rateFrom ?? 0).seconds } ?? 0
+        return 2 * scenario.broker.latency.seconds + (scenario.fleet.first?.childHandoff.seconds ?? 0) + wake
     }
 }

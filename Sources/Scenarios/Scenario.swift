@@ -43,6 +43,9 @@ public struct BrokerSpec: Sendable, Equatable {
     public var queueOrderStrategy: QueueOrderStrategy = .roundRobin
     /// One-way latency of every broker command (0 by default).
     public var latency: TimeSpan = .zero
+    /// What a publish pays on top of `latency` when the host has been idle: `max × (1 −
+    /// e^(−gap / timeConstant))`, where gap is the time since the previous publish. Nil: nothing.
+    public var idleWake: IdleWake? = nil
     /// `result_expires` (1 day).
     public var resultExpires: TimeSpan = .seconds(86_400)
     public init() {}

@@ -5,7 +5,8 @@ import Yams
 extension ScenarioBuilder {
     func readBroker(_ node: Node) -> BrokerSpec? {
         guard let fields = reader.fields(node, "broker", allowed: ["visibility_timeout", "priority_steps",
-                                                                   "queue_order_strategy", "latency", "result_expires"])
+                                                                   "queue_order_strategy", "latency", "idle_wake",
+                                                                   "result_expires"])
         else { return nil }
         var broker = BrokerSpec()
         if let node = fields["visibility_timeout"],
@@ -45,9 +46,21 @@ extension ScenarioBuilder {
         if let node = fields["latency"], let value = reader.duration(node, fields.path("latency")) {
             broker.latency = value
         }
+        if let node = fields["idle_wake"] { broker.idleWake = readIdleWake(node, fields.path("idle_wake")) }
         if let node = fields["result_expires"], let value = reader.duration(node, fields.path("result_expires")) {
             broker.resultExpires = value
         }
         return broker
+    }
+
+    /// `idle_wake: {max: 450us, time_constant: 7.4ms}`.
+    private func readIdleWake(_ node: Node, _ path: String) -> IdleWake? {
+        guard let fields = reader.fields(node, path, allowed: ["max", "time_constant"]),
+              let maxNode = reader.required(fields, "max", what: "the most a publish after a quiet spell pays"),
+              let constantNode = reader.required(fields, "time_constant", what: "how fast the cost grows with the quiet time"),
+              let max = reader.duration(maxNode, fields.path("max")),
+              let constant = reader.duration(constantNode, fields.path("time_constant"), positive: true)
+        else { return nil }
+        return IdleWake(max: max, timeConstant: constant)
     }
 }

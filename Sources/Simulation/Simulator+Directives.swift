@@ -93,7 +93,17 @@ extension Simulator {
     /// LPUSH, after the broker latency if any; held by the producer while the broker is down.
     /// The ledger has already counted the copy as queued (`published`/`republished`).
     func send(_ request: TaskRequest) {
-        let latency = scenario.broker.latency + extraLatency
+        var latency = scenario.broker.latency + extraLatency
+        if let idleWake = scenario.broker.idleWake {
+            // The quiet time before this publish decides what waking the host costs; the first
+            // publish of a run comes after an arbitrarily long quiet spell.
+            latency = latency + idleWake.cost(afterGap: lastPublishAt.map { now - $0 } ?? .seconds(3600))
+            lastPublishAt = now
+            var landsAt = now + latency
+            if let previous = lastPublishLandsAt, previous > landsAt { landsAt = previous }
+            lastPublishLandsAt = landsAt
+            latency = landsAt - now
+        }
         if latency.microseconds > 0 {
             queue.schedule(.brokerCommand(.publish(request, worker: nil)), at: now + latency)
         } else {

@@ -73,6 +73,11 @@ public final class Simulator {
     var brokerDown = false
     var publishesHeldByOutage: [TaskRequest] = []
     var extraLatency = TimeSpan.zero
+    /// The previous publish's time, for `broker.idle_wake` (the quiet time before a publish).
+    var lastPublishAt: Instant? = nil
+    /// When the latest publish in flight lands: a publish that paid an idle wake-up must not be
+    /// overtaken by the next one, which found the host awake (LPUSHes stay in order).
+    var lastPublishLandsAt: Instant? = nil
     var slowWindows: [(factor: Double, pattern: String, fault: Int)] = []
     var memoryPressure: [(bytes: Int64, pattern: String, fault: Int)] = []
     // Metrics.

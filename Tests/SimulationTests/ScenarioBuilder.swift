@@ -7,7 +7,7 @@ func makeScenario(
     arrival: ArrivalProcess = .poisson, workers: Int = 1, concurrency: Int = 2, prefetch: Int = 1,
     acksLate: Bool = true, visibility: TimeSpan = .seconds(3600), taskDuration: DurationDistribution = .constant(.milliseconds(100)),
     configureTask: (inout TaskTypeSpec) -> Void = { _ in }, configureGroup: (inout WorkerGroupSpec) -> Void = { _ in },
-    faults: [FaultSpec] = [], seed: UInt64 = 1
+    faults: [FaultSpec] = [], seed: UInt64 = 1, configureScenario: (inout Scenario) -> Void = { _ in }
 ) -> Scenario {
     var broker = BrokerSpec()
     broker.visibilityTimeout = visibility
@@ -25,7 +25,9 @@ func makeScenario(
     load.arrival = arrival
     load.phases = [LoadPhase(duration: duration, rateFrom: rate, rateTo: rate)]
     load.mix = [MixEntry(task: task.name, weight: 1)]
-    return Scenario(name: "test", description: "", seed: seed, duration: duration, drain: drain, broker: broker,
-                    fleet: [group], tasks: [task], routes: [], load: load, faults: faults, assertions: [],
-                    sourcePath: "test")
+    var scenario = Scenario(name: "test", description: "", seed: seed, duration: duration, drain: drain, broker: broker,
+                            fleet: [group], tasks: [task], routes: [], load: load, faults: faults, assertions: [],
+                            sourcePath: "test")
+    configureScenario(&scenario)
+    return scenario
 }
