@@ -24,6 +24,8 @@ public struct Scenario: Sendable {
     public var assertions: [Assertion]
     /// Bounds for `lovage explore` (`invariants:`), such as the liveness bound `drain_within`.
     public var invariants = InvariantSpec()
+    /// The CPUs the whole run shares (`host:`); nil: CPU time is not modelled.
+    public var host: HostSpec? = nil
     /// Where the scenario came from, for messages.
     public var sourcePath: String
 

@@ -67,11 +67,15 @@ struct ScenarioBuilder {
         var invariants = InvariantSpec()
         if let node = top["invariants"] { invariants = readInvariants(node) ?? invariants }
 
+        var host: HostSpec? = nil
+        if let node = top["host"] { host = readHost(node) }
+
         guard let name, let duration else { return nil }
         var scenario = Scenario(name: name, description: description, seed: seed, duration: duration, drain: drain,
                                 broker: broker, fleet: fleet, tasks: tasks, routes: routes, load: load, faults: faults,
                                 assertions: assertions, sourcePath: sourcePath)
         scenario.invariants = invariants
+        scenario.host = host
         return scenario
     }
 }

@@ -266,8 +266,9 @@ extension Simulator {
         let simWorker = workers[worker]
         simWorker.children[slot].execution = execution
         simWorker.children[slot].request = request
-        // The body starts once the child has the task (`child_handoff`); the slot is busy from now.
-        let bodyStart = now + simWorker.childHandoff
+        // The body starts once the host's CPUs have taken the task's work (`host:`) and the child
+        // has the task (`child_handoff`); the slot is busy from now.
+        let bodyStart = now + waitForHostCPU() + simWorker.childHandoff
         simWorker.children[slot].startedAt = bodyStart
         simWorker.children[slot].isAlive = true
         let taskIndex = modelledTaskIndex(named: request.name)
@@ -292,6 +293,18 @@ extension Simulator {
         case .hangs:
             trace.record(now, "hang", "task", request.id, "worker", workers[worker].name)
         }
+    }
+
+    /// How long a task dispatched now waits for a CPU of the host: the earliest free CPU takes its
+    /// `cpu_per_task` (first come, first served); zero when `host:` is not set.
+    func waitForHostCPU() -> TimeSpan {
+        guard let host = scenario.host else { return .zero }
+        if hostCPUFreeAt.isEmpty { hostCPUFreeAt = Array(repeating: now, count: host.cores) }
+        var earliest = 0
+        for index in hostCPUFreeAt.indices where hostCPUFreeAt[index] < hostCPUFreeAt[earliest] { earliest = index }
+        let start = max(now, hostCPUFreeAt[earliest])
+        hostCPUFreeAt[earliest] = start + host.cpuPerTask
+        return start - now
     }
 
     func bodyFinished(worker: Int, generation: Int, slot: Int, execution: UInt64) {

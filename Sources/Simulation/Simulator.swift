@@ -78,6 +78,8 @@ public final class Simulator {
     /// When the latest publish in flight lands: a publish that paid an idle wake-up must not be
     /// overtaken by the next one, which found the host awake (LPUSHes stay in order).
     var lastPublishLandsAt: Instant? = nil
+    /// When each of the host's CPUs is next free (`host:`), empty when CPU time is not modelled.
+    var hostCPUFreeAt: [Instant] = []
     var slowWindows: [(factor: Double, pattern: String, fault: Int)] = []
     var memoryPressure: [(bytes: Int64, pattern: String, fault: Int)] = []
     // Metrics.
