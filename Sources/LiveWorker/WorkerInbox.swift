@@ -101,8 +101,8 @@ final class WorkerInbox: @unchecked Sendable {
 }
 
 extension WorkerInbox {
-    /// Waits up to this long end when Linux's minimum timer slack (50 µs) allows; longer ones are
-    /// allowed a slack of 0.1% of the wait (`select_estimate_accuracy` in the kernel's fs/select.c).
+    /// A wait up to this long ends within Linux's minimum timer slack (50 µs); a longer one may end
+    /// 0.1% of its length late (`select_estimate_accuracy` in the kernel's fs/select.c).
     static let exactWaitLimitMicros: Int64 = 50_000
 
     /// How long one poll may wait for a deadline `remainingMicros` away so that it does not wake

@@ -37,29 +37,12 @@ struct HostCPUTests {
 
     @Test("host: reads cores and a duration, is not time-scaled, and a bad value names its place")
     func scenarioKey() throws {
-        let yaml = """
-            name: t
-            duration: 10s
-            host: {cores: 2, cpu_per_task: 700us}
-            fleet:
-              - {name: worker, count: 1, concurrency: 2}
-            tasks:
-              - {name: job, duration: {constant: 10ms}}
-            load:
-              phases:
-                - {duration: 10s, rate: 5/s}
-            """
+        let yaml = minimalScenarioYAML(topLevel: "host: {cores: 2, cpu_per_task: 700us}")
         let scenario = try ScenarioLoader.parse(yaml: yaml, sourcePath: "t.yaml")
         #expect(scenario.host == HostSpec(cores: 2, cpuPerTask: .microseconds(700)))
         #expect(scenario.timeScaled(by: 0.1).host == scenario.host)
-        for (bad, place) in [("cores: 2", "host.cores"), ("cpu_per_task: 700us", "host.cpu_per_task")] {
-            let broken = yaml.replacingOccurrences(of: bad, with: bad.hasPrefix("cores") ? "cores: 0" : "cpu_per_task: 0s")
-            do {
-                _ = try ScenarioLoader.parse(yaml: broken, sourcePath: "t.yaml")
-                Issue.record("accepted \(broken)")
-            } catch {
-                #expect("\(error)".contains(place), "\(error)")
-            }
-        }
+        expectRejected(yaml, replacing: "cores: 2", with: "cores: 0", naming: "host.cores")
+        expectRejected(yaml, replacing: "cpu_per_task: 700us", with: "cpu_per_task: 0s", naming: "host.cpu_per_task")
+        expectRejected(yaml, replacing: ", cpu_per_task: 700us", with: "", naming: "host.cpu_per_task")
     }
 }

@@ -25,26 +25,11 @@ struct TaskOverheadTests {
 
     @Test("the scenario key reads a duration, a time scale leaves it alone, and a bad value names its place")
     func scenarioKey() throws {
-        let yaml = """
-            name: t
-            duration: 10s
-            fleet:
-              - {name: worker, count: 1, concurrency: 2, task_overhead: 450us}
-            tasks:
-              - {name: job, duration: {constant: 10ms}}
-            load:
-              phases:
-                - {duration: 10s, rate: 5/s}
-            """
+        let yaml = minimalScenarioYAML(groupFields: ", task_overhead: 450us")
         let scenario = try ScenarioLoader.parse(yaml: yaml, sourcePath: "t.yaml")
         #expect(scenario.fleet[0].taskOverhead == .microseconds(450))
         #expect(scenario.timeScaled(by: 0.1).fleet[0].taskOverhead == .microseconds(450))
-        do {
-            _ = try ScenarioLoader.parse(yaml: yaml.replacingOccurrences(of: "450us", with: "lots"), sourcePath: "t.yaml")
-            Issue.record("a bad task_overhead was accepted")
-        } catch {
-            #expect("\(error)".contains("fleet[0].task_overhead"))
-        }
+        expectRejected(yaml, replacing: "450us", with: "lots", naming: "fleet[0].task_overhead")
     }
 
     @Test("child_handoff delays every body's start — a task held for its countdown too — and occupies the slot")
@@ -71,25 +56,10 @@ struct TaskOverheadTests {
 
     @Test("child_handoff: a duration, not time-scaled, and a bad value names its place")
     func handoffKey() throws {
-        let yaml = """
-            name: t
-            duration: 10s
-            fleet:
-              - {name: worker, count: 1, concurrency: 2, child_handoff: 300us}
-            tasks:
-              - {name: job, duration: {constant: 10ms}}
-            load:
-              phases:
-                - {duration: 10s, rate: 5/s}
-            """
+        let yaml = minimalScenarioYAML(groupFields: ", child_handoff: 300us")
         let scenario = try ScenarioLoader.parse(yaml: yaml, sourcePath: "t.yaml")
         #expect(scenario.fleet[0].childHandoff == .microseconds(300))
         #expect(scenario.timeScaled(by: 0.1).fleet[0].childHandoff == .microseconds(300))
-        do {
-            _ = try ScenarioLoader.parse(yaml: yaml.replacingOccurrences(of: "300us", with: "-1s"), sourcePath: "t.yaml")
-            Issue.record("a negative child_handoff was accepted")
-        } catch {
-            #expect("\(error)".contains("fleet[0].child_handoff"))
-        }
+        expectRejected(yaml, replacing: "300us", with: "-1s", naming: "fleet[0].child_handoff")
     }
 }
