@@ -122,7 +122,7 @@ enum PlanText {
             lines.append("cheapest  none: no configuration meets " + sloNames.joined(separator: " and "))
         }
         if showErlang {
-            lines.append("M/M/c     Erlang C for Poisson arrivals, exponential bodies and c = slots, plus the scenario's hand-off (2 × broker latency)")
+            lines.append("M/M/c     Erlang C for Poisson arrivals, exponential bodies and c = slots, plus the scenario's hand-off (2 × broker latency + child_handoff + median idle wake-up)")
         }
         return lines.joined(separator: "\n")
     }
