@@ -75,7 +75,7 @@ final class EventDispatcher {
                                        loadavg: Self.loadAverage(), software: Self.software)
         if kind != .offline { nextHeartbeat = Date().addingTimeInterval(heartbeatSeconds) }
         let channel = EventEnvelope.channel(database: database, routingKey: EventEnvelope.routingKey(forType: kind.rawValue))
-        return [Array("PUBLISH".utf8), Array(channel.utf8), EventEnvelope.encode(event, deliveryTag: deliveryTag())]
+        return [Self.publish, Array(channel.utf8), EventEnvelope.encode(event, deliveryTag: deliveryTag())]
     }
 
     /// Kombu gives every published message a fresh uuid4 delivery tag. Nobody acknowledges an

@@ -10,86 +10,86 @@ public struct TaskRequest: Sendable, Equatable {
 
     /// `headers.id`: the task id, shared by every retry of the task.
     public var id: String {
-        get { storage.id }
-        set { unique().id = newValue }
+        get { storage.fields.id }
+        set { unique().fields.id = newValue }
     }
     /// `headers.task`: the registered task name.
     public var name: String {
-        get { storage.name }
-        set { unique().name = newValue }
+        get { storage.fields.name }
+        set { unique().fields.name = newValue }
     }
     /// The queue the message was consumed from (the routing key).
     public var queue: String {
-        get { storage.queue }
-        set { unique().queue = newValue }
+        get { storage.fields.queue }
+        set { unique().fields.queue = newValue }
     }
     /// `properties.delivery_tag`: names this delivery in Kombu's `unacked` hash.
     public var deliveryTag: String {
-        get { storage.deliveryTag }
-        set { unique().deliveryTag = newValue }
+        get { storage.fields.deliveryTag }
+        set { unique().fields.deliveryTag = newValue }
     }
     /// `headers.retries`: how many times the task has been retried before this attempt.
     public var retries: Int {
-        get { storage.retries }
-        set { unique().retries = newValue }
+        get { storage.fields.retries }
+        set { unique().fields.retries = newValue }
     }
     /// `headers.eta` (countdown is turned into eta by the client).
     public var eta: Instant? {
-        get { storage.eta }
-        set { unique().eta = newValue }
+        get { storage.fields.eta }
+        set { unique().fields.eta = newValue }
     }
     /// `headers.expires`.
     public var expires: Instant? {
-        get { storage.expires }
-        set { unique().expires = newValue }
+        get { storage.fields.expires }
+        set { unique().fields.expires = newValue }
     }
     /// `headers.timelimit[0]` (hard); it wins over the worker's settings.
     public var timeLimit: TimeSpan? {
-        get { storage.timeLimit }
-        set { unique().timeLimit = newValue }
+        get { storage.fields.timeLimit }
+        set { unique().fields.timeLimit = newValue }
     }
     /// `headers.timelimit[1]` (soft).
     public var softTimeLimit: TimeSpan? {
-        get { storage.softTimeLimit }
-        set { unique().softTimeLimit = newValue }
+        get { storage.fields.softTimeLimit }
+        set { unique().fields.softTimeLimit = newValue }
     }
     /// `properties.priority` (nil when absent).
     public var priority: Int? {
-        get { storage.priority }
-        set { unique().priority = newValue }
+        get { storage.fields.priority }
+        set { unique().fields.priority = newValue }
     }
     /// `delivery_info.redelivered`: set by Kombu's restore.
     public var redelivered: Bool {
-        get { storage.redelivered }
-        set { unique().redelivered = newValue }
+        get { storage.fields.redelivered }
+        set { unique().fields.redelivered = newValue }
     }
     /// `headers.ignore_result`.
     public var ignoreResult: Bool {
-        get { storage.ignoreResult }
-        set { unique().ignoreResult = newValue }
+        get { storage.fields.ignoreResult }
+        set { unique().fields.ignoreResult = newValue }
     }
     /// The driver's own number for the task (the simulator: the n of its id "t<n>"), shared by
     /// every retry; 0 when the driver keeps none. The core copies it and never reads it: it lets a
     /// driver find its records for a request by array index instead of hashing the id string.
     public var taskNumber: Int {
-        get { storage.taskNumber }
-        set { unique().taskNumber = newValue }
+        get { storage.fields.taskNumber }
+        set { unique().fields.taskNumber = newValue }
     }
     /// The driver's own number for this delivery (the simulator: the n of its tag "d<n>"); 0 when
     /// the driver keeps none. Like `taskNumber`, carried and never read by the core.
     public var deliveryNumber: Int {
-        get { storage.deliveryNumber }
-        set { unique().deliveryNumber = newValue }
+        get { storage.fields.deliveryNumber }
+        set { unique().fields.deliveryNumber = newValue }
     }
 
     public init(id: String, name: String, queue: String, deliveryTag: String, retries: Int = 0,
                 eta: Instant? = nil, expires: Instant? = nil, timeLimit: TimeSpan? = nil,
                 softTimeLimit: TimeSpan? = nil, priority: Int? = nil, redelivered: Bool = false,
                 ignoreResult: Bool = false, taskNumber: Int = 0, deliveryNumber: Int = 0) {
-        storage = Storage(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
-                          expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
-                          redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
-                          deliveryNumber: deliveryNumber)
+        storage = Storage(Fields(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
+                                 expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
+                                 redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
+                                 deliveryNumber: deliveryNumber))
     }
 
     /// The request Celery's `Task.retry` publishes: same id, retries + 1, a new eta, a fresh
@@ -113,46 +113,12 @@ public struct TaskRequest: Sendable, Equatable {
         return storage
     }
 
-    /// The fields. Mutated only through `unique()`, so a shared buffer is never written: that is
-    /// what makes the unchecked Sendable conformance sound.
+    /// The fields in one buffer. Mutated only through `unique()`, so a shared buffer is never
+    /// written: that is what makes the unchecked Sendable conformance sound.
     private final class Storage: @unchecked Sendable {
-        var id: String
-        var name: String
-        var queue: String
-        var deliveryTag: String
-        var retries: Int
-        var eta: Instant?
-        var expires: Instant?
-        var timeLimit: TimeSpan?
-        var softTimeLimit: TimeSpan?
-        var priority: Int?
-        var redelivered: Bool
-        var ignoreResult: Bool
-        var taskNumber: Int
-        var deliveryNumber: Int
-
-        init(id: String, name: String, queue: String, deliveryTag: String, retries: Int, eta: Instant?,
-             expires: Instant?, timeLimit: TimeSpan?, softTimeLimit: TimeSpan?, priority: Int?, redelivered: Bool,
-             ignoreResult: Bool, taskNumber: Int, deliveryNumber: Int) {
-            self.id = id; self.name = name; self.queue = queue; self.deliveryTag = deliveryTag
-            self.retries = retries; self.eta = eta; self.expires = expires; self.timeLimit = timeLimit
-            self.softTimeLimit = softTimeLimit; self.priority = priority; self.redelivered = redelivered
-            self.ignoreResult = ignoreResult; self.taskNumber = taskNumber; self.deliveryNumber = deliveryNumber
-        }
-
-        func copy() -> Storage {
-            Storage(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
-                    expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
-                    redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
-                    deliveryNumber: deliveryNumber)
-        }
-
-        var fields: Fields {
-            Fields(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
-                   expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
-                   redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
-                   deliveryNumber: deliveryNumber)
-        }
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+        func copy() -> Storage { Storage(fields) }
     }
 
     private struct Fields: Equatable {
