@@ -56,6 +56,11 @@ final class RealFleetScaler {
 
     var isEmpty: Bool { groups.isEmpty }
 
+    /// When `tick` next has something to do (a start, a kill or a poll); nil without scaled groups.
+    var nextDue: TimeSpan? {
+        (pendingStarts.map(\.at) + stopping.map(\.killAt) + groups.map(\.nextPoll)).min()
+    }
+
     /// Polls the groups that are due, starts what is due to start, kills what outlived its grace.
     func tick(now: TimeSpan) {
         for (name, _) in pendingStarts.filter({ $0.at <= now }) {
@@ -68,24 +73,29 @@ final class RealFleetScaler {
         }
         stopping.removeAll { $0.killAt <= now || !fleet.isRunning($0.name) }
         for index in groups.indices where groups[index].nextPoll <= now {
-            groups[index].nextPoll = now + groups[index].spec.pollingInterval
-            poll(index, now: now)
+            // A fixed schedule, as KEDA's and the simulator's polls are: a late poll does not move the next.
+            let scheduled = groups[index].nextPoll
+            groups[index].nextPoll = max(scheduled + groups[index].spec.pollingInterval, now)
+            poll(index, now: now, scheduled: scheduled)
         }
     }
 
-    private func poll(_ index: Int, now: TimeSpan) {
+    /// One poll, `now` being when it ran and `scheduled` when it was due. Starts and kills are timed
+    /// from `scheduled`, so a grace period as long as the polling interval ends exactly at the next
+    /// poll, and `tick` kills before it polls, as the simulator orders the two at the same instant.
+    private func poll(_ index: Int, now: TimeSpan, scheduled: TimeSpan) {
         let group = groups[index]
         let running = group.names.filter { name in fleet.isRunning(name) && !stopping.contains { $0.name == name } }
         let starting = group.names.filter { name in pendingStarts.contains { $0.name == name } }
         guard let reading = read(group, current: running.count + starting.count, now: now) else { return }
-        let desired = groups[index].policy.desired(reading, now: Instant(microsecondsSinceEpoch: now.microseconds))
+        let desired = groups[index].policy.desired(reading, now: Instant(microsecondsSinceEpoch: scheduled.microseconds))
         groups[index].desired = desired
         polls.append(Poll(atMicros: now.microseconds, figures: RunSummary.FleetFigures(
             desiredWorkers: desired, kedaListLength: reading.listLength, celeryBacklog: reading.backlog)))
         if desired > reading.current {
             var needed = desired - reading.current
             for name in group.names where needed > 0 && !fleet.isRunning(name) && !starting.contains(name) {
-                pendingStarts.append((name, now + group.spec.startupDelay))
+                pendingStarts.append((name, scheduled + group.spec.startupDelay))
                 needed -= 1
             }
         } else if desired < reading.current {
@@ -96,7 +106,7 @@ final class RealFleetScaler {
             }
             for name in running.reversed() where surplus > 0 {
                 fleet.stop(name)
-                stopping.append((name, now + group.spec.shutdownGrace))
+                stopping.append((name, scheduled + group.spec.shutdownGrace))
                 surplus -= 1
             }
         }

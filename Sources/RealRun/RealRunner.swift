@@ -99,7 +99,11 @@ public final class RealRunner: @unchecked Sendable {
             if options.publishOnly, publishing.isFinished { break }
             if now >= scenario.duration, publishing.isFinished, faults.isDone,
                collector.refresh(sentCount: publisher.sent) == publisher.plan.count { break }
-            Thread.sleep(forTimeInterval: 0.2)
+            // Faults and scaler actions happen on time, not on the next 0.2 s round: at time scale
+            // 0.05 a round is 4 s of the scenario, longer than a scaled 15 s start-up delay.
+            let nextDue = [faults.nextDue, scaler.nextDue].compactMap { $0 }.min()
+            let wait = nextDue.map { min(Self.loopRoundSeconds, max(0, ($0 - now).seconds)) } ?? Self.loopRoundSeconds
+            Thread.sleep(forTimeInterval: wait)
         }
         publisher.stop()
         memoryLimit.stop()
@@ -123,6 +127,9 @@ public final class RealRunner: @unchecked Sendable {
     // MARK: Set-up
 
     private var sampleIntervalSeconds: Double { 1 }
+
+    /// The longest the run loop sleeps between looks at progress, interruption and completion.
+    private static let loopRoundSeconds = 0.2
 
     private func checkReachable(_ url: RedisURL) throws {
         do {
@@ -220,6 +227,9 @@ final class FaultTimeline {
     }
 
     var isDone: Bool { pending.isEmpty }
+
+    /// When the next action is due; nil when none is left.
+    var nextDue: TimeSpan? { pending.first?.at }
 
     func due(at now: TimeSpan) -> [Action] {
         var due: [Action] = []

@@ -107,6 +107,11 @@ final class WorkerFleet: @unchecked Sendable {
             process.standardOutput = logFile
             process.standardError = logFile
             process.standardInput = FileHandle.nullDevice
+            // When each worker ended, next to the signals that ended it (the scaler's and faults' lines).
+            process.terminationHandler = { [log] ended in
+                let how = ended.terminationReason == .uncaughtSignal ? "signal \(ended.terminationStatus)" : "exit code \(ended.terminationStatus)"
+                log("fleet: \(name) (pid \(ended.processIdentifier)) ended, \(how)")
+            }
             do { try process.run() } catch { throw RealRunError("cannot start worker \(name) (\(members[index].executable)): \(error)") }
             members[index].process = process
         }
@@ -139,9 +144,15 @@ final class WorkerFleet: @unchecked Sendable {
         return text.split(separator: " ").compactMap { Int32($0) }
     }
 
-    /// SIGKILL: the worker and its children die at once (a crash, an OOM kill).
+    /// SIGKILL: the worker and its children die at once (a crash, an OOM kill). Returns once the
+    /// worker is reaped (1 s at most), so whoever reads `isRunning` next sees it gone, as the simulator
+    /// does at the same instant: a fleet scaler polling right after a grace-period kill may start it
+    /// again at once, and a fault's restart is not refused for a process that is already dead.
     func kill(_ name: String) {
         signal(name, SIGKILL, andChildren: true)
+        guard let process = lock.withLock({ members.first(where: { $0.name == name })?.process }) else { return }
+        let deadline = Date().addingTimeInterval(1)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
     }
 
     /// SIGTERM: a warm shutdown.

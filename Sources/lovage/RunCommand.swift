@@ -105,7 +105,7 @@ struct RunCommand: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var options = RealRunOptions(lovageExecutable: executable, pythonExecutable: Self.absolute(python),
                                      celeryModuleDirectory: Self.interopDirectory(executable: executable), logDirectory: logs,
-                                     log: { line in if !quiet && !json { printError(line) } })
+                                     log: { line in if !quiet && !json { writeLog(line) } })
         options.seed = seed
         options.timeScale = timeScale
         options.target = targetInUse
