@@ -3,6 +3,7 @@ workers, and Python Celery workers with --target celery — written in the same 
 simulated run."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,6 +78,18 @@ def test_redis_mode_runs_the_scenario_with_a_real_fleet_and_faults(lovage, tmp_p
     assert len(timeline) > 5
     assert "report.html" in completed.stdout
     assert (out / "report.html").read_text().lower().startswith("<!doctype html>")
+
+
+def test_a_worker_killed_and_restarted_at_the_same_instant_comes_back(lovage, tmp_path):
+    # The simulator kills, then restarts, at the same instant; a real run must too: the restart is
+    # not refused because the killed process has not been reaped yet.
+    text = SCENARIO.replace("{at: 3s, restart_worker: worker-2}", "{at: 2s, restart_worker: worker-2}")
+    completed, out = run(lovage, tmp_path, text=text)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "fault: SIGKILL worker-2" in completed.stderr
+    # The operator lines say when each worker process ended, and how.
+    assert re.search(r"fleet: worker-2 \(pid \d+\) ended, signal 9", completed.stderr), completed.stderr
+    assert (out / "logs" / "worker-2.log").read_text().count(" ready.") == 2
 
 
 def test_redis_mode_refuses_what_it_cannot_run_before_starting_anything(lovage, tmp_path):

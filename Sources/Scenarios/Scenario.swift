@@ -81,6 +81,14 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     /// again; like `taskOverhead` it is a fixed real cost that a time scale does not shrink (0.3 ms
     /// for a Lovage prefork child here, README: Fidelity).
     public var childHandoff: TimeSpan = .zero
+    /// From starting a worker process to its first fetch: loading, connecting, starting its pool.
+    /// The workers a run starts with are up at t = 0 (a real run waits for them before its clock
+    /// starts); every later start waits this long: a fleet scaler's, a fault's restart, an OOM
+    /// restart. When several workers start together it decides which of them comes up first and
+    /// takes a whole prefetch window of the waiting messages, so its spread matters as much as its
+    /// median. A real cost of the machine that a time scale does not shrink (a median of 40 ms for a
+    /// `lovage worker -c 4` here, README: Fidelity).
+    public var workerBoot: DurationDistribution = .constant(.zero)
     /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
     public var scaler: FleetScalerSpec? = nil
     /// The memory limit of one worker and its children together (a container's), nil: none. A

@@ -8,7 +8,7 @@ extension ScenarioBuilder {
                             "ignore_result", "time_limit", "soft_time_limit", "max_tasks_per_child",
                             "max_memory_per_child", "child_memory", "child_startup", "scaler",
                             "memory_limit", "held_message_memory", "restart_delay", "task_overhead",
-                            "child_handoff"]
+                            "child_handoff", "worker_boot"]
 
     func readFleet(_ node: Node) -> ([WorkerGroupSpec], Bool) {
         guard let items = reader.list(node, "fleet", expected: "a list of worker groups") else { return ([], false) }
@@ -137,6 +137,9 @@ extension ScenarioBuilder {
         }
         if let node = fields["child_handoff"], let span = check(reader.duration(node, fields.path("child_handoff"))) {
             group.childHandoff = span
+        }
+        if let node = fields["worker_boot"], let boot = check(readDistribution(node, fields.path("worker_boot"))) {
+            group.workerBoot = boot
         }
         if let node = fields["memory_limit"], let bytes = check(reader.size(node, fields.path("memory_limit"))) {
             group.memoryLimitBytes = bytes

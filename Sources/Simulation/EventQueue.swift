@@ -61,6 +61,8 @@ enum SimEvent {
     case scalerTick(Int)
     /// A worker the fleet scaler started begins consuming after its start-up delay.
     case scalerStart(worker: Int)
+    /// A started worker has booted (`worker_boot`) and begins consuming.
+    case workerBooted(worker: Int, generation: Int)
     /// An OOM-killed worker comes back (its restart policy).
     case oomRestart(worker: Int)
     /// A worker the fleet scaler stopped is killed if still running after its shutdown grace.

@@ -60,6 +60,8 @@ public final class Simulator {
     var bodies: SeededRandom
     var faultRandom: SeededRandom
     var jitterSeeds: SeededRandom
+    /// Worker boot times (`worker_boot`), a stream of their own so they move nothing else.
+    var boots: SeededRandom
     let pendingInputs = InputQueue()
     var bufferPool: [[WorkerDirective]] = []
     var nextTaskNumber = 0
@@ -123,6 +125,7 @@ public final class Simulator {
         bodies = SeededRandom.split(seed: seed, stream: 2)
         faultRandom = SeededRandom.split(seed: seed, stream: 3)
         jitterSeeds = SeededRandom.split(seed: seed, stream: 4)
+        boots = SeededRandom.split(seed: seed, stream: 5)
         loadEnd = Simulator.epoch + scenario.duration
         runEnd = loadEnd + scenario.drain
         load = LoadGenerator(load: scenario.load, taskIndexByName: taskIndexByName,
@@ -174,7 +177,7 @@ public final class Simulator {
 
     /// Runs the scenario to its end and returns the results.
     public func run() -> SimulationResult {
-        for index in workers.indices where startsWithRun(index) { startWorker(index) }
+        for index in workers.indices where startsWithRun(index) { startWorker(index, booted: true) }
         scheduleScalers()
         scheduleNextArrival()
         for (index, burst) in scenario.load.bursts.enumerated() {
@@ -264,6 +267,11 @@ public final class Simulator {
             scalerTick(index)
         case .scalerStart(let worker):
             scalerStart(worker: worker)
+        case .workerBooted(let worker, let generation):
+            // A worker stopped or killed while it booted never consumes.
+            guard workers[worker].generation == generation, workers[worker].isAlive else { return }
+            trace.record(now, "worker-booted", "worker", workers[worker].name)
+            pendingInputs.append((worker, .start))
         case .oomRestart(let worker):
             trace.record(now, "oom-restart", "worker", workers[worker].name)
             startWorker(worker)
@@ -327,7 +335,9 @@ public final class Simulator {
 
     // MARK: Workers' lives
 
-    func startWorker(_ index: Int) {
+    /// Starts a worker process; it consumes once it has booted (`worker_boot`), at once when `booted`
+    /// (the fleet the run starts with).
+    func startWorker(_ index: Int, booted: Bool = false) {
         guard !workers[index].isAlive else { return }
         workers[index].generation += 1
         workers[index].consumerToken = consumers.count
@@ -336,6 +346,11 @@ public final class Simulator {
         for slot in workers[index].children.indices { workers[index].children[slot] = SimChild() }
         workers[index].boot(jitterSeed: jitterSeeds.next())
         trace.record(now, "worker-start", "worker", workers[index].name)
-        pendingInputs.append((index, .start))
+        let boot = booted ? .zero : BodySampler.sampleDuration(scenario.fleet[workers[index].group].workerBoot, random: &boots)
+        if boot > .zero {
+            queue.schedule(.workerBooted(worker: index, generation: workers[index].generation), at: now + boot)
+        } else {
+            pendingInputs.append((index, .start))
+        }
     }
 }
