@@ -86,8 +86,8 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     /// starts); every later start waits this long: a fleet scaler's, a fault's restart, an OOM
     /// restart. When several workers start together it decides which of them comes up first and
     /// takes a whole prefetch window of the waiting messages, so its spread matters as much as its
-    /// median. A real cost of the machine that a time scale does not shrink (a median of 40 ms for a
-    /// `lovage worker -c 4` here, README: Fidelity).
+    /// median. A real cost of the machine that a time scale does not shrink (60–240 ms for a
+    /// `lovage worker -c 4` here when six start together, README: Fidelity).
     public var workerBoot: DurationDistribution = .constant(.zero)
     /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
     public var scaler: FleetScalerSpec? = nil
