@@ -94,14 +94,17 @@ final class WorkerFleet: @unchecked Sendable {
     func start(_ name: String) throws {
         try lock.withLock {
             guard let index = members.firstIndex(where: { $0.name == name }) else { return }
-            guard members[index].process?.isRunning != true else { return }
+            if let process = members[index].process, process.isRunning {
+                log("fleet: not starting \(name): still running (pid \(process.processIdentifier))")
+                return
+            }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: members[index].executable)
             process.arguments = members[index].arguments
             process.environment = environment.merging(members[index].environment) { _, member in member }
             process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
             let logPath = (logDirectory as NSString).appendingPathComponent("\(name).log")
-            if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+            if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
             let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             logFile.seekToEndOfFile()
             process.standardOutput = logFile
