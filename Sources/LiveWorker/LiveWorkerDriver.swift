@@ -188,7 +188,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// rest, or what a BRPOP in flight took): they are in `unacked` and the core does not know them,
     /// so, as Kombu restores what its channel holds, they go back to their queues now.
     func giveBackUnfed() {
-        fetcher.stopAndWait()
+        completeWritesInFlight()
+        fetcher.stopAndWait(unblock: { [broker] clientID in
+            _ = try? broker.connection.command("CLIENT", "UNBLOCK", String(clientID))
+        })
         var unfed = Array(pendingDeliveries[pendingIndex...])
         pendingDeliveries.removeAll()
         pendingIndex = 0

@@ -123,6 +123,9 @@ final class Fetcher: @unchecked Sendable {
     private var pendingRoom = 1
     private var inFlight = false
     private var stopping = false
+    /// The fetch connection's `CLIENT ID`, for `CLIENT UNBLOCK` (nil before it connects, or when the
+    /// server does not say).
+    private var clientID: Int64?
     private let inbox: WorkerInbox
     private let url: RedisURL
     private let options: BrokerTransportOptions
@@ -151,13 +154,25 @@ final class Fetcher: @unchecked Sendable {
     }
 
     /// Stops fetching and waits (at most `timeout` seconds) for a fetch in flight to end, so that
-    /// whatever it took is in the inbox before the worker gives messages back.
-    func stopAndWait(timeout: Double = 5) {
+    /// whatever it took is in the inbox before the worker gives messages back. A BRPOP blocked on
+    /// empty lists is ended with `unblock(clientID)` (the caller sends `CLIENT UNBLOCK` on another
+    /// connection): otherwise a warm shutdown froze the worker until the next message arrived or
+    /// the BRPOP timed out, and several stopping workers passed that message from one to the next,
+    /// each giving it back marked redelivered. Sent again every 20 ms, for a fetch that was between
+    /// its commands when the first came.
+    func stopAndWait(timeout: Double = 5, unblock: (Int64) -> Void = { _ in }) {
         condition.lock()
         stopping = true
         condition.broadcast()
         let deadline = Date().addingTimeInterval(timeout)
-        while inFlight && condition.wait(until: deadline) {}
+        while inFlight, Date() < deadline {
+            if let clientID {
+                condition.unlock()
+                unblock(clientID)
+                condition.lock()
+            }
+            _ = condition.wait(until: min(deadline, Date().addingTimeInterval(0.02)))
+        }
         condition.unlock()
     }
 
@@ -195,11 +210,18 @@ final class Fetcher: @unchecked Sendable {
             var reported = false
             while true {
                 do {
-                    if broker == nil { broker = try RedisBroker(url: url, options: options) }
+                    if broker == nil {
+                        let fresh = try RedisBroker(url: url, options: options)
+                        let id = try? fresh.connection.command("CLIENT", "ID").integerValue
+                        condition.lock()
+                        clientID = id
+                        condition.unlock()
+                        broker = fresh
+                    }
                     guard let broker else { continue }
                     // Take what is there in one round trip; block in BRPOP only when nothing is.
                     var deliveries = try broker.fetchBatch(keys: keys, limit: min(room, LiveWorkerDriver.fetchBatchLimit), now: now())
-                    if deliveries.isEmpty, let one = try broker.fetch(keys: keys, now: now()) { deliveries = [one] }
+                    if deliveries.isEmpty, !isStopping, let one = try broker.fetch(keys: keys, now: now()) { deliveries = [one] }
                     inbox.post(.fetched(deliveries))
                     break
                 } catch {
