@@ -188,8 +188,9 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// rest, or what a BRPOP in flight took): they are in `unacked` and the core does not know them,
     /// so, as Kombu restores what its channel holds, they go back to their queues now.
     func giveBackUnfed() {
-        completeWritesInFlight()
-        fetcher.stopAndWait(unblock: { [broker] clientID in
+        fetcher.stopAndWait(unblock: { clientID in
+            // On the main connection, after the replies of the writes it sent without waiting.
+            completeWritesInFlight()
             _ = try? broker.connection.command("CLIENT", "UNBLOCK", String(clientID))
         })
         var unfed = Array(pendingDeliveries[pendingIndex...])

@@ -160,7 +160,7 @@ final class Fetcher: @unchecked Sendable {
     /// the BRPOP timed out, and several stopping workers passed that message from one to the next,
     /// each giving it back marked redelivered. Sent again every 20 ms, for a fetch that was between
     /// its commands when the first came.
-    func stopAndWait(timeout: Double = 5, unblock: (Int64) -> Void = { _ in }) {
+    func stopAndWait(timeout: Double = 5, unblock: (Int64) -> Void) {
         condition.lock()
         stopping = true
         condition.broadcast()

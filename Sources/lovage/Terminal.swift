@@ -6,6 +6,20 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
+/// Celery's log line format: `[2026-11-29 04:55:00,123: INFO/MainProcess] message`.
+@Sendable func writeLog(_ line: String) {
+    var level = "INFO"
+    var message = line
+    if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+        level = String(line[line.index(after: line.startIndex)..<close])
+        message = String(line[line.index(after: close)...]).trimmingCharacters(in: .whitespaces)
+    }
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss,SSS"
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    FileHandle.standardError.write(Data("[\(formatter.string(from: Date())): \(level)/MainProcess] \(message)\n".utf8))
+}
+
 /// Whether standard error is a terminal (progress bars only go to terminals).
 var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 

@@ -209,20 +209,6 @@ struct WorkerCommand: ParsableCommand {
 
 }
 
-/// Celery's log line format: `[2026-11-29 04:55:00,123: INFO/MainProcess] message`.
-@Sendable func writeLog(_ line: String) {
-    var level = "INFO"
-    var message = line
-    if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
-        level = String(line[line.index(after: line.startIndex)..<close])
-        message = String(line[line.index(after: close)...]).trimmingCharacters(in: .whitespaces)
-    }
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss,SSS"
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    FileHandle.standardError.write(Data("[\(formatter.string(from: Date())): \(level)/MainProcess] \(message)\n".utf8))
-}
-
 /// SIGTERM and a first SIGINT ask for a warm shutdown; SIGQUIT or a second SIGINT for a cold one.
 final class SignalWatcher: @unchecked Sendable {
     private let driver: LiveWorkerDriver
