@@ -81,7 +81,9 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     public func requestShutdown(_ kind: ShutdownKind) { inbox.post(.shutdown(kind)) }
 
     /// Runs until the core says it stopped.
-    public func run() {
+    /// Runs the worker until it stops. `onReady` is called once its pool is started and its
+    /// start-up sweep done, as Celery logs `ready.` once the consumer runs.
+    public func run(onReady: () -> Void = {}) {
         fetcher.start()
         defer {
             completeWritesInFlight()
@@ -94,6 +96,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         apply(&out)
         queueWorkerEvent(.online)
         flushWrites()
+        onReady()
         while core.lifecycle != .stopped {
             var deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
                 ?? Date().addingTimeInterval(1)

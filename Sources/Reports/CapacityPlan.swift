@@ -75,8 +75,9 @@ public struct CapacityPlan: Sendable {
     }
 
     /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate, every
-    /// task type's body exponential with the same mean, never failing, no countdown, a fixed pool
-    /// (no autoscaler), no faults, one task_overhead and one child_handoff for every group. Nil otherwise.
+    /// task type's body exponential with the same mean, never failing, no countdown, no memory
+    /// write priced by `host.memory_write`, a fixed pool (no autoscaler), no faults, one
+    /// task_overhead and one child_handoff for every group. Nil otherwise.
     public static func erlangModel(_ scenario: Scenario) -> ErlangC? {
         guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.faults.isEmpty,
               let phase = scenario.load.phases.first, scenario.load.phases.allSatisfy({ $0.rateFrom == phase.rateFrom && $0.rateTo == phase.rateFrom }),
@@ -84,7 +85,9 @@ public struct CapacityPlan: Sendable {
         var mean: Double?
         for spec in scenario.tasks {
             guard case .exponential(let m) = spec.body.duration, spec.body.failureProbability == 0, spec.body.crashProbability == 0,
-                  spec.body.hangProbability == 0, spec.countdown == nil else { return nil }
+                  spec.body.hangProbability == 0, spec.countdown == nil,
+                  // Writing kept memory costs what the host's free backed memory makes it: not one service time.
+                  spec.body.memoryRetainedPerCallBytes == 0 || scenario.host?.memoryWrite == nil else { return nil }
             if let mean, mean != m.seconds { return nil }
             mean = m.seconds
         }

@@ -10,9 +10,12 @@ import WorkerCore
 public struct HostSpec: Sendable, Equatable {
     public var cores: Int
     public var cpuPerTask: TimeSpan
+    /// What the memory tasks keep costs to write (`memory_write`); nil: not modelled.
+    public var memoryWrite: MemoryWriteCost?
 
-    public init(cores: Int, cpuPerTask: TimeSpan) {
+    public init(cores: Int, cpuPerTask: TimeSpan, memoryWrite: MemoryWriteCost? = nil) {
         self.cores = cores
         self.cpuPerTask = cpuPerTask
+        self.memoryWrite = memoryWrite
     }
 }

@@ -43,6 +43,8 @@ enum SimEvent {
     case burst(Int)
     /// A worker's core asked to be woken (its generation guards against a restarted worker).
     case workerTimer(worker: Int, generation: Int)
+    /// A task body has slept its time and writes the memory it keeps (`host.memory_write`).
+    case bodyWritesMemory(worker: Int, generation: Int, slot: Int, execution: UInt64)
     /// A task body ends in a slot.
     case bodyFinished(worker: Int, generation: Int, slot: Int, execution: UInt64)
     /// A child process dies under its task.

@@ -40,7 +40,7 @@ extension Simulator {
         case .replaceChild(let slot, let reason):
             spawnChild(slot: slot, worker: worker, recycled: reason)
         case .retireChild(let slot):
-            workers[worker].children[slot] = SimChild()
+            freeChild(worker: worker, slot: slot)
             trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
         case .storeResult(let request, _):
             // One `celery-task-meta-<id>` key per task: later writes replace it.
@@ -61,7 +61,7 @@ extension Simulator {
             broker.cancelFetch(consumer: workers[worker].consumerToken)
             workers[worker].die()
             workers[worker].scheduledTimer = nil
-            for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
+            for slot in workers[worker].children.indices { freeChild(worker: worker, slot: slot) }
             trace.record(now, "worker-stopped", "worker", workers[worker].name)
         }
     }
@@ -284,6 +284,12 @@ extension Simulator {
         switch fate {
         case .finishes(let after, let outcome):
             simWorker.children[slot].plannedOutcome = outcome
+            if hostMemory != nil, bodyModels[taskIndex].memoryRetainedPerCallBytes > 0 {
+                // The synthetic body sleeps, then writes what it keeps (lovage.synthetic).
+                queue.schedule(.bodyWritesMemory(worker: worker, generation: generation, slot: slot, execution: execution),
+                               at: bodyStart + after)
+                return
+            }
             // The slot is busy for the worker's per-task overhead too (part of the measured run time).
             queue.schedule(.bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution),
                            at: bodyStart + after + simWorker.taskOverhead)
@@ -295,16 +301,42 @@ extension Simulator {
         }
     }
 
-    /// How long a task dispatched now waits for a CPU of the host: the earliest free CPU takes its
-    /// `cpu_per_task` (first come, first served); zero when `host:` is not set.
+    /// How long a task dispatched now waits for a CPU of the host to take its `cpu_per_task`;
+    /// zero when `host:` is not set.
     func waitForHostCPU() -> TimeSpan {
         guard let host = scenario.host else { return .zero }
-        if hostCPUFreeAt.isEmpty { hostCPUFreeAt = Array(repeating: now, count: host.cores) }
+        return takeHostCPU(host.cpuPerTask, cores: host.cores) - now
+    }
+
+    /// When the earliest free CPU of the host starts `work` (first come, first served); that CPU
+    /// is busy until the work is done.
+    func takeHostCPU(_ work: TimeSpan, cores: Int) -> Instant {
+        if hostCPUFreeAt.isEmpty { hostCPUFreeAt = Array(repeating: now, count: cores) }
         var earliest = 0
         for index in hostCPUFreeAt.indices where hostCPUFreeAt[index] < hostCPUFreeAt[earliest] { earliest = index }
         let start = max(now, hostCPUFreeAt[earliest])
-        hostCPUFreeAt[earliest] = start + host.cpuPerTask
-        return start - now
+        hostCPUFreeAt[earliest] = start + work
+        return start
+    }
+
+    /// The body writes the memory it keeps: faulting it in takes a CPU of the host for as long as
+    /// `host.memory_write` prices it, and the body ends when that is done.
+    func bodyWritesMemory(worker: Int, generation: Int, slot: Int, execution: UInt64) {
+        let simWorker = workers[worker]
+        guard simWorker.generation == generation, simWorker.children[slot].execution == execution,
+              let taskIndex = simWorker.children[slot].taskIndex, let host = scenario.host, var memory = hostMemory else { return }
+        let work = memory.write(bytes: bodyModels[taskIndex].memoryRetainedPerCallBytes, at: now)
+        hostMemory = memory
+        let done = takeHostCPU(work, cores: host.cores) + work
+        queue.schedule(.bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution),
+                       at: done + simWorker.taskOverhead)
+    }
+
+    /// Replaces a slot's child with none: the memory it kept goes back to the host's free memory.
+    func freeChild(worker: Int, slot: Int) {
+        let kept = workers[worker].children[slot].retainedBytes
+        if kept > 0 { hostMemory?.freed(bytes: kept, at: now) }
+        workers[worker].children[slot] = SimChild()
     }
 
     func bodyFinished(worker: Int, generation: Int, slot: Int, execution: UInt64) {
@@ -342,7 +374,7 @@ extension Simulator {
         let child = workers[worker].children[slot]
         if reason == .hardTimeLimit, child.execution != nil { ledger.runTime.record(now - child.startedAt) }
         trace.record(now, "child-kill", "worker", workers[worker].name, "slot", String(slot), "reason", reason.rawValue)
-        workers[worker].children[slot] = SimChild()
+        freeChild(worker: worker, slot: slot)
     }
 
     func spawnChild(slot: Int, worker: Int, recycled: ChildStopReason?) {
@@ -350,7 +382,7 @@ extension Simulator {
             ledger.counts.recycled += 1
             trace.record(now, "child-recycle", "worker", workers[worker].name, "slot", String(slot), "reason", recycled.rawValue)
         }
-        workers[worker].children[slot] = SimChild()
+        freeChild(worker: worker, slot: slot)
         let startup = workers[worker].childStartup
         if startup.microseconds > 0 {
             queue.schedule(.childReady(worker: worker, generation: workers[worker].generation, slot: slot),

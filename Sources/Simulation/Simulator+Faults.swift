@@ -85,6 +85,6 @@ extension Simulator {
             ledger.move(request.taskNumber, .inWorker, -1, now: now,
                         lostReason: "\(name) was killed while the task was \(place.rawValue), already acknowledged")
         }
-        for slot in workers[worker].children.indices { workers[worker].children[slot] = SimChild() }
+        for slot in workers[worker].children.indices { freeChild(worker: worker, slot: slot) }
     }
 }

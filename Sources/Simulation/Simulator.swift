@@ -82,6 +82,8 @@ public final class Simulator {
     var lastPublishLandsAt: Instant? = nil
     /// When each of the host's CPUs is next free (`host:`), empty when CPU time is not modelled.
     var hostCPUFreeAt: [Instant] = []
+    /// The host's free backed memory (`host.memory_write`); nil when memory writes are not modelled.
+    var hostMemory: HostMemory? = nil
     var slowWindows: [(factor: Double, pattern: String, fault: Int)] = []
     var memoryPressure: [(bytes: Int64, pattern: String, fault: Int)] = []
     // Metrics.
@@ -126,6 +128,7 @@ public final class Simulator {
         faultRandom = SeededRandom.split(seed: seed, stream: 3)
         jitterSeeds = SeededRandom.split(seed: seed, stream: 4)
         boots = SeededRandom.split(seed: seed, stream: 5)
+        hostMemory = scenario.host?.memoryWrite.map { HostMemory(cost: $0, at: Simulator.epoch) }
         loadEnd = Simulator.epoch + scenario.duration
         runEnd = loadEnd + scenario.drain
         load = LoadGenerator(load: scenario.load, taskIndexByName: taskIndexByName,
@@ -235,6 +238,8 @@ public final class Simulator {
             guard workers[worker].generation == generation, workers[worker].scheduledTimer == now else { return }
             workers[worker].scheduledTimer = nil
             feedTimers(worker)
+        case .bodyWritesMemory(let worker, let generation, let slot, let execution):
+            bodyWritesMemory(worker: worker, generation: generation, slot: slot, execution: execution)
         case .bodyFinished(let worker, let generation, let slot, let execution):
             bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution)
         case .childCrashed(let worker, let generation, let slot, let execution):
@@ -343,7 +348,7 @@ public final class Simulator {
         workers[index].consumerToken = consumers.count
         consumers.append((index, workers[index].generation))
         workers[index].scheduledTimer = nil
-        for slot in workers[index].children.indices { workers[index].children[slot] = SimChild() }
+        for slot in workers[index].children.indices { freeChild(worker: index, slot: slot) }
         workers[index].boot(jitterSeed: jitterSeeds.next())
         trace.record(now, "worker-start", "worker", workers[index].name)
         let boot = booted ? .zero : BodySampler.sampleDuration(scenario.fleet[workers[index].group].workerBoot, random: &boots)

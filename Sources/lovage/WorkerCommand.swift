@@ -155,7 +155,7 @@ struct WorkerCommand: ParsableCommand {
                     registry: registry, taskEventsOn: settings.taskEvents)
         let signals = SignalWatcher(driver: driver)
         signals.start()
-        driver.run()
+        driver.run(onReady: { writeLog("[INFO] \(nodeName) ready.") })
         withExtendedLifetime(signals) {}
     }
 
@@ -178,7 +178,6 @@ struct WorkerCommand: ParsableCommand {
         lines += registry.names.map { "  . \($0)" }
         lines.append("")
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        writeLog("[INFO] \(nodeName) ready.")
     }
 
     private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }

@@ -42,6 +42,40 @@ struct WorkerProcessTests {
         #expect(text.contains("connection lost"), "the outage is reported")
     }
 
+    @Test("`ready.` is logged once the pool runs and the start-up sweep is done, as Celery logs it")
+    func readyAfterStartUp() throws {
+        let server = try RedisTestServer()
+        defer { server.stop() }
+        // A message a dead worker took two hours ago and never acknowledged: the sweep at start restores it.
+        let sent = try LovageProcess.run(["enqueue", "lovage.add", "--args", "[20, 22]", "--id", "held-by-the-dead",
+                                          "--broker", server.url.absoluteString])
+        #expect(sent.status == 0, "\(sent.standardError)")
+        let connection = try RedisConnection(url: server.url)
+        let payload = try #require(try connection.command("RPOP", "celery").bytes)
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+        let tag = try #require((envelope["properties"] as? [String: Any])?["delivery_tag"] as? String)
+        _ = try connection.command("HSET", "unacked", tag, "[" + String(decoding: payload, as: UTF8.self) + ", \"\", \"celery\"]")
+        _ = try connection.command("ZADD", "unacked_index", String(Date().timeIntervalSince1970 - 7200), tag)
+
+        let log = logFile("ready")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let worker = try LovageProcess.start(["worker", "-b", server.url.absoluteString, "-c", "2"], log: log)
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        #expect(LovageProcess.waitFor("ready.", in: log, timeout: 20))
+        let text = try String(contentsOf: log, encoding: .utf8)
+        let restored = try #require(text.range(of: "restored 1 unacknowledged"), "\(text)")
+        let ready = try #require(text.range(of: " ready."))
+        #expect(restored.lowerBound < ready.lowerBound, "\(text)")
+        // And the restored task runs.
+        var document: [UInt8]?
+        let deadline = Date().addingTimeInterval(10)
+        while document == nil && Date() < deadline {
+            document = try connection.command("GET", "celery-task-meta-held-by-the-dead").bytes
+            if document == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(document.map { String(decoding: $0, as: UTF8.self).contains("\"result\": 42") } == true)
+    }
+
     @Test("an unreachable broker is reported clearly after the wait, with a non-zero exit")
     func unreachable() throws {
         let outcome = try LovageProcess.run(["worker", "-b", "redis://127.0.0.1:1/0", "--wait-for-broker", "1"])
