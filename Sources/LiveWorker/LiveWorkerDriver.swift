@@ -80,8 +80,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Asks the worker to shut down (from a signal handler's queue).
     public func requestShutdown(_ kind: ShutdownKind) { inbox.post(.shutdown(kind)) }
 
-    /// Runs until the core says it stopped.
-    /// Runs the worker until it stops. `onReady` is called once its pool is started and its
+    /// Runs the worker until its core says it stopped. `onReady` is called once its pool is started and its
     /// start-up sweep done, as Celery logs `ready.` once the consumer runs.
     public func run(onReady: () -> Void = {}) {
         fetcher.start()
