@@ -35,7 +35,9 @@ struct RealRunSummary {
         return scenario.tasks.map { $0.options.applied(to: defaults).retry }
     }
 
-    func make() -> RunSummary {
+    /// The summary, and each planned task's queue wait in µs by its index in the plan (-1 for a
+    /// task with no final result or no start time): `SimulationResult.queueWaitByPlanIndexMicros`.
+    func make() -> (summary: RunSummary, queueWaitByPlanIndexMicros: [Int64]) {
         let retryPolicies = Self.retryPolicies(scenario)
         let startMicros = Int64(startedAt.timeIntervalSince1970 * 1_000_000)
         var counts = RunSummary.Counts()
@@ -43,6 +45,7 @@ struct RealRunSummary {
         var queueWait = DurationHistogram(), runTime = DurationHistogram(), latency = DurationHistogram()
         var startedOffsets: [Int64] = [], succeededOffsets: [Int64] = [], failedOffsets: [Int64] = []
         var queueWaitByStart: [(at: Int64, wait: Int64)] = []
+        var waitByPlanIndex = [Int64](repeating: -1, count: collector.outcomes.count)
         var lastFinish: Int64 = 0
         for (index, outcome) in collector.outcomes.enumerated() {
             guard let outcome else { continue }
@@ -81,6 +84,7 @@ struct RealRunSummary {
                     let wait = max(0, started - due)
                     queueWait.record(TimeSpan(microseconds: wait))
                     queueWaitByStart.append((started, wait))
+                    if ResultCollector.isFinal(outcome.status) { waitByPlanIndex[index] = wait }
                 }
                 if let done { runTime.record(TimeSpan(microseconds: max(0, done - started))) }
             }
@@ -129,7 +133,7 @@ struct RealRunSummary {
                                                         sentPerSecond: span > 0 ? Double(sends.count) / span : 0)
         summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
                                     failed: failedOffsets.sorted(), waits: queueWaitByStart.sorted { $0.at < $1.at })
-        return summary
+        return (summary, waitByPlanIndex)
     }
 
     /// One row per sample: the sampler's broker figures plus the cumulative task counts up to the

@@ -113,15 +113,17 @@ public final class RealRunner: @unchecked Sendable {
         let finishedAt = LoadPublisher.offset(since: start)
         let samples = sampler.stop()
         let executions = monitor?.stop()
-        let summary = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",
-                                     publisher: publisher, collector: collector, samples: samples, scalerPolls: scaler.polls,
-                                     oomKilled: memoryLimit.oomKilled,
-                                     listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start,
-                                     executions: executions).make()
-        let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
+        let made = RealRunSummary(scenario: scenario, seed: seed, mode: options.target == .lovage ? "redis" : "redis-celery",
+                                  publisher: publisher, collector: collector, samples: samples, scalerPolls: scaler.polls,
+                                  oomKilled: memoryLimit.oomKilled,
+                                  listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start,
+                                  executions: executions).make()
+        let outcomes = AssertionOutcome.check(scenario.assertions, against: made.summary)
         var lines = collector.leftoverLines(limit: 20)
         if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }
-        return SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
+        var result = SimulationResult(summary: made.summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
+        result.queueWaitByPlanIndexMicros = made.queueWaitByPlanIndexMicros
+        return result
     }
 
     // MARK: Set-up

@@ -9,6 +9,11 @@ public struct SimulationResult: Sendable {
     /// Plain lines describing what is still queued, held or unacknowledged at the end.
     public var leftoverLines: [String]
     public var eventsProcessed: Int
+    /// Each planned task's queue wait in µs, by its place in the load (`ArrivalPlan`: the n-th
+    /// publish is t<n+1> in a trace), for the tasks that ended; -1 for the others. Empty unless
+    /// asked for (`SimulationOptions.recordTaskWaits`; a real run always has it). `lovage
+    /// fidelity` compares the two runs over the tasks both ran.
+    public var queueWaitByPlanIndexMicros: [Int64] = []
 
     public var assertionsHold: Bool { assertionOutcomes.allSatisfy(\.holds) }
 
@@ -122,8 +127,10 @@ extension Simulator {
         summary.timelineLists = broker.listDisplayNames()
         summary.meanWorkers = RunSummary.meanWorkers(timeline.map(\.workers))
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
-        return SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
-                                eventsProcessed: eventsProcessed)
+        var result = SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
+                                      eventsProcessed: eventsProcessed)
+        result.queueWaitByPlanIndexMicros = ledger.endedTaskWaits ?? []
+        return result
     }
 
     /// The autoscaler must keep each pool within [min, max]; checked at every timeline sample, and

@@ -12,12 +12,15 @@ public struct SimulationOptions: Sendable {
     /// Called every `progressEveryEvents` events with the fraction of virtual time done.
     public var progress: (@Sendable (_ fraction: Double, _ virtualSeconds: Double) -> Void)?
     public var progressEveryEvents = 100_000
+    /// Keep each task's queue wait (`SimulationResult.queueWaitByPlanIndexMicros`): 8 bytes a task.
+    public var recordTaskWaits = false
 
     public init(seed: UInt64? = nil, tracePath: String? = nil,
-                progress: (@Sendable (Double, Double) -> Void)? = nil) {
+                progress: (@Sendable (Double, Double) -> Void)? = nil, recordTaskWaits: Bool = false) {
         self.seed = seed
         self.tracePath = tracePath
         self.progress = progress
+        self.recordTaskWaits = recordTaskWaits
     }
 }
 
@@ -108,7 +111,7 @@ public final class Simulator {
         now = Simulator.epoch
         broker = SimBroker(prioritySteps: scenario.broker.prioritySteps,
                            visibilityTimeout: scenario.broker.visibilityTimeout)
-        ledger = TaskLedger(epoch: Simulator.epoch)
+        ledger = TaskLedger(epoch: Simulator.epoch, recordTaskWaits: options.recordTaskWaits)
         resultStore = ResultStoreModel(resultExpires: scenario.broker.resultExpires)
         trace = try TraceRecorder(path: options.tracePath, epoch: Simulator.epoch)
         // Re-create the scenario's names as native Swift strings: short names then live inline

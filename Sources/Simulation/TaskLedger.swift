@@ -52,7 +52,31 @@ struct TaskLedger {
     let violationsKeptLimit = 1000
     var violationCount = 0
 
-    init(epoch: Instant) { self.epoch = epoch }
+    /// Per task number − 1: the latest attempt's queue wait (µs) while it runs, and once the task
+    /// ended its final value; nil unless recording. Negative: not started, or not ended.
+    private var taskWaits: [Int64]?
+    private var taskEnded: [Bool] = []
+
+    init(epoch: Instant, recordTaskWaits: Bool = false) {
+        self.epoch = epoch
+        if recordTaskWaits { taskWaits = [] }
+    }
+
+    /// Each task's queue wait by task number − 1, -1 for a task that never ended; nil unless recording.
+    var endedTaskWaits: [Int64]? {
+        taskWaits.map { waits in waits.indices.map { taskEnded[$0] ? waits[$0] : -1 } }
+    }
+
+    private mutating func recordWait(_ micros: Int64, task: Int) {
+        guard var waits = taskWaits, task >= 1 else { return }
+        taskWaits = nil  // one owner while it grows: no copy
+        if waits.count < task {
+            waits += repeatElement(-1, count: task - waits.count)
+            taskEnded += repeatElement(false, count: task - taskEnded.count)
+        }
+        waits[task - 1] = micros
+        taskWaits = waits
+    }
 
     var isEmpty: Bool { records.isEmpty }
 
@@ -138,6 +162,7 @@ struct TaskLedger {
         } else {
             queueWait.record(now - record.dueAt)
             intervalQueueWait.record(microseconds: (now - record.dueAt).microseconds)
+            recordWait((now - record.dueAt).microseconds, task: request.taskNumber)
         }
         records[slot: index].startedAttempts |= bit
         if let maxRetries = record.maxRetries, attempt > maxRetries {
@@ -165,6 +190,8 @@ struct TaskLedger {
         // A task is counted once by how it first ended; later runs of it are duplicates.
         if final && !records[slot: index].ended {
             records[slot: index].ended = true
+            let task = event.request.taskNumber
+            if taskWaits != nil, task >= 1, task <= taskEnded.count { taskEnded[task - 1] = true }
             switch event.kind {
             case .succeeded: counts.succeeded += 1
             case .failed: counts.failed += 1

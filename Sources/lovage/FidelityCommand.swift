@@ -80,7 +80,7 @@ struct FidelityCommand: ParsableCommand {
         let real = try RunCommand.parse(realArguments)
 
         let simulated = try SimulationRun(file: file, seed: seed, out: directory + "/sim", noTrace: true, baseline: nil,
-                                          quiet: true, json: false, timeScale: timeScale).simulate()
+                                          quiet: true, json: false, timeScale: timeScale, recordTaskWaits: true).simulate()
         try RunOutputs(file: file, directory: simulated.1, baseline: nil, quiet: true, json: false)
             .finishQuietly(simulated.0)
         printError("simulated: \(simulated.1); now the real run (\(target)), about \(Int(((scenario.duration + scenario.drain).seconds * timeScale).rounded())) s")
@@ -88,9 +88,10 @@ struct FidelityCommand: ParsableCommand {
         try RunOutputs(file: file, directory: measured.1, baseline: nil, quiet: true, json: false).finishQuietly(measured.0)
 
         let comparison = FidelityComparison(simulated: simulated.0.summary, real: measured.0.summary,
-                                            tolerancePercent: tolerance, gated: gatedFigures, absoluteFloorMicros: timeFloorMicros)
+                                            tolerancePercent: tolerance, gated: gatedFigures, absoluteFloorMicros: timeFloorMicros,
+                                            waitsByPlanIndex: (simulated.0.queueWaitByPlanIndexMicros, measured.0.queueWaitByPlanIndexMicros))
         let report = FidelityReport(scenario: scenario.name, seed: simulated.0.summary.seed, timeScale: timeScale, target: target,
-                                    tolerancePercent: tolerance, rows: comparison.rows)
+                                    tolerancePercent: tolerance, rows: comparison.rows, matchedTasks: comparison.matchedTasks)
         let encoded = try SummaryFiles.encoder().encode(report)
         try encoded.write(to: URL(fileURLWithPath: directory + "/fidelity.json"))
         if json {
@@ -119,14 +120,20 @@ struct FidelityCommand: ParsableCommand {
                              + "not measured".leftPadded(14) + "".leftPadded(12) + "  (Celery workers publish no jemalloc stats)")
                 continue
             }
-            let sim = SummaryText.format(metricValue: row.simulated, metric: row.figure)
+            // matched_wait.p50 is a queue wait, over fewer tasks.
+            let unit = row.figure == FidelityComparison.matchedWaitFigure ? "queue_wait.p50" : row.figure
+            let sim = SummaryText.format(metricValue: row.simulated, metric: unit)
             let uncounted = row.figure == "duplicates" && !realDuplicatesCounted
-            let real = uncounted ? "not counted" : SummaryText.format(metricValue: row.real, metric: row.figure)
+            let real = uncounted ? "not counted" : SummaryText.format(metricValue: row.real, metric: unit)
             let difference = uncounted ? "" : row.differencePercent.map { String(format: "%+.1f%%", $0) } ?? "n/a"
             let verdict = uncounted ? "(no task events)"
                 : (row.withinTolerance ? "within" : "OUTSIDE") + (row.gated ? " (gated)" : "")
             lines.append(row.figure.padding(toLength: 16, withPad: " ", startingAt: 0) + sim.leftPadded(14) + real.leftPadded(14)
                          + difference.leftPadded(12) + "  " + verdict)
+        }
+        if let matched = comparison.matchedTasks {
+            lines.append("")
+            lines.append("matched_wait.p50: queue wait over the \(matched) tasks that ended in both runs (by their place in the load)")
         }
         let failures = comparison.failures.map(\.figure)
         lines.append("")
@@ -144,4 +151,6 @@ struct FidelityReport: Codable {
     var target: String
     var tolerancePercent: Double
     var rows: [FidelityComparison.Row]
+    /// How many tasks ended in both runs (what `matched_wait.p50` covers).
+    var matchedTasks: Int?
 }

@@ -67,6 +67,8 @@ struct SimulationRun {
     var json: Bool
     var timeScale: Double = 1
     var overrides: [ScenarioOverride] = []
+    /// Keep each task's queue wait (`lovage fidelity` matches them against a real run's).
+    var recordTaskWaits = false
 
     func run() throws {
         let (result, directory, wallSeconds, tracePath) = try simulate()
@@ -112,7 +114,7 @@ struct SimulationRun {
                 writeProgress(fraction: fraction, virtualSeconds: seconds, totalSeconds: total, startedAt: progressStart)
             }
         }
-        let options = SimulationOptions(seed: seed, tracePath: tracePath, progress: progress)
+        let options = SimulationOptions(seed: seed, tracePath: tracePath, progress: progress, recordTaskWaits: recordTaskWaits)
 
         let started = Date()
         let result = try Simulator(scenario: scenario, options: options).run()

@@ -34,4 +34,38 @@ struct FidelityComparisonTests {
         let floored = FidelityComparison(simulated: simulated, real: real, tolerancePercent: 10, absoluteFloorMicros: 500)
         #expect(floored.failures.isEmpty)
     }
+
+    @Test("matched_wait.p50 compares only the tasks that ended in both runs, and is gated only when asked")
+    func matchedWaits() throws {
+        let simulated = try summary()
+        // Plan indices 0-3 ended in both; 4 only in the simulation, 5 only for real; 6 in neither.
+        let waits = (simulated: [Int64]([1_000, 2_000, 3_000, 4_000, 100, -1, -1]),
+                     real: [Int64]([1_100, 2_200, 3_300, 4_400, -1, 900_000, -1]))
+        let comparison = FidelityComparison(simulated: simulated, real: simulated, tolerancePercent: 5, waitsByPlanIndex: waits)
+        #expect(comparison.matchedTasks == 4)
+        let row = try #require(comparison.rows.first { $0.figure == "matched_wait.p50" })
+        #expect(abs(row.simulated - 2_000) <= 2 && abs(row.real - 2_200) <= 3, "\(row)")  // three significant digits
+        #expect(!row.withinTolerance && !row.gated && comparison.failures.isEmpty)
+        let gated = FidelityComparison(simulated: simulated, real: simulated, tolerancePercent: 5,
+                                       gated: ["matched_wait.p50"], waitsByPlanIndex: waits)
+        #expect(gated.failures.map(\.figure) == ["matched_wait.p50"])
+        // Without per-task waits the row is left out.
+        #expect(!FidelityComparison(simulated: simulated, real: simulated, tolerancePercent: 5).rows.contains { $0.figure == "matched_wait.p50" })
+    }
+
+    @Test("a simulation asked to keep each task's wait keeps it by plan index, for the tasks that ended")
+    func simulatedTaskWaits() throws {
+        let scenario = makeScenario(duration: .seconds(20), rate: 20, concurrency: 2, taskDuration: .exponential(mean: .milliseconds(80)))
+        let plain = try Simulator(scenario: scenario).run()
+        #expect(plain.queueWaitByPlanIndexMicros.isEmpty)
+        let recorded = try Simulator(scenario: scenario, options: SimulationOptions(recordTaskWaits: true)).run()
+        #expect(recorded.summary == plain.summary, "recording changes nothing else")
+        let waits = recorded.queueWaitByPlanIndexMicros
+        #expect(waits.count == recorded.summary.counts.published)
+        #expect(waits.filter { $0 >= 0 }.count == recorded.summary.counts.succeeded)
+        // Their median is the summary's p50 (to the histogram's three digits).
+        let sorted = waits.filter { $0 >= 0 }.sorted()
+        let median = Double(sorted[(sorted.count - 1) / 2])
+        #expect(abs(median - Double(recorded.summary.queueWait.p50)) <= max(2, median * 0.002), "\(median) vs \(recorded.summary.queueWait.p50)")
+    }
 }
