@@ -273,4 +273,19 @@ struct FaultTests {
         #expect(s.counts.duplicates == 0, "a warm shutdown gives back only what has not started")
         #expect(s.invariantViolations.isEmpty)
     }
+
+    @Test("a stopping worker stops consuming at once: what arrives during its shutdown stays in the list, in order")
+    func stoppingWorkerTakesNothingNew() throws {
+        // One slot, prefetch 4, a task a second from 1 s, each running 5 s: at 2.5 s the worker runs
+        // t1 and holds t2, its fetch waiting for more. Stopped then, it gives back t2 when t1 ends at
+        // 6 s; t3 and t4, arriving at 3 s and 4 s, never reach it (the live worker ends its BRPOP
+        // with CLIENT UNBLOCK), so they are not given back to the front of the list ahead of t2.
+        let scenario = makeScenario(duration: .seconds(5), rate: 1, arrival: .even, concurrency: 1, prefetch: 4,
+                                    taskDuration: .constant(.seconds(5)),
+                                    faults: [FaultSpec(start: .milliseconds(2_500), end: nil, kind: .stopWorker("worker-1"))])
+        let s = try Simulator(scenario: scenario).run().summary
+        #expect(s.counts.published == 4)
+        #expect(s.counts.givenBack == 1, "\(s.counts)")
+        #expect(s.counts.succeeded == 1 && s.leftover.queued == 3, "\(s.counts) \(s.leftover)")
+    }
 }
