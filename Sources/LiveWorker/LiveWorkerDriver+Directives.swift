@@ -151,6 +151,8 @@ extension LiveWorkerDriver {
             if settings.logTasks, event.kind != .succeeded {
                 log("[INFO] \(event.kind.rawValue) \(event.taskName)[\(event.taskID)]\(event.detail.map { ": " + $0 } ?? "")")
             }
+        case .stopConsuming:
+            giveBackUnfed()
         case .stopped:
             log("[INFO] worker stopped")
         }

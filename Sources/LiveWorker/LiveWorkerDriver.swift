@@ -161,7 +161,6 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             core.handle(.taskStateUpdated(slot: slot, execution: execution, state: state, metaJSON: meta), now: now, into: &out)
         case .shutdown(let kind):
             log("[INFO] \(kind == .warm ? "warm" : "cold") shutdown")
-            giveBackUnfed()
             core.handle(.shutdown(kind), now: Self.clock(), into: &out)
         }
     }

@@ -57,8 +57,12 @@ extension Simulator {
             restoreSweep(by: worker)
         case .taskEvent(let event):
             taskEvent(event, worker: worker)
-        case .stopped:
+        case .stopConsuming:
+            // What arrives during the shutdown stays in the list, in order, instead of going to a
+            // worker that gives it back to the front of the list or is killed holding it.
             broker.cancelFetch(consumer: workers[worker].consumerToken)
+        case .stopped:
+            // The fetch ended with the `.stopConsuming` that every shutdown starts with.
             workers[worker].die()
             workers[worker].scheduledTimer = nil
             for slot in workers[worker].children.indices { freeChild(worker: worker, slot: slot) }

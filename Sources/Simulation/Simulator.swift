@@ -306,13 +306,6 @@ public final class Simulator {
                 if case .delivered(let request) = event { lostInTransit(request, worker: worker) }
                 continue
             }
-            if case .shutdown = event {
-                // A stopping worker stops consuming at once, as the live driver ends its BRPOP with
-                // CLIENT UNBLOCK (LiveWorkerDriver.giveBackUnfed): what arrives during its shutdown
-                // stays in the list, in order, instead of going to a worker that gives it back to
-                // the front of the list or is killed holding it.
-                broker.cancelFetch(consumer: simWorker.consumerToken)
-            }
             var out = takeBuffer()
             simWorker.handle(event, now: now, into: &out)
             apply(&out, worker: worker)

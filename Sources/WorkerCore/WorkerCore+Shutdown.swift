@@ -7,13 +7,16 @@ extension WorkerCore {
             return
         case (.warm, .created), (.cold, .created):
             lifecycle = .stopped
+            out.append(.stopConsuming)
             out.append(.stopped)
         case (.warm, .running):
             // Stop consuming; running tasks finish; the rest is given back when they have.
             lifecycle = .warmShutdown
+            out.append(.stopConsuming)
         case (.warm, .warmShutdown):
             return
         case (.cold, .running), (.cold, .warmShutdown):
+            out.append(.stopConsuming)
             var runningUnacked: [Reservation] = []
             for slot in slots.indices {
                 if let running = slots[slot].running {

@@ -32,6 +32,10 @@ public enum WorkerDirective: Sendable, Equatable {
     case publish(TaskRequest)
     /// Run Kombu's restore sweep (`restore_visible`) now.
     case restoreSweep
+    /// Stop consuming (a shutdown): end the fetch in flight at once and start no other; whatever the
+    /// driver fetched and has not handed to the core goes back to its queue, as Kombu restores what
+    /// its channel holds. Messages arriving from now on stay in their lists for other workers.
+    case stopConsuming
     /// A Celery task event (`task-received`, `task-started`, ...), for monitors and metrics.
     case taskEvent(TaskEvent)
     /// Shutdown finished; the worker process may exit.
