@@ -47,11 +47,29 @@ struct RealRunSummary {
         var queueWaitByStart: [(at: Int64, wait: Int64)] = []
         var waitByPlanIndex = [Int64](repeating: -1, count: collector.outcomes.count)
         var lastFinish: Int64 = 0
+        var types = [TypeFigures](repeating: TypeFigures(), count: scenario.tasks.count)
+        var censored = 0
+        for index in 0..<min(publisher.sent, collector.outcomes.count) {
+            types[publisher.plan[index].taskIndex].published += 1
+        }
         for (index, outcome) in collector.outcomes.enumerated() {
-            guard let outcome else { continue }
             let planned = publisher.plan[index]
             let spec = scenario.tasks[planned.taskIndex]
             let intended = planned.offset.microseconds
+            guard let outcome else {
+                // No result at all: sent and never started (unless its task-started was seen),
+                // it waited at least until the end of the run: censored there.
+                guard index < publisher.sent else { continue }
+                latency.record(TimeSpan(microseconds: max(0, finishedAtMicros - intended)))
+                if executions?.counter.started(uuid: publisher.ids[index], retries: 0) != true {
+                    let wait = TimeSpan(microseconds: max(0, finishedAtMicros - intended - (spec.countdown?.microseconds ?? 0)))
+                    queueWait.record(wait)
+                    types[planned.taskIndex].queueWait.record(wait)
+                    types[planned.taskIndex].censored += 1
+                    censored += 1
+                }
+                continue
+            }
             // The result is the last attempt's: a retry's wait counts from when it became due
             // (from the task events), not from the first publish; unknown without events.
             let retries = outcome.retries ?? 0
@@ -61,8 +79,11 @@ struct RealRunSummary {
             case "SUCCESS":
                 counts.succeeded += 1
                 counts.retried += outcome.retries ?? 0
+                types[planned.taskIndex].succeeded += 1
+                types[planned.taskIndex].retried += outcome.retries ?? 0
             case "FAILURE":
                 counts.failed += 1
+                types[planned.taskIndex].failed += 1
                 // A synthetic failure of a type its policy retries ran out of retries. Celery names
                 // the Python body's exception class (made at run time, so it cannot pickle it)
                 // UnpickleableExceptionWrapper; it is the same failure.
@@ -71,6 +92,7 @@ struct RealRunSummary {
                 if let type = outcome.errorType, type == synthetic || type == "UnpickleableExceptionWrapper",
                    policy.autoretries(errorType: synthetic), let maxRetries = policy.maxRetries {
                     counts.retried += maxRetries
+                    types[planned.taskIndex].retried += maxRetries
                 }
             case "REVOKED": counts.revoked += 1
             default: break
@@ -83,10 +105,24 @@ struct RealRunSummary {
                 if let due {
                     let wait = max(0, started - due)
                     queueWait.record(TimeSpan(microseconds: wait))
+                    types[planned.taskIndex].queueWait.record(TimeSpan(microseconds: wait))
                     queueWaitByStart.append((started, wait))
                     if ResultCollector.isFinal(outcome.status) { waitByPlanIndex[index] = wait }
                 }
-                if let done { runTime.record(TimeSpan(microseconds: max(0, done - started))) }
+                if let done {
+                    runTime.record(TimeSpan(microseconds: max(0, done - started)))
+                    types[planned.taskIndex].runTime.record(TimeSpan(microseconds: max(0, done - started)))
+                }
+            } else if !ResultCollector.isFinal(outcome.status), let due {
+                // A result without a start (RETRY, or PENDING): its latest attempt never started.
+                let wait = TimeSpan(microseconds: max(0, finishedAtMicros - due))
+                queueWait.record(wait)
+                types[planned.taskIndex].queueWait.record(wait)
+                types[planned.taskIndex].censored += 1
+                censored += 1
+            }
+            if !ResultCollector.isFinal(outcome.status) {
+                latency.record(TimeSpan(microseconds: max(0, finishedAtMicros - intended)))
             }
             if let done, ResultCollector.isFinal(outcome.status) {
                 latency.record(TimeSpan(microseconds: max(0, done - intended)))
@@ -120,6 +156,10 @@ struct RealRunSummary {
             peakMemoryBytes: samples.map(\.memoryBytes).max() ?? 0, invariantViolations: [], duplicateCauses: [],
             leftover: left, resultStore: RunSummary.ResultStoreFigures(), timeline: [])
         summary.timelineLists = listNames
+        summary.censoredWaits = censored
+        summary.byTask = scenario.tasks.indices.map { types[$0].figures(task: scenario.tasks[$0].name) }
+            .sorted { $0.task < $1.task }
+        summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
         summary.meanWorkers = RunSummary.meanWorkers(samples.map(\.workers))
         if let executions {
             // Duplicates as the simulator counts them: a second start of the same attempt.
@@ -134,6 +174,18 @@ struct RealRunSummary {
         summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
                                     failed: failedOffsets.sorted(), waits: queueWaitByStart.sorted { $0.at < $1.at })
         return (summary, waitByPlanIndex)
+    }
+
+    /// One task type's counts and histograms while the summary is made.
+    struct TypeFigures {
+        var published = 0, succeeded = 0, failed = 0, retried = 0, censored = 0
+        var queueWait = DurationHistogram(), runTime = DurationHistogram()
+        func figures(task: String) -> RunSummary.TaskFigures {
+            var out = RunSummary.TaskFigures(task: task)
+            out.published = published; out.succeeded = succeeded; out.failed = failed; out.retried = retried
+            out.censoredWaits = censored; out.queueWait = queueWait.percentiles; out.runTime = runTime.percentiles
+            return out
+        }
     }
 
     /// One row per sample: the sampler's broker figures plus the cumulative task counts up to the

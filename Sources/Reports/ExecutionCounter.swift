@@ -97,6 +97,12 @@ public struct ExecutionCounter: Sendable {
         return [published, eta].compactMap { $0 }.max()
     }
 
+    /// Whether a task-started of this attempt was seen (a real run's task with no result yet may
+    /// be running rather than waiting: it is then not censored as never started).
+    public func started(uuid: String, retries: Int) -> Bool {
+        !(attempts[Attempt(uuid: uuid, retries: retries)]?.starts.isEmpty ?? true)
+    }
+
     /// The duplicates by cause, in the order first seen.
     public var duplicateCauses: [RunSummary.DuplicateCause] {
         causeOrder.compactMap { cause in

@@ -3,7 +3,7 @@ import Foundation
 /// "1h02m03s" / "12.3s" / "850ms" / "120µs" for a duration in microseconds.
 public func humanDuration(microseconds: Double) -> String {
     let us = microseconds
-    if us == 0 { return "0" }
+    if us == 0 { return "0s" }  // a unit even on zero: a bare 0 reads as a count
     if us < 1_000 { return String(format: "%.0fµs", us) }
     if us < 1_000_000 { return String(format: "%.1fms", us / 1_000) }
     if us < 60_000_000 { return String(format: "%.2fs", us / 1_000_000) }

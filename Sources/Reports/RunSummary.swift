@@ -34,6 +34,17 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// A real run's count of executions from Celery's task events (absent in sim, which counts
     /// from its trace, and in a real run that published only).
     public var taskEvents: TaskEventFigures? = nil
+    /// Tasks published but never started by the end of the run (queued, held for their eta or
+    /// unacknowledged): each counts in the queue-wait and latency percentiles as having waited
+    /// until the end of the run (end minus when it became due), a lower bound, so a run that
+    /// strands work cannot pass a wait SLO.
+    public var censoredWaits = 0
+    /// Each task type's figures, sorted by task name (empty when the run could not tell them apart).
+    public var byTask: [TaskFigures] = []
+    /// The worker groups that ran, as configured (after any `--set`).
+    public var fleet: [FleetGroup] = []
+    /// The settings a run changed from its scenario file (`--set KEY=VALUE`), in the order given.
+    public var appliedSettings: [String] = []
 
     /// What a real run's event subscriber saw (`ExecutionCounter`): task-received and task-started
     /// events, deliveries received again, and whether it may have missed some. Redis pub/sub is
@@ -53,6 +64,46 @@ public struct RunSummary: Sendable, Codable, Equatable {
             self.received = received; self.started = started; self.redelivered = redelivered
             self.duplicates = duplicates; self.subscriberInterruptions = subscriberInterruptions
             self.complete = complete; self.note = note
+        }
+    }
+
+    /// One task type's share of the run. Counts add up to the run's (`counts`); queue wait and
+    /// latency include this type's censored waits.
+    public struct TaskFigures: Sendable, Codable, Equatable {
+        public var task: String
+        public var published = 0
+        public var succeeded = 0
+        public var failed = 0
+        public var retried = 0
+        /// This type's tasks never started by the end of the run (see `RunSummary.censoredWaits`).
+        public var censoredWaits = 0
+        public var queueWait = Percentiles(p50: 0, p90: 0, p99: 0, max: 0, mean: 0)
+        public var runTime = Percentiles(p50: 0, p90: 0, p99: 0, max: 0, mean: 0)
+        public init(task: String) { self.task = task }
+    }
+
+    /// A worker group as it was configured for the run (what report.html shows as the fleet).
+    public struct FleetGroup: Sendable, Codable, Equatable {
+        public var group: String
+        /// Workers started at the beginning (a fleet scaler may change it).
+        public var workers: Int
+        /// Pool size of each worker without `autoscale`, the maximum with it.
+        public var concurrency: Int
+        /// `--autoscale=MAX,MIN` as written ("8,2"), nil when the pool is fixed.
+        public var autoscale: String?
+        public var prefetchMultiplier: Int
+        public var queues: [String]
+        public var maxTasksPerChild: Int?
+        public var maxMemoryPerChildKiB: Int?
+        public var memoryLimitBytes: Int64?
+        /// The fleet scaler in one line (policy and replica bounds), nil without one.
+        public var scaler: String?
+        public init(group: String, workers: Int, concurrency: Int, autoscale: String?, prefetchMultiplier: Int,
+                    queues: [String], maxTasksPerChild: Int? = nil, maxMemoryPerChildKiB: Int? = nil,
+                    memoryLimitBytes: Int64? = nil, scaler: String? = nil) {
+            self.group = group; self.workers = workers; self.concurrency = concurrency; self.autoscale = autoscale
+            self.prefetchMultiplier = prefetchMultiplier; self.queues = queues; self.maxTasksPerChild = maxTasksPerChild
+            self.maxMemoryPerChildKiB = maxMemoryPerChildKiB; self.memoryLimitBytes = memoryLimitBytes; self.scaler = scaler
         }
     }
 
@@ -243,5 +294,37 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case "peak_running": return Double(peakRunning)
         default: return nil
         }
+    }
+}
+
+extension RunSummary {
+    /// Reads summaries written before the newer fields existed (`censored_waits`, `by_task`, `fleet`,
+    /// `applied_settings`, ...): an absent field takes its default, so old baselines still compare.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(scenario: try c.decode(String.self, forKey: .scenario), mode: try c.decode(String.self, forKey: .mode),
+                  seed: try c.decode(UInt64.self, forKey: .seed), traceHash: try c.decode(String.self, forKey: .traceHash),
+                  virtualDurationSeconds: try c.decode(Double.self, forKey: .virtualDurationSeconds),
+                  counts: try c.decode(Counts.self, forKey: .counts), throughput: try c.decode(Double.self, forKey: .throughput),
+                  queueWait: try c.decode(Percentiles.self, forKey: .queueWait),
+                  runTime: try c.decode(Percentiles.self, forKey: .runTime),
+                  latency: try c.decode(Percentiles.self, forKey: .latency),
+                  peakQueueDepth: try c.decode(Int.self, forKey: .peakQueueDepth),
+                  peakWorkers: try c.decode(Int.self, forKey: .peakWorkers),
+                  peakRunning: try c.decode(Int.self, forKey: .peakRunning),
+                  peakMemoryBytes: try c.decode(Int64.self, forKey: .peakMemoryBytes),
+                  invariantViolations: try c.decode([InvariantViolation].self, forKey: .invariantViolations),
+                  duplicateCauses: try c.decode([DuplicateCause].self, forKey: .duplicateCauses),
+                  leftover: try c.decode(Leftover.self, forKey: .leftover),
+                  resultStore: try c.decode(ResultStoreFigures.self, forKey: .resultStore),
+                  timeline: try c.decodeIfPresent([TimelineSample].self, forKey: .timeline) ?? [])
+        meanWorkers = try c.decodeIfPresent(Double.self, forKey: .meanWorkers)
+        timelineLists = try c.decodeIfPresent([String].self, forKey: .timelineLists) ?? []
+        publisher = try c.decodeIfPresent(PublisherFigures.self, forKey: .publisher)
+        taskEvents = try c.decodeIfPresent(TaskEventFigures.self, forKey: .taskEvents)
+        censoredWaits = try c.decodeIfPresent(Int.self, forKey: .censoredWaits) ?? 0
+        byTask = try c.decodeIfPresent([TaskFigures].self, forKey: .byTask) ?? []
+        fleet = try c.decodeIfPresent([FleetGroup].self, forKey: .fleet) ?? []
+        appliedSettings = try c.decodeIfPresent([String].self, forKey: .appliedSettings) ?? []
     }
 }

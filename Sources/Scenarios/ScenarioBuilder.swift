@@ -49,6 +49,11 @@ struct ScenarioBuilder {
 
         var routes: [RouteRule] = []
         if let node = top["routes"] { routes = readRoutes(node) }
+        var unconsumed: [String] = []
+        if let node = top["unconsumed_queues"] { unconsumed = readUnconsumedQueues(node) }
+        if fleetComplete && names.complete {
+            checkQueuesConsumed(top: top, fleet: fleet, tasks: tasks, routes: routes, excused: unconsumed)
+        }
 
         var load = LoadSpec()
         if let node = reader.required(top, "load", what: "the load: arrival, phases, bursts and mix") {

@@ -349,7 +349,7 @@ extension Simulator {
         }
         // Field by field: copying the whole child would retain its request and planned outcome.
         let simWorker = workers[worker]
-        ledger.runTime.record(now - simWorker.children[slot].startedAt)
+        ledger.recordRunTime(now - simWorker.children[slot].startedAt, taskIndex: simWorker.children[slot].taskIndex)
         if let taskIndex = simWorker.children[slot].taskIndex {
             simWorker.children[slot].retainedBytes += bodyModels[taskIndex].memoryRetainedPerCallBytes
         }
@@ -367,7 +367,7 @@ extension Simulator {
     func raiseSoftTimeLimit(slot: Int, execution: UInt64, worker: Int) {
         guard workers[worker].children[slot].execution == execution else { return }
         // The modelled body does not catch SoftTimeLimitExceeded: it fails at once.
-        ledger.runTime.record(now - workers[worker].children[slot].startedAt)
+        ledger.recordRunTime(now - workers[worker].children[slot].startedAt, taskIndex: workers[worker].children[slot].taskIndex)
         workers[worker].children[slot].execution = nil
         pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution,
                                                     outcome: .failed(.softTimeLimitExceeded()),
@@ -376,7 +376,7 @@ extension Simulator {
 
     func killChild(slot: Int, reason: ChildStopReason, worker: Int) {
         let child = workers[worker].children[slot]
-        if reason == .hardTimeLimit, child.execution != nil { ledger.runTime.record(now - child.startedAt) }
+        if reason == .hardTimeLimit, child.execution != nil { ledger.recordRunTime(now - child.startedAt, taskIndex: child.taskIndex) }
         trace.record(now, "child-kill", "worker", workers[worker].name, "slot", String(slot), "reason", reason.rawValue)
         freeChild(worker: worker, slot: slot)
     }

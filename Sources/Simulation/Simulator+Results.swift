@@ -115,6 +115,8 @@ extension Simulator {
         var violations = ledger.violations
         violations.append(contentsOf: autoscaleViolations)
         resultStore.expire(now: now)
+        // After the leftover is counted and before the percentiles are read: no trace event.
+        ledger.censorOpen(at: now)
         var summary = RunSummary(
             scenario: scenario.name, mode: "sim", seed: seed, traceHash: trace.hashHex,
             virtualDurationSeconds: (now - Simulator.epoch).seconds, counts: ledger.counts,
@@ -126,6 +128,9 @@ extension Simulator {
             leftover: leftover, resultStore: resultStore.figures, timeline: timeline)
         summary.timelineLists = broker.listDisplayNames()
         summary.meanWorkers = RunSummary.meanWorkers(timeline.map(\.workers))
+        summary.censoredWaits = ledger.censoredWaits
+        summary.byTask = ledger.taskFigures(names: scenario.tasks.map(\.name))
+        summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         var result = SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
                                       eventsProcessed: eventsProcessed)

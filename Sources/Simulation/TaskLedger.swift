@@ -31,6 +31,17 @@ struct TaskLedger {
         /// The scenario task type (index), for its modelled result size.
         var taskIndex: Int32 = -1
         var resultStored = false
+        /// Whether the latest attempt (the publish, or the retry last published) has started: one
+        /// that has not by the end of the run has its queue wait censored (`censorOpen`).
+        var currentAttemptStarted = false
+    }
+
+    /// One task type's counts and histograms (index: the scenario's task index), for `by_task`.
+    /// The same HDR histogram as the run's, recorded beside it: two more records per task.
+    struct TypeFigures {
+        var published = 0, succeeded = 0, failed = 0, retried = 0, censored = 0
+        var queueWait = DurationHistogram()
+        var runTime = DurationHistogram()
     }
 
     private(set) var records = NumberedTable<Record>()
@@ -41,6 +52,11 @@ struct TaskLedger {
     var runTime = DurationHistogram()
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
+    /// Per scenario task type, grown on first use (a task outside the scenario's types has index -1
+    /// and counts only in the totals).
+    private(set) var byType: [TypeFigures] = []
+    /// Tasks whose latest attempt had not started at the end of the run (`censorOpen`).
+    private(set) var censoredWaits = 0
     var duplicateCauses: [String: (count: Int, example: String)] = [:]
     /// Redelivery causes by index, each text once (`internCause`); looked up, never iterated.
     private var redeliveryCauses: [String] = []
@@ -84,6 +100,7 @@ struct TaskLedger {
     /// held by the producer during an outage, or in a list).
     mutating func published(_ request: TaskRequest, now: Instant, maxRetries: Int?, taskIndex: Int) {
         counts.published += 1
+        withType(taskIndex) { $0.published += 1 }
         records.set(Record(firstPublishedAt: now, dueAt: request.eta ?? now,
                            queued: 1, maxRetries: maxRetries, taskIndex: Int32(taskIndex)), for: request.taskNumber)
     }
@@ -104,6 +121,7 @@ struct TaskLedger {
     mutating func republished(_ request: TaskRequest, now: Instant) {
         guard let index = records.slot(of: request.taskNumber) else { return }
         records[slot: index].dueAt = request.eta ?? now
+        records[slot: index].currentAttemptStarted = false
         records[slot: index].queued += 1
     }
 
@@ -161,10 +179,12 @@ struct TaskLedger {
             }
         } else {
             queueWait.record(now - record.dueAt)
+            withType(Int(record.taskIndex)) { $0.queueWait.record(now - record.dueAt) }
             intervalQueueWait.record(microseconds: (now - record.dueAt).microseconds)
             recordWait((now - record.dueAt).microseconds, task: request.taskNumber)
         }
         records[slot: index].startedAttempts |= bit
+        records[slot: index].currentAttemptStarted = true
         if let maxRetries = record.maxRetries, attempt > maxRetries {
             violate("more attempts than max_retries + 1", request.id, now, "attempt \(attempt + 1) > \(maxRetries + 1)")
         }
@@ -182,7 +202,10 @@ struct TaskLedger {
         let final: Bool
         switch event.kind {
         case .succeeded, .failed, .revoked: final = true
-        case .retried: counts.retried += 1; final = false
+        case .retried:
+            counts.retried += 1
+            withType(Int(records[slot: index].taskIndex)) { $0.retried += 1 }
+            final = false
         case .rejected: counts.rejected += 1; final = !event.requeued
         case .received, .started: return
         }
@@ -192,9 +215,10 @@ struct TaskLedger {
             records[slot: index].ended = true
             let task = event.request.taskNumber
             if taskWaits != nil, task >= 1, task <= taskEnded.count { taskEnded[task - 1] = true }
+            let type = Int(records[slot: index].taskIndex)
             switch event.kind {
-            case .succeeded: counts.succeeded += 1
-            case .failed: counts.failed += 1
+            case .succeeded: counts.succeeded += 1; withType(type) { $0.succeeded += 1 }
+            case .failed: counts.failed += 1; withType(type) { $0.failed += 1 }
             case .revoked: counts.revoked += 1
             default: break
             }
@@ -203,6 +227,54 @@ struct TaskLedger {
         }
         records[slot: index].inWorker -= 1
         settle(at: index, now: now, lostReason: { "its last message was consumed without a result" })
+    }
+
+    /// A body's run time (start to end in its child), in the totals and its type's histogram.
+    mutating func recordRunTime(_ span: TimeSpan, taskIndex: Int?) {
+        runTime.record(span)
+        if let taskIndex { withType(taskIndex) { $0.runTime.record(span) } }
+    }
+
+    /// Changes a task type's figures in place, growing the table on first use; ignores index -1.
+    @inline(__always)
+    private mutating func withType(_ index: Int, _ change: (inout TypeFigures) -> Void) {
+        guard index >= 0 else { return }
+        if index >= byType.count { byType += (byType.count...index).map { _ in TypeFigures() } }
+        change(&byType[index])
+    }
+
+    /// At the end of the run: every task that never ended has waited at least until `end`. Its
+    /// latency is recorded as `end` minus its publish, and when its latest attempt never started
+    /// (queued, held for eta, unacknowledged) its queue wait as `end` minus when it became due, so
+    /// percentiles of a run that strands work show it (a lower bound: right-censored). Called once,
+    /// after the run; it writes nothing to the trace. Returns the count of censored queue waits.
+    @discardableResult
+    mutating func censorOpen(at end: Instant) -> Int {
+        for record in records.allValues where !record.ended {
+            latency.record(end - record.firstPublishedAt)
+            guard !record.currentAttemptStarted else { continue }
+            censoredWaits += 1
+            queueWait.record(end - record.dueAt)
+            withType(Int(record.taskIndex)) {
+                $0.censored += 1
+                $0.queueWait.record(end - record.dueAt)
+            }
+        }
+        return censoredWaits
+    }
+
+    /// The per-type figures named by the scenario's task types, sorted by name.
+    func taskFigures(names: [String]) -> [RunSummary.TaskFigures] {
+        names.indices.map { index in
+            var figures = RunSummary.TaskFigures(task: names[index])
+            if index < byType.count {
+                let type = byType[index]
+                figures.published = type.published; figures.succeeded = type.succeeded; figures.failed = type.failed
+                figures.retried = type.retried; figures.censoredWaits = type.censored
+                figures.queueWait = type.queueWait.percentiles; figures.runTime = type.runTime.percentiles
+            }
+            return figures
+        }.sorted { $0.task < $1.task }
     }
 
     /// Frees a record with no copies left; reports it lost if it never ended.

@@ -20,6 +20,9 @@ enum SummaryText {
                                 humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000), wallSeconds,
                                 result.eventsProcessed))
         }
+        if !s.appliedSettings.isEmpty {
+            lines.append("settings  " + s.appliedSettings.joined(separator: "  ") + "  (changed from the scenario file)")
+        }
         lines.append("")
         lines.append("tasks     published \(c.published)  succeeded \(c.succeeded)  failed \(c.failed)  retried \(c.retried)  revoked \(c.revoked)")
         lines.append("          duplicated \(c.duplicates)  lost \(c.lost)  restored \(c.restored)  given back \(c.givenBack)  rejected \(c.rejected)  worker-lost \(c.workerLost)  recycled \(c.recycled)")
@@ -30,10 +33,18 @@ enum SummaryText {
         }
         lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
         lines.append("")
+        lines += warningLines(s)
         lines.append("                    p50         p90         p99         max")
         for (label, p) in [("queue wait", s.queueWait), ("run time", s.runTime), ("latency (e2e)", s.latency)] {
             lines.append(label.padding(toLength: 14, withPad: " ", startingAt: 0)
                 + [p.p50, p.p90, p.p99, p.max].map { humanDuration(microseconds: Double($0)).leftPadded(12) }.joined())
+        }
+        if s.censoredWaits > 0 {
+            lines.append("censored  \(s.censoredWaits) tasks never started, counted as waiting until the end of the run (censored)")
+        }
+        if !s.byTask.isEmpty {
+            lines.append("")
+            lines += taskTable(s.byTask)
         }
         lines.append("")
         lines.append("peaks     queue depth \(s.peakQueueDepth)  workers \(s.peakWorkers)  running \(s.peakRunning)  memory \(humanBytes(s.peakMemoryBytes))")
@@ -67,7 +78,7 @@ enum SummaryText {
         if s.leftover.total == 0 {
             lines.append("leftover:  nothing queued, held or unacknowledged")
         } else {
-            lines.append("leftover:  queued \(s.leftover.queued)  held for eta \(s.leftover.held)  unacked \(s.leftover.unacked)  running \(s.leftover.running)")
+            lines.append("leftover:  \(s.leftover.total) tasks: queued \(s.leftover.queued)  held for eta \(s.leftover.held)  unacked \(s.leftover.unacked)  running \(s.leftover.running)")
             for line in result.leftoverLines.prefix(10) { lines.append("  " + line) }
         }
         if !result.assertionOutcomes.isEmpty {
@@ -80,6 +91,35 @@ enum SummaryText {
         lines.append("")
         lines.append("written   " + files.joined(separator: "\n          "))
         return lines.joined(separator: "\n")
+    }
+
+    /// A stranded run stands out before its percentiles: work left at the end, and the waits that
+    /// were censored because of it.
+    static func warningLines(_ s: RunSummary) -> [String] {
+        let left = s.leftover
+        guard left.total > 0 || s.censoredWaits > 0 else { return [] }
+        var parts: [String] = []
+        if left.total > 0 {
+            parts.append("\(left.total) tasks left at the end of the run (queued \(left.queued), held for eta \(left.held), unacked \(left.unacked), running \(left.running))")
+        }
+        if s.censoredWaits > 0 {
+            parts.append("\(s.censoredWaits) never started: their waits count as lasting until the end of the run")
+        }
+        return ["WARNING   " + parts.joined(separator: "; "), ""]
+    }
+
+    /// One row per task type: counts, then queue wait and run time p50/p99 with units.
+    static func taskTable(_ rows: [RunSummary.TaskFigures]) -> [String] {
+        let width = max(12, (rows.map(\.task.count).max() ?? 0) + 2)
+        let columns = ["published", "succeeded", "failed", "retried", "unstarted", "wait p50", "wait p99", "run p50", "run p99"]
+        var lines = ["by task".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.leftPadded(11) }.joined()]
+        for row in rows {
+            let counts = [row.published, row.succeeded, row.failed, row.retried, row.censoredWaits].map { String($0).leftPadded(11) }
+            let times = [row.queueWait.p50, row.queueWait.p99, row.runTime.p50, row.runTime.p99]
+                .map { humanDuration(microseconds: Double($0)).leftPadded(11) }
+            lines.append("  " + row.task.padding(toLength: width - 2, withPad: " ", startingAt: 0) + (counts + times).joined())
+        }
+        return lines
     }
 
     /// A metric's value in its own unit: times as durations, sizes in bytes units, counts plainly.
