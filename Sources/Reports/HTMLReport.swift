@@ -7,7 +7,13 @@ public enum HTMLReport {
         public var text: String
         public var holds: Bool
         public var actual: String
-        public init(text: String, holds: Bool, actual: String) { self.text = text; self.holds = holds; self.actual = actual }
+        /// The metric and threshold (in the metric's unit: µs for times, bytes for sizes), to draw
+        /// the threshold on the chart of the metric; nil: not drawn.
+        public var metric: String?
+        public var threshold: Double?
+        public init(text: String, holds: Bool, actual: String, metric: String? = nil, threshold: Double? = nil) {
+            self.text = text; self.holds = holds; self.actual = actual; self.metric = metric; self.threshold = threshold
+        }
     }
 
     public static func render(_ s: RunSummary, assertions: [AssertionLine] = []) -> String {
@@ -16,11 +22,16 @@ public enum HTMLReport {
         <style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:960px}h1{font-size:20px}
         h2{font-size:16px;margin-top:28px}table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}
         td:first-child,th:first-child{text-align:left}.pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold}
-        svg{background:#fafafa;border:1px solid #e5e5e5}.legend span{margin-right:14px}</style></head><body>
+        svg{background:#fafafa;border:1px solid #e5e5e5}.legend span{margin-right:14px}
+        .warning{border:2px solid #cf222e;background:#fff0f0;padding:8px 14px;margin:12px 0;font-weight:bold}
+        .warning p{margin:4px 0}.h{fill:transparent}</style></head><body>
         <h1>\(escape(s.scenario)) <small>(\(escape(s.mode)), seed \(s.seed), trace \(escape(s.traceHash)))</small></h1>
         <p>\(humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000)) of \(s.mode == "sim" ? "virtual" : "real") time.</p>
         """
+        html += warningBox(s)
+        html += configuration(s)
         html += summaryTable(s)
+        html += taskTable(s)
         if !assertions.isEmpty {
             html += "<h2>Assertions</h2><table>"
             for line in assertions {
@@ -28,7 +39,7 @@ public enum HTMLReport {
             }
             html += "</table>"
         }
-        html += charts(s)
+        html += charts(s, assertions: assertions)
         html += findings(s)
         html += "</body></html>\n"
         return html
@@ -47,12 +58,61 @@ public enum HTMLReport {
             ("peak queue depth", "\(s.peakQueueDepth)"), ("peak workers / running", "\(s.peakWorkers) / \(s.peakRunning)"),
             ("peak memory", humanBytes(s.peakMemoryBytes)),
         ]
-        rows.append(("leftover", s.leftover.total == 0 ? "none" : "queued \(s.leftover.queued), held \(s.leftover.held), unacked \(s.leftover.unacked), running \(s.leftover.running)"))
+        if s.censoredWaits > 0 { rows.append(("never started (waits censored at the end of the run)", "\(s.censoredWaits)")) }
+        rows.append(("leftover", s.leftover.total == 0 ? "none" : "\(s.leftover.total): queued \(s.leftover.queued), held \(s.leftover.held), unacked \(s.leftover.unacked), running \(s.leftover.running)"))
         var html = "<h2>Summary</h2><table>"
         for (name, value) in rows { html += "<tr><td>\(escape(name))</td><td>\(escape(value))</td></tr>" }
         html += "</table><h2>Percentiles</h2><table><tr><th></th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>"
         for (name, p) in [("queue wait", s.queueWait), ("run time", s.runTime), ("latency (end to end)", s.latency)] {
             html += "<tr><td>\(name)</td>" + [p.p50, p.p90, p.p99, p.max].map { "<td>\(humanDuration(microseconds: Double($0)))</td>" }.joined() + "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    /// A stranded run says so first: work left at the end, and waits censored because of it.
+    static func warningBox(_ s: RunSummary) -> String {
+        let left = s.leftover
+        guard left.total > 0 || s.censoredWaits > 0 else { return "" }
+        var html = "<div class=\"warning\">"
+        if left.total > 0 {
+            html += "<p>WARNING: \(left.total) tasks left at the end of the run: queued \(left.queued), held for eta \(left.held), unacked \(left.unacked), running \(left.running).</p>"
+        }
+        if s.censoredWaits > 0 {
+            html += "<p>\(s.censoredWaits) tasks never started, counted as waiting until the end of the run (censored): the queue-wait and latency percentiles include them at that value.</p>"
+        }
+        return html + "</div>"
+    }
+
+    /// The fleet as configured and the settings changed from the scenario file.
+    static func configuration(_ s: RunSummary) -> String {
+        var html = ""
+        if !s.appliedSettings.isEmpty {
+            html += "<h2>Settings applied</h2><ul>" + s.appliedSettings.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>"
+        }
+        guard !s.fleet.isEmpty else { return html }
+        html += "<h2>Fleet</h2><table><tr><th>group</th><th>workers</th><th>concurrency</th><th>autoscale (max,min)</th>"
+            + "<th>prefetch multiplier</th><th>queues</th><th>max tasks per child</th><th>max memory per child</th>"
+            + "<th>memory limit</th><th>fleet scaler</th></tr>"
+        for g in s.fleet {
+            let cells = [g.group, "\(g.workers)", g.autoscale == nil ? "\(g.concurrency)" : "up to \(g.concurrency)",
+                         g.autoscale ?? "off", "\(g.prefetchMultiplier)", g.queues.joined(separator: ", "),
+                         g.maxTasksPerChild.map(String.init) ?? "none",
+                         g.maxMemoryPerChildKiB.map { humanBytes(Int64($0) * 1024) } ?? "none",
+                         g.memoryLimitBytes.map(humanBytes) ?? "none", g.scaler ?? "none"]
+            html += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    /// One row per task type: counts, then queue wait and run time p50/p99.
+    static func taskTable(_ s: RunSummary) -> String {
+        guard !s.byTask.isEmpty else { return "" }
+        var html = "<h2>By task type</h2><table><tr><th>task</th><th>published</th><th>succeeded</th><th>failed</th>"
+            + "<th>retried</th><th>never started</th><th>queue wait p50</th><th>queue wait p99</th><th>run time p50</th><th>run time p99</th></tr>"
+        for t in s.byTask {
+            let cells = [t.task, "\(t.published)", "\(t.succeeded)", "\(t.failed)", "\(t.retried)", "\(t.censoredWaits)"]
+                + [t.queueWait.p50, t.queueWait.p99, t.runTime.p50, t.runTime.p99].map { humanDuration(microseconds: Double($0)) }
+            html += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
         }
         return html + "</table>"
     }
@@ -105,7 +165,7 @@ public enum HTMLReport {
 
     // MARK: Charts
 
-    static func charts(_ s: RunSummary) -> String {
+    static func charts(_ s: RunSummary, assertions: [AssertionLine] = []) -> String {
         let t = s.timeline
         guard t.count >= 2 else { return "" }
         let times = t.map(\.atSeconds)
@@ -117,38 +177,52 @@ public enum HTMLReport {
             }
             return out
         }
+        /// The thresholds of the assertions on these metrics (drawn on the chart that shows them).
+        func thresholds(_ metrics: (String) -> Bool) -> [SVGChart.Threshold] {
+            assertions.compactMap { line in
+                guard let metric = line.metric, let value = line.threshold, metrics(metric) else { return nil }
+                return SVGChart.Threshold(label: line.text, value: value, holds: line.holds)
+            }
+        }
+        func chart(_ title: String, _ series: [(String, String, [Double])], format: @escaping (Double) -> String,
+                   thresholds: [SVGChart.Threshold] = []) -> String {
+            SVGChart(title: title, times: times, series: series.map { SVGChart.Series(name: $0.0, color: $0.1, values: $0.2) },
+                     thresholds: thresholds, format: format).render()
+        }
+        let count: (Double) -> String = { String(format: "%.0f", $0) }
+        let perSecond: (Double) -> String = { String(format: $0 < 10 && $0 != $0.rounded() ? "%.1f/s" : "%.0f/s", $0) }
         var html = "<h2>Over time</h2>"
-        html += chart("Throughput (tasks finished per second)", times: times,
-                      series: [("finished/s", "#1f77b4", rate { $0.succeeded + $0.failed })], format: { String(format: "%.1f", $0) })
-        html += chart("Queue depth (messages in broker lists)", times: times,
-                      series: queueSeries(s), format: { String(format: "%.0f", $0) })
-        html += chart("Held for eta and unacknowledged", times: times,
-                      series: [("held for eta", "#bcbd22", t.map { Double($0.held) }), ("in unacked", "#7f7f7f", t.map { Double($0.unacked) })],
-                      format: { String(format: "%.0f", $0) })
-        html += chart("Queue wait of tasks started in each interval", times: times,
-                      series: [("p50", "#2ca02c", t.map { Double($0.queueWaitP50) }), ("p99", "#ff7f0e", t.map { Double($0.queueWaitP99) })],
-                      format: { humanDuration(microseconds: $0) })
-        html += chart("Workers: pool size and running tasks", times: times,
-                      series: [("pool size", "#9467bd", t.map { Double($0.poolSize) }), ("running", "#8c564b", t.map { Double($0.running) })],
-                      format: { String(format: "%.0f", $0) })
+        html += chart("Throughput (tasks finished per second)", [("finished/s", "#1f77b4", rate { $0.succeeded + $0.failed })],
+                      format: perSecond, thresholds: thresholds { $0 == "throughput" })
+        html += chart("Queue depth (messages in broker lists)", queueSeries(s), format: count,
+                      thresholds: thresholds { $0 == "peak_queue_depth" })
+        html += chart("Held for eta and unacknowledged (messages)",
+                      [("held for eta", "#bcbd22", t.map { Double($0.held) }), ("in unacked", "#7f7f7f", t.map { Double($0.unacked) })],
+                      format: count)
+        html += chart("Queue wait of tasks started in each interval (the scenario's queue-wait thresholds drawn across)",
+                      [("p50", "#2ca02c", t.map { Double($0.queueWaitP50) }), ("p99", "#ff7f0e", t.map { Double($0.queueWaitP99) })],
+                      format: { humanDuration(microseconds: $0) }, thresholds: thresholds { $0.hasPrefix("queue_wait.") })
+        html += chart("Workers: pool size and running tasks (processes)",
+                      [("pool size", "#9467bd", t.map { Double($0.poolSize) }), ("running", "#8c564b", t.map { Double($0.running) })],
+                      format: count, thresholds: thresholds { $0 == "peak_running" })
         if t.contains(where: { $0.fleet != nil }) {
-            html += chart("Fleet scaler: desired and running workers", times: times,
-                          series: [("desired", "#d62728", t.map { Double($0.fleet?.desiredWorkers ?? 0) }),
-                                   ("running", "#1f77b4", t.map { Double($0.workers) })],
-                          format: { String(format: "%.0f", $0) })
-            html += chart("Backlog: what KEDA reads (LLEN of one list) and what Celery holds (all lists + unacked)", times: times,
-                          series: [("KEDA's LLEN", "#ff7f0e", t.map { Double($0.fleet?.kedaListLength ?? 0) }),
-                                   ("Celery's backlog", "#2ca02c", t.map { Double($0.fleet?.celeryBacklog ?? 0) })],
-                          format: { String(format: "%.0f", $0) })
+            html += chart("Fleet scaler: desired and running workers",
+                          [("desired", "#d62728", t.map { Double($0.fleet?.desiredWorkers ?? 0) }),
+                           ("running", "#1f77b4", t.map { Double($0.workers) })],
+                          format: count, thresholds: thresholds { $0 == "peak_workers" || $0 == "mean_workers" })
+            html += chart("Backlog: what KEDA reads (LLEN of one list) and what Celery holds (all lists + unacked)",
+                          [("KEDA's LLEN", "#ff7f0e", t.map { Double($0.fleet?.kedaListLength ?? 0) }),
+                           ("Celery's backlog", "#2ca02c", t.map { Double($0.fleet?.celeryBacklog ?? 0) })],
+                          format: count)
         }
-        html += chart(s.mode == "sim" ? "Memory (modelled, all workers)" : "Memory (jemalloc resident, workers and children)", times: times,
-                      series: [("memory", "#17becf", t.map { Double($0.memoryBytes) })], format: { humanBytes(Int64($0)) })
+        html += chart(s.mode == "sim" ? "Memory (modelled, all workers)" : "Memory (jemalloc resident, workers and children)",
+                      [("memory", "#17becf", t.map { Double($0.memoryBytes) })], format: { humanBytes(Int64($0)) },
+                      thresholds: thresholds { $0 == "peak_memory" })
         if t.contains(where: { $0.recycled > 0 }) {
-            html += chart("Children recycled per second (max_tasks_per_child, max_memory_per_child)", times: times,
-                          series: [("recycles/s", "#8c564b", rate { $0.recycled })], format: { String(format: "%.1f", $0) })
+            html += chart("Children recycled per second (max_tasks_per_child, max_memory_per_child)",
+                          [("recycles/s", "#8c564b", rate { $0.recycled })], format: perSecond)
         }
-        html += chart("Retries per second", times: times,
-                      series: [("retries/s", "#e377c2", rate { $0.retried })], format: { String(format: "%.1f", $0) })
+        html += chart("Retries per second", [("retries/s", "#e377c2", rate { $0.retried })], format: perSecond)
         return html
     }
 
@@ -167,43 +241,6 @@ public enum HTMLReport {
                            t.map { Double(index < $0.queuedByList.count ? $0.queuedByList[index] : 0) }))
         }
         return series
-    }
-
-    /// One SVG line chart; long series are reduced to at most `maxPoints` by keeping each bucket's
-    /// maximum, so peaks survive and a one-hour run stays small.
-    static func chart(_ title: String, times: [Double], series: [(String, String, [Double])],
-                      format: (Double) -> String, maxPoints: Int = 480) -> String {
-        let width = 900.0, height = 220.0, left = 70.0, right = 10.0, top = 10.0, bottom = 30.0
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let bucket = max(1, Int((Double(times.count) / Double(maxPoints)).rounded(.up)))
-        let start = times.first ?? 0, end = max(times.last ?? 1, start + 1e-9)
-        let peak = max(series.flatMap { $0.2 }.max() ?? 0, 1e-9)
-        var svg = "<h3 style=\"font-size:14px\">\(escape(title))</h3><div class=\"legend\">"
-        for (name, color, _) in series { svg += "<span style=\"color:\(color)\">■ \(escape(name))</span>" }
-        svg += "</div><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
-        svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(width - right)\" y2=\"\(top + plotHeight)\" stroke=\"#999\"/>"
-        svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotHeight)\" stroke=\"#999\"/>"
-        svg += "<text x=\"\(left - 6)\" y=\"\(top + 10)\" font-size=\"11\" text-anchor=\"end\">\(escape(format(peak)))</text>"
-        svg += "<text x=\"\(left - 6)\" y=\"\(top + plotHeight)\" font-size=\"11\" text-anchor=\"end\">0</text>"
-        for (fraction, anchor) in [(0.0, "start"), (0.5, "middle"), (1.0, "end")] {
-            let x = left + plotWidth * fraction
-            let label = humanDuration(microseconds: (start + (end - start) * fraction) * 1_000_000)
-            svg += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(height - 8)\" font-size=\"11\" text-anchor=\"\(anchor)\">\(escape(label))</text>"
-        }
-        for (_, color, values) in series {
-            var points: [String] = []
-            var index = 0
-            while index < values.count {
-                let upper = min(values.count, index + bucket)
-                let value = values[index..<upper].max() ?? 0
-                let x = left + plotWidth * (times[index] - start) / (end - start)
-                let y = top + plotHeight * (1 - value / peak)
-                points.append(String(format: "%.1f,%.1f", x, y))
-                index = upper
-            }
-            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>"
-        }
-        return svg + "</svg>"
     }
 
     static func escape(_ text: String) -> String {

@@ -292,6 +292,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case "peak_workers": return Double(peakWorkers)
         case "mean_workers": return meanWorkers
         case "peak_running": return Double(peakRunning)
+        case "censored_waits": return Double(censoredWaits)
         default: return nil
         }
     }

@@ -32,13 +32,32 @@ public struct SummaryComparison: Sendable {
         ("queue_wait.p50", .lower), ("queue_wait.p90", .lower), ("queue_wait.p99", .lower), ("queue_wait.max", .lower),
         ("run_time.p50", .lower), ("run_time.p99", .lower), ("latency.p50", .lower), ("latency.p90", .lower),
         ("latency.p99", .lower), ("latency.max", .lower), ("peak_queue_depth", .lower), ("peak_workers", .neither),
-        ("mean_workers", .lower), ("peak_running", .neither), ("peak_memory", .lower),
+        ("mean_workers", .lower), ("peak_running", .neither), ("peak_memory", .lower), ("censored_waits", .lower),
+    ]
+
+    /// The figures compared for each task type present in both summaries, as
+    /// `by_task[NAME].FIGURE` (a type only in one of them is not compared; its counts are in the totals).
+    public static let taskFigures: [(String, Better, @Sendable (RunSummary.TaskFigures) -> Double)] = [
+        ("published", .neither, { Double($0.published) }), ("succeeded", .higher, { Double($0.succeeded) }),
+        ("failed", .lower, { Double($0.failed) }), ("retried", .lower, { Double($0.retried) }),
+        ("censored_waits", .lower, { Double($0.censoredWaits) }),
+        ("queue_wait.p50", .lower, { Double($0.queueWait.p50) }), ("queue_wait.p99", .lower, { Double($0.queueWait.p99) }),
+        ("run_time.p50", .lower, { Double($0.runTime.p50) }), ("run_time.p99", .lower, { Double($0.runTime.p99) }),
     ]
 
     public init(baseline: RunSummary, new: RunSummary, tolerancePercent: Double) {
         traceHashes = (baseline.traceHash, new.traceHash)
-        rows = Self.figures.compactMap { figure, better in
+        var pairs: [(String, Better, Double, Double)] = Self.figures.compactMap { figure, better in
             guard let old = baseline.metric(figure), let value = new.metric(figure) else { return nil }
+            return (figure, better, old, value)
+        }
+        for old in baseline.byTask {
+            guard let now = new.byTask.first(where: { $0.task == old.task }) else { continue }
+            for (figure, better, read) in Self.taskFigures {
+                pairs.append(("by_task[\(old.task)].\(figure)", better, read(old), read(now)))
+            }
+        }
+        rows = pairs.map { figure, better, old, value in
             let change: Double? = old == 0 ? (value == 0 ? 0 : nil) : (value - old) / abs(old) * 100
             let verdict: Verdict
             if old == value {

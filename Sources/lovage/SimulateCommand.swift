@@ -159,7 +159,8 @@ struct RunOutputs {
         let reportPath = (directory as NSString).appendingPathComponent("report.html")
         let assertionLines = result.assertionOutcomes.map { outcome in
             HTMLReport.AssertionLine(text: outcome.assertion.text, holds: outcome.holds,
-                                     actual: outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown")
+                                     actual: outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown",
+                                     metric: outcome.assertion.metric, threshold: outcome.assertion.threshold)
         }
         try Data(HTMLReport.render(result.summary, assertions: assertionLines).utf8).write(to: URL(fileURLWithPath: reportPath))
         written.insert(reportPath, at: 1)

@@ -124,6 +124,10 @@ enum SummaryText {
 
     /// A metric's value in its own unit: times as durations, sizes in bytes units, counts plainly.
     static func format(metricValue value: Double, metric: String) -> String {
+        // A task type's figure (`by_task[NAME].queue_wait.p99`) reads in the unit of its suffix.
+        if metric.hasPrefix("by_task["), let close = metric.range(of: "]."), close.upperBound < metric.endIndex {
+            return format(metricValue: value, metric: String(metric[close.upperBound...]))
+        }
         switch Metrics.kind(of: metric) {
         case .time: return humanDuration(microseconds: value)
         case .size: return humanBytes(Int64(value))
