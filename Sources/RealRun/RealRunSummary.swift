@@ -61,8 +61,9 @@ struct RealRunSummary {
                 // it waited at least until the end of the run: censored there.
                 guard index < publisher.sent else { continue }
                 latency.record(TimeSpan(microseconds: max(0, finishedAtMicros - intended)))
-                if executions?.counter.started(uuid: publisher.ids[index], retries: 0) != true {
-                    let wait = TimeSpan(microseconds: max(0, finishedAtMicros - intended - (spec.countdown?.microseconds ?? 0)))
+                let due = intended + (spec.countdown?.microseconds ?? 0)
+                if due <= finishedAtMicros, executions?.counter.started(uuid: publisher.ids[index], retries: 0) != true {
+                    let wait = TimeSpan(microseconds: finishedAtMicros - due)
                     queueWait.record(wait)
                     types[planned.taskIndex].queueWait.record(wait)
                     types[planned.taskIndex].censored += 1
@@ -113,7 +114,7 @@ struct RealRunSummary {
                     runTime.record(TimeSpan(microseconds: max(0, done - started)))
                     types[planned.taskIndex].runTime.record(TimeSpan(microseconds: max(0, done - started)))
                 }
-            } else if !ResultCollector.isFinal(outcome.status), let due {
+            } else if !ResultCollector.isFinal(outcome.status), let due, due <= finishedAtMicros {
                 // A result without a start (RETRY, or PENDING): its latest attempt never started.
                 let wait = TimeSpan(microseconds: max(0, finishedAtMicros - due))
                 queueWait.record(wait)

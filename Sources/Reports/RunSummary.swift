@@ -34,10 +34,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// A real run's count of executions from Celery's task events (absent in sim, which counts
     /// from its trace, and in a real run that published only).
     public var taskEvents: TaskEventFigures? = nil
-    /// Tasks published but never started by the end of the run (queued, held for their eta or
-    /// unacknowledged): each counts in the queue-wait and latency percentiles as having waited
-    /// until the end of the run (end minus when it became due), a lower bound, so a run that
-    /// strands work cannot pass a wait SLO.
+    /// Tasks published, due by the end of the run and never started (queued, held for their eta or
+    /// unacknowledged): each counts in the queue-wait percentiles as having waited until the end
+    /// of the run (end minus when it became due), a lower bound, so a run that strands work cannot
+    /// pass a wait SLO. Every task without an end (these, running ones, ones held for an eta after
+    /// the end) counts in latency at end minus publish.
     public var censoredWaits = 0
     /// Each task type's figures, sorted by task name (empty when the run could not tell them apart).
     public var byTask: [TaskFigures] = []

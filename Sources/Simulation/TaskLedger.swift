@@ -245,14 +245,16 @@ struct TaskLedger {
 
     /// At the end of the run: every task that never ended has waited at least until `end`. Its
     /// latency is recorded as `end` minus its publish, and when its latest attempt never started
-    /// (queued, held for eta, unacknowledged) its queue wait as `end` minus when it became due, so
+    /// (queued, held for eta, unacknowledged) and was due by `end`, its queue wait as `end` minus
+    /// when it became due (a task held for an eta after the end has not waited yet), so
     /// percentiles of a run that strands work show it (a lower bound: right-censored). Called once,
     /// after the run; it writes nothing to the trace. Returns the count of censored queue waits.
     @discardableResult
     mutating func censorOpen(at end: Instant) -> Int {
         for record in records.allValues where !record.ended {
             latency.record(end - record.firstPublishedAt)
-            guard !record.currentAttemptStarted else { continue }
+            // Not yet due (held for an eta after the end): it has not waited; only its latency counts.
+            guard !record.currentAttemptStarted, record.dueAt <= end else { continue }
             censoredWaits += 1
             queueWait.record(end - record.dueAt)
             withType(Int(record.taskIndex)) {

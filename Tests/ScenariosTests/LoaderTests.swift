@@ -77,6 +77,7 @@ routes:
   'mail.*': mail
   'dataset.*': dataset
   '*': celery
+unconsumed_queues: [dataset, mail]   # consumed by workers outside this fleet
 load:
   arrival: even
   phases:
@@ -449,7 +450,7 @@ struct ErrorCollectionTests {
         let yaml = """
         name: t
         duration: 10m
-        fleet: [{}]
+        fleet: [{queues: [celery, q1]}]
         tasks: [{name: a}]
         routes:
           'z.*': q1

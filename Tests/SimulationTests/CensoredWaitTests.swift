@@ -51,6 +51,18 @@ struct CensoredWaitTests {
         #expect(a == b)
     }
 
+    @Test("a task held for an eta after the end has not waited: latency counts it, queue wait does not")
+    func notYetDue() throws {
+        let scenario = makeScenario(duration: .seconds(30), drain: .seconds(60), rate: 2, prefetch: 100,
+                                    configureTask: { $0.countdown = .seconds(3600) })
+        let s = try Simulator(scenario: scenario).run().summary
+        #expect(s.leftover.total == s.counts.published)
+        #expect(s.leftover.held + s.leftover.queued + s.leftover.unacked == s.counts.published)
+        #expect(s.censoredWaits == 0)
+        #expect(s.queueWait.max == 0)
+        #expect(s.latency.p50 >= 60_000_000, "published in the first 30 s of a 90 s run")
+    }
+
     @Test("a run that finishes its work censors nothing")
     func cleanRun() throws {
         let s = try Simulator(scenario: makeScenario(rate: 5)).run().summary
