@@ -171,9 +171,13 @@ public final class RealRunner: @unchecked Sendable {
         listKeys().map { $0.replacingOccurrences(of: PriorityQueueKeys.separator, with: ":p") }
     }
 
+    /// The queues the fleet consumes and the ones the load publishes to (a queue in the scenario's
+    /// `unconsumed_queues` is sampled too, so what strands there shows as queued, as in sim).
     private func queueNames() -> [String] {
+        let router = TaskRouter(rules: scenario.routes.map { TaskRouter.Rule(pattern: $0.pattern, queue: $0.queue) })
         var names: [String] = []
-        for queue in scenario.fleet.flatMap(\.queues) where !names.contains(queue) { names.append(queue) }
+        let published = scenario.tasks.map { router.queue(forTask: $0.name, explicitQueue: $0.queue) }
+        for queue in scenario.fleet.flatMap(\.queues) + published where !names.contains(queue) { names.append(queue) }
         return names.sorted()
     }
 
