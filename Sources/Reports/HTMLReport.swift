@@ -185,9 +185,11 @@ public enum HTMLReport {
             }
         }
         func chart(_ title: String, _ series: [(String, String, [Double])], format: @escaping (Double) -> String,
-                   thresholds: [SVGChart.Threshold] = []) -> String {
-            SVGChart(title: title, times: times, series: series.map { SVGChart.Series(name: $0.0, color: $0.1, values: $0.2) },
-                     thresholds: thresholds, format: format).render()
+                   thresholds: [SVGChart.Threshold] = [], microseconds: Bool = false) -> String {
+            var chart = SVGChart(title: title, times: times, series: series.map { SVGChart.Series(name: $0.0, color: $0.1, values: $0.2) },
+                                 thresholds: thresholds, format: format)
+            chart.microsecondValues = microseconds
+            return chart.render()
         }
         let count: (Double) -> String = { String(format: "%.0f", $0) }
         let perSecond: (Double) -> String = { String(format: $0 < 10 && $0 != $0.rounded() ? "%.1f/s" : "%.0f/s", $0) }
@@ -201,7 +203,8 @@ public enum HTMLReport {
                       format: count)
         html += chart("Queue wait of tasks started in each interval (the scenario's queue-wait thresholds drawn across)",
                       [("p50", "#2ca02c", t.map { Double($0.queueWaitP50) }), ("p99", "#ff7f0e", t.map { Double($0.queueWaitP99) })],
-                      format: { humanDuration(microseconds: $0) }, thresholds: thresholds { $0.hasPrefix("queue_wait.") })
+                      format: { humanDuration(microseconds: $0) }, thresholds: thresholds { $0.hasPrefix("queue_wait.") },
+                      microseconds: true)
         html += chart("Workers: pool size and running tasks (processes)",
                       [("pool size", "#9467bd", t.map { Double($0.poolSize) }), ("running", "#8c564b", t.map { Double($0.running) })],
                       format: count, thresholds: thresholds { $0 == "peak_running" })

@@ -17,6 +17,9 @@ struct SVGChart {
     /// How a value reads with its unit (durations, bytes, tasks/s).
     var format: (Double) -> String
     var maxPoints = 180
+    /// Values are microseconds: y ticks at round durations (10 s, 1 min, 5 min...) rather than
+    /// round numbers of microseconds (20 s, 200 s...).
+    var microsecondValues = false
 
     static let width = 900.0, height = 240.0, left = 78.0, right = 12.0, top = 12.0, bottom = 40.0
     static var plotWidth: Double { width - left - right }
@@ -51,7 +54,7 @@ struct SVGChart {
         let start = times.first ?? 0, end = max(times.last ?? 1, start + 1e-9)
         let dataPeak = series.flatMap(\.values).max() ?? 0
         let wanted = max(dataPeak, (thresholds.map(\.value).max() ?? 0) * 1.05, 1e-9)
-        let step = Self.niceStep(wanted, count: 4)
+        let step = microsecondValues ? Self.niceTimeStep(wanted / 1_000_000, count: 4) * 1_000_000 : Self.niceStep(wanted, count: 4)
         let peak = max(step, (wanted / step).rounded(.up) * step)
         func x(_ time: Double) -> Double { left + plotWidth * (time - start) / (end - start) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - value / peak) }
