@@ -31,11 +31,13 @@ struct CompareCommand: ParsableCommand {
             printError("warning: comparing \(old.scenario) seed \(old.seed) with \(current.scenario) seed \(current.seed)")
         }
         let comparison = SummaryComparison(baseline: old, new: current, tolerancePercent: tolerance)
-        print("figure".padding(toLength: 22, withPad: " ", startingAt: 0) + "baseline".leftPadded(16) + "new".leftPadded(16)
+        // Wide enough for a task type's figure (`by_task[NAME].queue_wait.p99`): padding truncates.
+        let width = max(22, (comparison.rows.filter { $0.verdict != .same }.map(\.figure.count).max() ?? 0) + 2)
+        print("figure".padding(toLength: width, withPad: " ", startingAt: 0) + "baseline".leftPadded(16) + "new".leftPadded(16)
               + "change".leftPadded(10) + "  verdict")
         for row in comparison.rows where row.verdict != .same {
             let change = row.changePercent.map { String(format: "%+.1f%%", $0) } ?? "new"
-            print(row.figure.padding(toLength: 22, withPad: " ", startingAt: 0)
+            print(row.figure.padding(toLength: width, withPad: " ", startingAt: 0)
                   + SummaryText.format(metricValue: row.baseline, metric: row.figure).leftPadded(16)
                   + SummaryText.format(metricValue: row.new, metric: row.figure).leftPadded(16)
                   + change.leftPadded(10) + "  " + row.verdict.rawValue)
