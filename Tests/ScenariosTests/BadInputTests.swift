@@ -229,6 +229,8 @@ let badInputs: [BadInput] = [
     // Assertions.
     BadInput("assertion on an unknown metric", line: 13, path: "assertions[0]", #"unknown metric "queue_wait.p95""#,
              "queue_wait.p99", yaml: base(appending: "assertions:\n  - queue_wait.p95 < 3s")),
+    BadInput("assertion on a misspelt metric", line: 13, path: "assertions[0]", #"unknown metric "queue_wiat.p99" (did you mean "queue_wait.p99"?)"#,
+             yaml: base(appending: "assertions:\n  - queue_wiat.p99 < 3s")),
     BadInput("assertion with a bad operator", line: 14, path: "assertions[1]", "a comparison (<=, >=, ==, !=, <, >)",
              #"found "=""#, yaml: base(appending: "assertions:\n  - lost == 0\n  - lost = 0")),
     BadInput("assertion with a value of the wrong kind", line: 13, path: "assertions[0]",
