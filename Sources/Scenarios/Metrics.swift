@@ -101,7 +101,7 @@ extension Assertion {
         guard let kind = Metrics.kind(of: metric) else {
             throw AssertionSyntaxError(
                 expected: "a known metric (\(Metrics.known.joined(separator: ", ")))",
-                found: "unknown metric \(quoted(metric)) in \(quoted(text))")
+                found: "unknown metric \(quoted(metric))\(NearestName.hint(for: metric, among: Metrics.known)) in \(quoted(text))")
         }
         while index < scalars.count, scalars[index] == " " || scalars[index] == "\t" { index += 1 }
         var opText = ""

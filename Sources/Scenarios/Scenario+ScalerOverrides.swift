@@ -14,6 +14,9 @@ enum ScalerOverride {
     static let policyKeys = ["scaler.policy", "autoscale.policy"]
     static let policyNames = ["queue_length", "hpa", "queue_latency", "off"]
 
+    /// Every scaler key, for "did you mean".
+    static var allKeys: [String] { policyKeys + ScenarioBuilder.scalerKeys.filter { $0 != "policy" }.map { "scaler." + $0 } }
+
     static func isScalerKey(_ key: String) -> Bool {
         policyKeys.contains(key) || (key.hasPrefix("scaler.") && ScenarioBuilder.scalerKeys.contains(String(key.dropFirst(7))))
     }

@@ -43,7 +43,7 @@ extension ScenarioBuilder {
            let strategy = QueueOrderStrategy(rawValue: word) {
             broker.queueOrderStrategy = strategy
         }
-        if let node = fields["latency"], let value = reader.duration(node, fields.path("latency")) {
+        if let node = fields["latency"], let value = reader.duration(node, fields.path("latency"), subSecondUnit: "us") {
             broker.latency = value
         }
         if let node = fields["idle_wake"] { broker.idleWake = readIdleWake(node, fields.path("idle_wake")) }
@@ -58,8 +58,8 @@ extension ScenarioBuilder {
         guard let fields = reader.fields(node, path, allowed: ["max", "time_constant"]),
               let maxNode = reader.required(fields, "max", what: "the most a publish after a quiet spell pays"),
               let constantNode = reader.required(fields, "time_constant", what: "how fast the cost grows with the quiet time"),
-              let max = reader.duration(maxNode, fields.path("max")),
-              let constant = reader.duration(constantNode, fields.path("time_constant"), positive: true)
+              let max = reader.duration(maxNode, fields.path("max"), subSecondUnit: "us"),
+              let constant = reader.duration(constantNode, fields.path("time_constant"), positive: true, subSecondUnit: "ms")
         else { return nil }
         return IdleWake(max: max, timeConstant: constant)
     }

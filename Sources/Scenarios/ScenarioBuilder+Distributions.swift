@@ -5,9 +5,11 @@ import Yams
 extension ScenarioBuilder {
     static let distributionKinds = ["constant", "uniform", "exponential", "lognormal", "empirical"]
 
-    func readDistribution(_ node: Node, _ path: String) -> DurationDistribution? {
+    /// - Parameter subSecondUnit: see `Reader.duration`; given for distributions of sub-second
+    ///   times (`worker_boot`), it applies to every duration inside.
+    func readDistribution(_ node: Node, _ path: String, subSecondUnit: String? = nil) -> DurationDistribution? {
         if case .scalar = node {
-            return reader.duration(node, path).map(DurationDistribution.constant)
+            return reader.duration(node, path, subSecondUnit: subSecondUnit).map(DurationDistribution.constant)
         }
         let expected = "a duration or one of {uniform: {min, max}}, {exponential: {mean}},"
             + " {lognormal: {median, p99}}, {empirical: [...]}"
@@ -31,13 +33,13 @@ extension ScenarioBuilder {
         let kindPath = fields.path(entry.key)
         switch entry.key {
         case "constant":
-            return reader.duration(entry.value, kindPath).map(DurationDistribution.constant)
+            return reader.duration(entry.value, kindPath, subSecondUnit: subSecondUnit).map(DurationDistribution.constant)
         case "uniform":
             guard let inner = reader.fields(entry.value, kindPath, allowed: ["min", "max"]) else { return nil }
             let low = reader.required(inner, "min", what: "the shortest duration")
-                .flatMap { reader.duration($0, inner.path("min")) }
+                .flatMap { reader.duration($0, inner.path("min"), subSecondUnit: subSecondUnit) }
             let high = reader.required(inner, "max", what: "the longest duration")
-                .flatMap { reader.duration($0, inner.path("max")) }
+                .flatMap { reader.duration($0, inner.path("max"), subSecondUnit: subSecondUnit) }
             guard let low, let high else { return nil }
             guard low <= high else {
                 reader.fail(inner["max"], inner.path("max"),
@@ -48,14 +50,14 @@ extension ScenarioBuilder {
         case "exponential":
             guard let inner = reader.fields(entry.value, kindPath, allowed: ["mean"]) else { return nil }
             return reader.required(inner, "mean", what: "the mean duration")
-                .flatMap { reader.duration($0, inner.path("mean"), positive: true) }
+                .flatMap { reader.duration($0, inner.path("mean"), positive: true, subSecondUnit: subSecondUnit) }
                 .map { .exponential(mean: $0) }
         case "lognormal":
             guard let inner = reader.fields(entry.value, kindPath, allowed: ["median", "p99"]) else { return nil }
             let median = reader.required(inner, "median", what: "the median duration")
-                .flatMap { reader.duration($0, inner.path("median"), positive: true) }
+                .flatMap { reader.duration($0, inner.path("median"), positive: true, subSecondUnit: subSecondUnit) }
             let p99 = reader.required(inner, "p99", what: "the 99th percentile duration")
-                .flatMap { reader.duration($0, inner.path("p99"), positive: true) }
+                .flatMap { reader.duration($0, inner.path("p99"), positive: true, subSecondUnit: subSecondUnit) }
             guard let median, let p99 else { return nil }
             guard p99 > median else {
                 reader.fail(inner["p99"], inner.path("p99"),
@@ -71,7 +73,7 @@ extension ScenarioBuilder {
             }
             var values: [TimeSpan] = []
             for (index, item) in items.enumerated() {
-                if let value = reader.duration(item, KeyPathText.index(kindPath, index)) { values.append(value) }
+                if let value = reader.duration(item, KeyPathText.index(kindPath, index), subSecondUnit: subSecondUnit) { values.append(value) }
             }
             return values.count == items.count ? .empirical(values) : nil
         }

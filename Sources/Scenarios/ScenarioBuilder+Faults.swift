@@ -90,7 +90,7 @@ extension ScenarioBuilder {
                     kind = nil
                 }
             case "broker_latency":
-                kind = reader.duration(value, kindPath, positive: true).map(FaultKind.brokerLatency)
+                kind = reader.duration(value, kindPath, positive: true, subSecondUnit: "ms").map(FaultKind.brokerLatency)
             case "slow_tasks":
                 kind = readSlowTasks(value, kindPath, tasks: tasks)
             default: // memory_pressure
@@ -133,7 +133,7 @@ extension ScenarioBuilder {
             if tasks.complete && !tasks.list.contains(where: { Glob.matches(pattern: text, $0) }) {
                 reader.fail(node, fields.path("task"),
                             expected: "a task name or glob matching a declared task (\(tasks.list.joined(separator: ", ")))",
-                            found: "unknown task \(quoted(text))")
+                            found: "unknown task \(quoted(text))" + NearestName.hint(for: text, among: tasks.list))
                 return nil
             }
             pattern = text

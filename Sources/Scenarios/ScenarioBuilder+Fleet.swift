@@ -118,30 +118,25 @@ extension ScenarioBuilder {
             group.maxTasksPerChild = value
         }
         if let node = fields["max_memory_per_child"],
-           let bytes = check(reader.size(node, fields.path("max_memory_per_child"), positive: true)) {
-            if bytes < 1024 {
-                reader.fail(node, fields.path("max_memory_per_child"), expected: "at least 1KiB (Celery counts KiB)", node)
-                ok = false
-            } else {
-                group.maxMemoryPerChildKiB = Int(bytes / 1024)
-            }
+           let bytes = check(readMemoryLimit(node, fields.path("max_memory_per_child"), bare: .kibibytes)) {
+            group.maxMemoryPerChildKiB = Int(bytes / 1024)
         }
         if let node = fields["child_memory"], let bytes = check(reader.size(node, fields.path("child_memory"))) {
             group.childBaselineMemoryBytes = bytes
         }
-        if let node = fields["child_startup"], let span = check(reader.duration(node, fields.path("child_startup"))) {
+        if let node = fields["child_startup"], let span = check(reader.duration(node, fields.path("child_startup"), subSecondUnit: "ms")) {
             group.childStartup = span
         }
-        if let node = fields["task_overhead"], let span = check(reader.duration(node, fields.path("task_overhead"))) {
+        if let node = fields["task_overhead"], let span = check(reader.duration(node, fields.path("task_overhead"), subSecondUnit: "us")) {
             group.taskOverhead = span
         }
-        if let node = fields["child_handoff"], let span = check(reader.duration(node, fields.path("child_handoff"))) {
+        if let node = fields["child_handoff"], let span = check(reader.duration(node, fields.path("child_handoff"), subSecondUnit: "us")) {
             group.childHandoff = span
         }
-        if let node = fields["worker_boot"], let boot = check(readDistribution(node, fields.path("worker_boot"))) {
+        if let node = fields["worker_boot"], let boot = check(readDistribution(node, fields.path("worker_boot"), subSecondUnit: "ms")) {
             group.workerBoot = boot
         }
-        if let node = fields["memory_limit"], let bytes = check(reader.size(node, fields.path("memory_limit"))) {
+        if let node = fields["memory_limit"], let bytes = check(readMemoryLimit(node, fields.path("memory_limit"), bare: .bytes)) {
             group.memoryLimitBytes = bytes
         }
         if let node = fields["held_message_memory"], let bytes = check(reader.size(node, fields.path("held_message_memory"))) {

@@ -9,7 +9,7 @@ extension ScenarioBuilder {
               let coresNode = reader.required(fields, "cores", what: "how many CPUs the fleet, Redis and the load share"),
               let cpuNode = reader.required(fields, "cpu_per_task", what: "the CPU time of one task besides its body"),
               let cores = reader.int(coresNode, fields.path("cores"), in: 1...4096, expected: "a number of CPUs from 1 to 4096"),
-              let cpu = reader.duration(cpuNode, fields.path("cpu_per_task"), positive: true)
+              let cpu = reader.duration(cpuNode, fields.path("cpu_per_task"), positive: true, subSecondUnit: "us")
         else { return nil }
         var host = HostSpec(cores: cores, cpuPerTask: cpu)
         if let node = fields["memory_write"] {
@@ -24,12 +24,12 @@ extension ScenarioBuilder {
     private func readMemoryWrite(_ node: Node, _ path: String) -> MemoryWriteCost? {
         guard let fields = reader.fields(node, path, allowed: ["per_mib", "unbacked_per_mib", "backed", "release_time_constant"]),
               let perNode = reader.required(fields, "per_mib", what: "the time to write one MiB of fresh memory"),
-              let perMiB = reader.duration(perNode, fields.path("per_mib"), positive: true)
+              let perMiB = reader.duration(perNode, fields.path("per_mib"), positive: true, subSecondUnit: "us")
         else { return nil }
         var cost = MemoryWriteCost(perMiB: perMiB)
         var valid = true
         if let node = fields["unbacked_per_mib"] {
-            if let value = reader.duration(node, fields.path("unbacked_per_mib"), positive: true) { cost.unbackedPerMiB = value } else { valid = false }
+            if let value = reader.duration(node, fields.path("unbacked_per_mib"), positive: true, subSecondUnit: "ms") { cost.unbackedPerMiB = value } else { valid = false }
         }
         // `backed` and `release_time_constant` describe memory the host has not backed, so they
         // mean nothing without its price.

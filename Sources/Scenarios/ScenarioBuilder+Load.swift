@@ -110,7 +110,7 @@ extension ScenarioBuilder {
                 if let name = task, tasks.complete, !tasks.list.contains(name) {
                     reader.fail(node, fields.path("task"),
                                 expected: "a task declared in tasks (\(tasks.list.joined(separator: ", ")))",
-                                found: "unknown task \(quoted(name))")
+                                found: "unknown task \(quoted(name))" + NearestName.hint(for: name, among: tasks.list))
                     taskOK = false
                 }
                 if task == nil { taskOK = false }
@@ -135,7 +135,7 @@ extension ScenarioBuilder {
             let entryPath = KeyPathText.child(path, name)
             if tasks.complete && !tasks.list.contains(name) {
                 reader.fail(keyNode, entryPath, expected: "a task declared in tasks (\(tasks.list.joined(separator: ", ")))",
-                            found: "unknown task \(quoted(name))")
+                            found: "unknown task \(quoted(name))" + NearestName.hint(for: name, among: tasks.list))
                 continue
             }
             if let weight = reader.number(value, entryPath, expected: "a positive weight", isValid: { $0 > 0 }) {

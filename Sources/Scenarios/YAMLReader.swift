@@ -123,8 +123,9 @@ final class Reader {
             guard allowed.contains(key) else {
                 unknown.append(key)
                 let list = allowed.joined(separator: ", ")
+                let hint = NearestName.hint(for: key, among: allowed)
                 fail(keyNode, KeyPathText.child(path, key), expected: "one of \(list)", found: "unknown key \(quoted(key))",
-                     message: "unknown key \(quoted(key)); allowed keys: \(list)")
+                     message: "unknown key \(quoted(key))\(hint); allowed keys: \(list)")
                 continue
             }
             entries.append(Fields.Entry(key: key, keyNode: keyNode, value: value))
@@ -208,7 +209,12 @@ final class Reader {
     }
 
     /// A duration: `250ms`, `1m30s`, or a bare number of seconds.
-    func duration(_ node: Node, _ path: String, positive: Bool = false) -> TimeSpan? {
+    ///
+    /// - Parameter subSecondUnit: for a key whose values are typically under a second
+    ///   (`child_handoff`, `latency`...), the unit they are usually written in (`us`, `ms`): a bare
+    ///   non-zero number is then refused with the likely fix (`300` → "did you mean 300us?"),
+    ///   because read as seconds it is thousands of times what was meant.
+    func duration(_ node: Node, _ path: String, positive: Bool = false, subSecondUnit: String? = nil) -> TimeSpan? {
         let shape = positive ? "a positive duration like 250ms, 1.5s, 2m or 1m30s"
                              : "a duration like 250ms, 1.5s, 2m or 1m30s"
         let span: TimeSpan
@@ -216,6 +222,10 @@ final class Reader {
         case .int, .float:
             guard let seconds = numericValue(node) else {
                 fail(node, path, expected: shape, node)
+                return nil
+            }
+            if let unit = subSecondUnit, seconds > 0 {
+                refuseBareSubSecond(node, path, seconds: seconds, unit: unit)
                 return nil
             }
             guard seconds >= 0 else {
@@ -248,6 +258,21 @@ final class Reader {
             return nil
         }
         return span
+    }
+
+    /// "300 is read as 300 s; did you mean 300us?": a bare number where a unit was most likely meant.
+    private func refuseBareSubSecond(_ node: Node, _ path: String, seconds: Double, unit: String) {
+        let written = node.scalarText ?? String(seconds)
+        let likely: String
+        if seconds >= 1 {
+            likely = "did you mean \(written)\(unit)?"
+        } else {
+            let span = TimeSpan(microseconds: Int64((seconds * 1_000_000).rounded()))
+            likely = "write it with its unit: \(DurationText.format(span))"
+        }
+        fail(node, path, expected: "a duration with its unit, like 300us or 2ms", found: written,
+             message: "\(written) is read as \(written) s; \(likely) (a bare number means seconds, and this "
+                 + "setting is typically under a second, so here it must carry its unit)")
     }
 
     /// A size: `64MiB`, `100MB`, or a bare number of bytes.
@@ -293,7 +318,8 @@ final class Reader {
     func choice(_ node: Node, _ path: String, _ options: [String]) -> String? {
         let expected = "one of " + options.joined(separator: ", ")
         guard case let .scalar(scalar) = node, options.contains(scalar.string), node.tagName == .str else {
-            fail(node, path, expected: expected, node)
+            let hint = node.scalarText.map { NearestName.hint(for: $0, among: options) } ?? ""
+            fail(node, path, expected: expected, found: describe(node) + hint)
             return nil
         }
         return scalar.string

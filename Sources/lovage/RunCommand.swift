@@ -31,8 +31,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Root seed; overrides the scenario's seed.")
     var seed: UInt64?
 
-    @Option(help: "Output folder (default: results/runs/<scenario>-<mode>-seed<N>).")
+    @Option(help: "Output folder (default: results/runs/<scenario>-<mode>-seed<N>, followed by the --set settings).")
     var out: String?
+
+    @Option(name: .customLong("set"), help: "Change a setting as `lovage simulate --set` does (workers=N, concurrency=N, autoscale=MAX,MIN|off, ...; repeatable, applied in order), in both modes: a plan's pick runs for real as it was simulated.")
+    var settings: [String] = []
 
     @Option(help: "Multiply every duration by this and divide every rate by it (0.1: a 1 h scenario in 6 min).")
     var timeScale: Double = 1
@@ -64,14 +67,18 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be a positive number, got \(timeScale)") }
         guard RealRunOptions.Target(rawValue: target) != nil else { throw ValidationError("--target must be lovage or celery, got \(target)") }
+        try SimulateCommand.validateSettings(settings, seed: seed)
     }
+
+    /// The `--set` settings (checked by `validate`).
+    var overrides: [ScenarioOverride] { (try? ScenarioOverride.parseAll(settings)) ?? [] }
 
     func run() throws {
         switch mode {
         case .sim:
             let directory = try out ?? defaultDirectory(mode: "sim")
             try SimulationRun(file: file, seed: seed, out: directory, noTrace: noTrace, baseline: nil, quiet: quiet, json: json,
-                              timeScale: timeScale).run()
+                              timeScale: timeScale, overrides: overrides).run()
         case .redis:
             try runForReal()
         }
@@ -79,11 +86,12 @@ struct RunCommand: ParsableCommand {
 
     func defaultDirectory(mode: String) throws -> String {
         let scenario = try loadScenario()
-        return "results/runs/\(scenario.name)-\(mode)-seed\(seed ?? scenario.seed)"
+        return ScenarioOverride.defaultFolder(scenario: scenario.name, kind: mode + "-", seed: seed ?? scenario.seed, overrides: overrides)
     }
 
+    /// The scenario file with the `--set` settings applied.
     private func loadScenario() throws -> Scenario {
-        do { return try ScenarioLoader.load(path: file) } catch {
+        do { return try ScenarioLoader.load(path: file).overriding(overrides) } catch {
             printError("\(error)")
             throw ExitCode(2)
         }
@@ -140,11 +148,12 @@ struct RunCommand: ParsableCommand {
         }
         defer { sources.forEach { $0.cancel() } }
         let started = Date()
-        let result: SimulationResult
+        var result: SimulationResult
         do { result = try runner.run() } catch {
             printError("\(error)")
             throw ExitCode(2)
         }
+        if !overrides.isEmpty { result.summary.appliedSettings = overrides.map(\.description) }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         return (result, directory, Date().timeIntervalSince(started), logs)
     }

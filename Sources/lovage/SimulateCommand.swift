@@ -21,7 +21,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Root seed; overrides the scenario's seed.")
     var seed: UInt64?
 
-    @Option(help: "Output folder (default: results/runs/<scenario>-seed<N>).")
+    @Option(help: "Output folder (default: results/runs/<scenario>-seed<N>, followed by the --set settings, e.g. -workers10-concurrency8).")
     var out: String?
 
     @Flag(help: "Do not write trace.jsonl (the trace hash is still computed and printed).")
@@ -39,17 +39,25 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Print the summary as JSON without its timeline and write no files: what `lovage plan` reads for each configuration.", visibility: .hidden))
     var figuresOnly = false
 
-    @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R (repeatable).")
+    @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R, scaler.<setting>=V (repeatable, applied in order; a setting that would not change the run is refused).")
     var settings: [String] = []
 
     func validate() throws {
-        for text in settings {
-            do { _ = try ScenarioOverride(parsing: text) } catch { throw ValidationError("--set \(error)") }
+        try Self.validateSettings(settings, seed: seed)
+    }
+
+    /// Checks `--set` texts (key, value form) and that `--seed` and `--set seed=` are not both
+    /// given: `--seed` wins over the scenario's seed, so beside it `--set seed=` would do nothing.
+    static func validateSettings(_ settings: [String], seed: UInt64?) throws {
+        let overrides: [ScenarioOverride]
+        do { overrides = try ScenarioOverride.parseAll(settings) } catch { throw ValidationError(error.description) }
+        if seed != nil, let set = overrides.first(where: { $0.key == "seed" }) {
+            throw ValidationError("--set \(set) and --seed both give the seed; use one of them")
         }
     }
 
     func run() throws {
-        let overrides = try settings.map { text in try ScenarioOverride(parsing: text) }
+        let overrides = try ScenarioOverride.parseAll(settings)
         let simulation = SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace || figuresOnly, baseline: baseline,
                                        quiet: quiet, json: json || figuresOnly, overrides: overrides)
         if figuresOnly { try simulation.printFigures() } else { try simulation.run() }
@@ -102,7 +110,7 @@ struct SimulationRun {
             throw ExitCode(2)
         }
         let seedInUse = seed ?? scenario.seed
-        let directory = out ?? "results/runs/\(scenario.name)-seed\(seedInUse)"
+        let directory = out ?? ScenarioOverride.defaultFolder(scenario: scenario.name, seed: seedInUse, overrides: overrides)
         if createsFolder { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let tracePath = noTrace ? nil : (directory as NSString).appendingPathComponent("trace.jsonl")
         let total = (scenario.duration + scenario.drain).seconds
@@ -117,7 +125,8 @@ struct SimulationRun {
         let options = SimulationOptions(seed: seed, tracePath: tracePath, progress: progress, recordTaskWaits: recordTaskWaits)
 
         let started = Date()
-        let result = try Simulator(scenario: scenario, options: options).run()
+        var result = try Simulator(scenario: scenario, options: options).run()
+        if !overrides.isEmpty { result.summary.appliedSettings = overrides.map(\.description) }
         let wallSeconds = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         return (result, directory, wallSeconds, tracePath)

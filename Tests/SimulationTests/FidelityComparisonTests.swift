@@ -53,6 +53,60 @@ struct FidelityComparisonTests {
         #expect(!FidelityComparison(simulated: simulated, real: simulated, tolerancePercent: 5).rows.contains { $0.figure == "matched_wait.p50" })
     }
 
+    @Test("with several real runs the simulation is judged against their range widened by the tolerance")
+    func repeatedRealRuns() throws {
+        let simulated = try summary()
+        func real(_ factor: Double) -> RunSummary {
+            var run = simulated
+            run.throughput = simulated.throughput * factor
+            return run
+        }
+        // Real runs at 1.20, 1.30 and 1.50 times the simulated throughput; ±10% widens the range to
+        // [1.08, 1.65]: the simulated 1.0 is outside, and the row shows the median (1.30) and each run.
+        let runs = [real(1.30), real(1.20), real(1.50)]
+        let outside = FidelityComparison(simulated: simulated, realRuns: runs, tolerancePercent: 10, gated: ["throughput"])
+        let row = try #require(outside.rows.first { $0.figure == "throughput" })
+        #expect(!row.withinTolerance && outside.failures.map(\.figure) == ["throughput"])
+        #expect(abs(row.real - simulated.throughput * 1.30) < 1e-9)
+        #expect(row.realRuns.count == 3 && abs(row.realRuns[1] - simulated.throughput * 1.20) < 1e-9)
+        #expect(abs(try #require(row.acceptedFrom) - simulated.throughput * 1.08) < 1e-9)
+        #expect(abs(try #require(row.acceptedTo) - simulated.throughput * 1.65) < 1e-9)
+        #expect(outside.realRunCount == 3)
+        // A simulation among spread-out real runs passes although it is 15% off their median.
+        let spread = [real(0.80), real(1.15), real(1.30)]
+        let among = FidelityComparison(simulated: simulated, realRuns: spread, tolerancePercent: 10, gated: ["throughput"])
+        let amongRow = try #require(among.rows.first { $0.figure == "throughput" })
+        #expect(amongRow.withinTolerance && among.failures.isEmpty)
+        #expect(abs(try #require(amongRow.differencePercent) - (1 / 1.15 - 1) * 100) < 1e-9)
+        // Just below the widened range fails; one real run is the old rule: within ±tolerance of it.
+        #expect(!FidelityComparison(simulated: simulated, realRuns: [real(1.12), real(1.2)], tolerancePercent: 10).rows
+            .first { $0.figure == "throughput" }!.withinTolerance)
+        #expect(FidelityComparison(simulated: simulated, realRuns: [real(1.1)], tolerancePercent: 10).rows
+            .first { $0.figure == "throughput" }!.withinTolerance)
+        #expect(!FidelityComparison(simulated: simulated, realRuns: [real(1.12)], tolerancePercent: 10).rows
+            .first { $0.figure == "throughput" }!.withinTolerance)
+    }
+
+    @Test("with several real runs, a time figure's floor is measured from the widened range, and matched waits use every run")
+    func repeatedRunsFloorAndMatched() throws {
+        var simulated = try summary()
+        simulated.queueWait.p50 = 1_000
+        var first = simulated, second = simulated
+        first.queueWait.p50 = 2_000
+        second.queueWait.p50 = 2_500
+        // Widened range [1800, 2750]; the simulated 1000 is 800 µs below it.
+        let strict = FidelityComparison(simulated: simulated, realRuns: [first, second], tolerancePercent: 10, absoluteFloorMicros: 799)
+        #expect(strict.failures.map(\.figure).contains("queue_wait.p50"))
+        let floored = FidelityComparison(simulated: simulated, realRuns: [first, second], tolerancePercent: 10, absoluteFloorMicros: 800)
+        #expect(!floored.failures.map(\.figure).contains("queue_wait.p50"))
+        let waits = (simulated: [Int64]([1_000, 2_000, 3_000, -1]),
+                     real: [[Int64]([1_000, 2_000, 3_000, 4_000]), [Int64]([-1, 2_000, 3_000, 4_000])])
+        let matched = FidelityComparison(simulated: simulated, realRuns: [first, second], tolerancePercent: 10, waitsByPlanIndex: waits)
+        #expect(matched.matchedTasks == 2)
+        let row = try #require(matched.rows.first { $0.figure == "matched_wait.p50" })
+        #expect(row.realRuns.count == 2 && row.withinTolerance, "\(row)")
+    }
+
     @Test("a simulation asked to keep each task's wait keeps it by plan index, for the tasks that ended")
     func simulatedTaskWaits() throws {
         let scenario = makeScenario(duration: .seconds(20), rate: 20, concurrency: 2, taskDuration: .exponential(mean: .milliseconds(80)))
