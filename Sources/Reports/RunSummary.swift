@@ -19,9 +19,6 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Workers alive on average over the run's samples (one a second): what a fleet that scales
     /// pays for. Nil in summaries written before it existed.
     public var meanWorkers: Double? = nil
-    /// The `--set KEY=VALUE` settings the run applied to its scenario file, in order (`workers=10`);
-    /// nil (absent from summary.json) for a run of the file as written.
-    public var appliedSettings: [String]? = nil
     public var peakRunning: Int
     public var peakMemoryBytes: Int64
     public var invariantViolations: [InvariantViolation]

@@ -11,7 +11,6 @@ enum SummaryText {
         var lines: [String] = []
         lines.append("scenario  \(s.scenario)  (\(scenarioPath))")
         lines.append("seed      \(s.seed)   trace hash \(s.traceHash)")
-        if let applied = s.appliedSettings, !applied.isEmpty { lines.append("settings  \(applied.joined(separator: " "))  (--set, over the file's)") }
         let isReal = s.mode != "sim"
         if isReal {
             lines.append("real      \(humanDuration(microseconds: s.virtualDurationSeconds * 1_000_000)) on real Redis (\(s.mode))"
