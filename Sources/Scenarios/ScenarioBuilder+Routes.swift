@@ -40,7 +40,7 @@ extension ScenarioBuilder {
         func message(_ subject: String, _ queue: String) -> String {
             "\(subject) queue \(quoted(queue)), which no worker group consumes (consumed: "
                 + consumed.map(quoted).joined(separator: ", ") + ")."
-                + (QueueNames.closest(to: queue, among: consumed).map { " Did you mean \(quoted($0))?" } ?? "")
+                + (NearestName.suggestion(for: queue, among: consumed).map { " Did you mean \(quoted($0))?" } ?? "")
                 + " If no worker is meant to take it, list it in unconsumed_queues."
         }
         // Routes, at the value that names the queue.
@@ -65,32 +65,5 @@ extension ScenarioBuilder {
                         expected: expected, found: quoted(queue),
                         message: message("task \(quoted(name)) is published\(how.isEmpty ? " to" : how)", queue))
         }
-    }
-}
-
-/// Queue-name suggestions for messages.
-enum QueueNames {
-    /// The consumed queue nearest `name` by edit distance, when it is close enough to be a typo
-    /// (at most 2 edits, and fewer than half the name's length); the first in order on a tie.
-    static func closest(to name: String, among candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(Array(name.unicodeScalars), Array($0.unicodeScalars))) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 * 2 < max(name.unicodeScalars.count, 2) else {
-            return nil
-        }
-        return best.0
-    }
-
-    /// Levenshtein distance (insert, delete, substitute one scalar).
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

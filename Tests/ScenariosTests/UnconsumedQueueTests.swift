@@ -89,6 +89,6 @@ struct UnconsumedQueueTests {
 
     @Test("suggestions: close names only", arguments: [("dfy", "dify"), ("celry", "celery"), ("reports", nil), ("x", nil)] as [(String, String?)])
     func suggestion(name: String, expected: String?) {
-        #expect(QueueNames.closest(to: name, among: ["dify", "celery"]) == expected)
+        #expect(NearestName.suggestion(for: name, among: ["dify", "celery"]) == expected)
     }
 }
