@@ -39,6 +39,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Print the summary as JSON without its timeline and write no files: what `lovage plan` reads for each configuration.", visibility: .hidden))
     var figuresOnly = false
 
+    @Option(name: .customLong("seeds"), help: ArgumentHelp("With --figures-only: simulate each of these seeds (11,12,13) in turn, one JSON summary per line: what `lovage plan` runs per configuration.", visibility: .hidden))
+    var seedList: String?
+
     @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R (repeatable).")
     var settings: [String] = []
 
@@ -46,10 +49,18 @@ struct SimulateCommand: ParsableCommand {
         for text in settings {
             do { _ = try ScenarioOverride(parsing: text) } catch { throw ValidationError("--set \(error)") }
         }
+        if let seedList {
+            guard figuresOnly else { throw ValidationError("--seeds needs --figures-only") }
+            _ = try SeedBatch.parseSeeds(seedList)
+        }
     }
 
     func run() throws {
         let overrides = try settings.map { text in try ScenarioOverride(parsing: text) }
+        if let seedList {
+            try SeedBatch(file: file, seeds: SeedBatch.parseSeeds(seedList), overrides: overrides).printFigures()
+            return
+        }
         let simulation = SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace || figuresOnly, baseline: baseline,
                                        quiet: quiet, json: json || figuresOnly, overrides: overrides)
         if figuresOnly { try simulation.printFigures() } else { try simulation.run() }
