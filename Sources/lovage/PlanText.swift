@@ -15,7 +15,7 @@ enum PlanText {
                             scenario, file, plan.rows.count, seeds.count, seedsText(seeds), runs, wallSeconds, jobs),
                      "rule      an SLO holds for a configuration when it holds in at least \(rule.requiredPasses) of its \(rule.seeds) seeds "
                         + String(format: "(confidence %g%%)", rule.confidence * 100)
-                        + (stopped > 0 ? "; \(stopped) configurations stopped early, once an SLO had failed on more than \(rule.allowedFailures) seeds" : ""),
+                        + (stopped > 0 ? "; \(stopped) of \(plan.rows.count) configurations stopped early, once an SLO had failed on more seeds than \(rule.allowedFailures)" : ""),
                      ""]
         let objectives = plan.rows.first?.slo.map(\.assertion) ?? []
         let showErlang = plan.rows.contains { $0.erlang != nil }
@@ -41,8 +41,8 @@ enum PlanText {
             line += humanBytes(Int64(row.median { Double($0.peakMemoryBytes) })).leftPadded(11)
             line += SummaryText.format(metricValue: row.median { Double($0.leftover.total) }, metric: "leftover").leftPadded(10)
             for (outcome, width) in zip(row.slo, sloWidths) { line += holdsText(outcome, row: row).leftPadded(width) }
-            line += "  " + (row.meetsSLO ? "meets" : "misses " + row.slo.filter { !$0.holds }.map(\.assertion.text).joined(separator: ", "))
-            if row.stoppedEarly { line += " (stopped early)" }
+            line += "  " + (row.meetsSLO ? "meets" : "misses " + missed(row, rule: rule).map(\.assertion.text).joined(separator: ", "))
+            if row.stoppedEarly { line += " (stopped early after \(row.summaries.count) of \(row.seeds.count) seeds)" }
             if index == best { line += "   <- cheapest" }
             lines.append(line)
         }
@@ -104,6 +104,12 @@ enum PlanText {
             }
         }
         return lines
+    }
+
+    /// The SLOs a row misses: all that do not hold, or for a row stopped early the ones that
+    /// failed on more seeds than the rule allows (the others were not judged on every seed).
+    static func missed(_ row: CapacityPlan.Row, rule: ConfidenceRule) -> [CapacityPlan.Outcome] {
+        row.slo.filter { !$0.holds && (!row.stoppedEarly || rule.clearlyFails(failures: $0.spread.failures)) }
     }
 
     /// "9/10", or "0/2 of 10" when the configuration was stopped early.
