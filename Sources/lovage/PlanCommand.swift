@@ -55,25 +55,25 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print plan.json on standard output instead of the table.")
     var json = false
 
-    func validate() throws {
-        guard !slo.isEmpty || !noDefaultSlos else { throw ValidationError("give at least one --slo, e.g. --slo 'queue_wait.p99 < 30s'") }
-        guard !vary.isEmpty else { throw ValidationError("give at least one --vary, e.g. --vary concurrency=1...32") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be >= 1") }
+    /// Bad input is refused in `run` rather than `validate`, so it exits 2 (the argument parser's
+    /// validation exits 64) with a message naming the option and the value.
+    func checkInputs() throws {
+        guard !slo.isEmpty || !noDefaultSlos else { throw PlanError("give at least one --slo, e.g. --slo 'queue_wait.p99 < 30s'") }
+        guard !vary.isEmpty else { throw PlanError("give at least one --vary, e.g. --vary concurrency=1...32") }
+        guard jobs >= 1 else { throw PlanError("--jobs \(jobs): must be >= 1") }
         _ = try objectives()
         _ = try configurations()
-        do {
-            _ = try PlanSettings.seeds(seeds, scenarioSeed: 0)
-            _ = try PlanSettings.confidence(confidence)
-        } catch { throw ValidationError("\(error)") }
+        _ = try PlanSettings.seeds(seeds, scenarioSeed: 0)
+        _ = try PlanSettings.confidence(confidence)
     }
 
     /// The --slo objectives followed by the default ones.
     func objectives() throws -> [Assertion] {
         let given = try slo.map { text throws -> Assertion in
             do { return try Assertion.parse(text) } catch let error as AssertionSyntaxError {
-                throw ValidationError("--slo '\(text)': expected \(error.expected), found \(error.found)")
+                throw PlanError("--slo '\(text)': expected \(error.expected), found \(error.found)")
             } catch {
-                throw ValidationError("--slo '\(text)': \(error)")
+                throw PlanError("--slo '\(text)': \(error)")
             }
         }
         return PlanSettings.objectives(given, includeDefaults: !noDefaultSlos)
@@ -81,10 +81,14 @@ struct PlanCommand: ParsableCommand {
 
     /// Every combination of the --vary values, the first --vary varying slowest.
     func configurations() throws -> [[ScenarioOverride]] {
-        do { return try PlanSettings.configurations(vary) } catch { throw ValidationError("\(error)") }
+        do { return try PlanSettings.configurations(vary) } catch { throw PlanError("\(error)") }
     }
 
     func run() throws {
+        do { try checkInputs() } catch {
+            printError("lovage plan: \(error)")
+            throw ExitCode(2)
+        }
         let base: Scenario
         do { base = try ScenarioLoader.load(path: file) } catch {
             printError("\(error)")

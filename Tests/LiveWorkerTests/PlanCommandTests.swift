@@ -43,11 +43,19 @@ struct PlanCommandTests {
         #expect(one["cheapest"] as? Int != nil)
     }
 
-    @Test("--vary seed=… is refused, pointing at --seeds")
-    func seedIsNotASetting() throws {
+    @Test("bad input exits 2 naming the option: --vary seed=… (use --seeds), --confidence 90, --seeds 0, autoscale without |")
+    func badInput() throws {
         let scenario = Self.repository.appendingPathComponent("scenarios/steady-mmc.yaml").path
-        let outcome = try LovageProcess.run(["plan", scenario, "--slo", "queue_wait.p99 < 20ms", "--vary", "seed=1...5"])
-        #expect(outcome.status != 0)
-        #expect(outcome.standardError.contains("use --seeds"))
+        let cases: [([String], String)] = [
+            (["--vary", "seed=1...5"], "use --seeds"),
+            (["--vary", "concurrency=2,3", "--confidence", "90"], "did you mean 90%"),
+            (["--vary", "concurrency=2,3", "--seeds", "0"], "--seeds 0"),
+            (["--vary", "autoscale=8,2,16,4"], "autoscale=8,2|16,4|off"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try LovageProcess.run(["plan", scenario, "--slo", "queue_wait.p99 < 20ms"] + arguments)
+            #expect(outcome.status == 2, "\(arguments): \(outcome.standardError)")
+            #expect(outcome.standardError.contains(message), "\(arguments): \(outcome.standardError)")
+        }
     }
 }

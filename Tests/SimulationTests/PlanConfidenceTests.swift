@@ -138,5 +138,8 @@ struct PlanConfidenceTests {
         #expect(html.contains(">1.00s</text>"), "a tick at the threshold's value with its unit")
         #expect(CapacityPlanHTML.ticks(upTo: 60_000_000) == [0, 20_000_000, 40_000_000, 60_000_000])
         #expect(CapacityPlanHTML.ticks(upTo: 7) == [0, 2, 4, 6, 8])
+        // Times of seconds and more step as a clock does: 150 s in 30 s steps, not 50 s ones.
+        #expect(CapacityPlanHTML.ticks(upTo: 150_000_000, isTime: true) == [0, 30, 60, 90, 120, 150].map { $0 * 1_000_000 })
+        #expect(CapacityPlanHTML.ticks(upTo: 150_000_000) == [0, 50, 100, 150].map { $0 * 1_000_000 })
     }
 }
