@@ -63,7 +63,7 @@ public enum CapacityPlanHTML {
     }
 
     static func chart(_ plan: CapacityPlan, sloIndex: Int, title: String, best: Int?, format: (Double, String) -> String) -> String {
-        let width = 1000.0, height = 280.0, left = 80.0, right = 10.0, bottom = 60.0, top = 12.0
+        let width = 1000.0, height = 290.0, left = 80.0, right = 10.0, bottom = 70.0, top = 12.0
         let plotHeight = height - top - bottom
         let assertion = plan.rows[0].slo[sloIndex].assertion
         let metric = assertion.metric
@@ -116,13 +116,17 @@ public enum CapacityPlanHTML {
             svg += "<rect x=\"\(f(center - slot / 2))\" y=\"\(f(top))\" width=\"\(f(slot))\" height=\"\(f(plotHeight))\" fill=\"transparent\"/></g>"
             if spreads.count <= 40 {
                 svg += "<text x=\"\(f(center))\" y=\"\(f(top + plotHeight + 14))\" font-size=\"10\" text-anchor=\"middle\">\(row.slotsText)</text>"
+                // The settings under the slots where they fit (about 5.5 px a character at this size).
+                if Double(row.settingsText.count) * 5.5 <= slot {
+                    svg += "<text x=\"\(f(center))\" y=\"\(f(top + plotHeight + 26))\" font-size=\"9\" fill=\"#555\" text-anchor=\"middle\">\(HTMLReport.escape(row.settingsText))</text>"
+                }
             }
         }
         let lineY = y(assertion.threshold)
         svg += "<line x1=\"\(f(left))\" y1=\"\(f(lineY))\" x2=\"\(f(width - right))\" y2=\"\(f(lineY))\" stroke=\"#cf222e\" stroke-dasharray=\"4 3\"><title>threshold: \(HTMLReport.escape(assertion.text))</title></line>"
         svg += "<text x=\"\(f(width - right - 4))\" y=\"\(f(lineY - 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#cf222e\">\(HTMLReport.escape(assertion.text))</text>"
-        svg += "<text x=\"\(f(left + (width - left) / 2))\" y=\"\(f(height - 28))\" font-size=\"11\" text-anchor=\"middle\">configuration (paid slots)</text>"
-        svg += "<text x=\"\(f(left + (width - left) / 2))\" y=\"\(f(height - 10))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">"
+        svg += "<text x=\"\(f(left + (width - left) / 2))\" y=\"\(f(height - 22))\" font-size=\"11\" text-anchor=\"middle\">paid slots per configuration (and its settings where they fit)</text>"
+        svg += "<text x=\"\(f(left + (width - left) / 2))\" y=\"\(f(height - 6))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">"
             + "dot: median over seeds · box: p10–p90 · whisker: min–max · black tick: the value at \(String(format: "%g%%", plan.rule.confidence * 100)) · values above \(HTMLReport.escape(format(peak, metric))) are cut</text>"
         svg += "<text x=\"14\" y=\"\(f(top + plotHeight / 2))\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + plotHeight / 2)))\">\(HTMLReport.escape(metric)) (\(HTMLReport.escape(unitLabel(metric))))</text>"
         return svg + "</svg>"
