@@ -1,36 +1,67 @@
 import Foundation
 import Scenarios
 
-/// A capacity-planning sweep: one simulated run per configuration, each checked against the
-/// SLOs, and the cheapest configuration that meets them all.
+/// A capacity-planning sweep: every configuration simulated over several seeds, each SLO judged
+/// by the confidence rule over them (`ConfidenceRule`), and the cheapest configuration that meets
+/// them all.
 ///
 /// Cost is the number of worker processes' slots the configuration pays for (workers ×
 /// concurrency, or × the in-worker autoscaler's maximum, since a pod is sized for it), the figure
 /// a fleet's size is bought in; a group under a fleet scaler pays for the workers it ran on
-/// average. Ties go to fewer workers, then to the lower queue-wait p99.
+/// average (the median over seeds). Ties go to fewer workers, then to the lower median queue-wait
+/// p99, then to the earlier configuration.
 public struct CapacityPlan: Sendable {
+    /// One SLO over one configuration's seeds.
+    public struct Outcome: Sendable {
+        public var assertion: Assertion
+        public var spread: SeedSpread
+        /// Held in at least the rule's share of the planned seeds.
+        public var holds: Bool
+        /// Headroom of the median over seeds to the threshold (see `SeedSpread.margin`).
+        public var medianMargin: Double? { SeedSpread.margin(spread.median, to: assertion) }
+        /// Headroom of the value the confidence rule judges to the threshold.
+        public var confidenceMargin: Double? { SeedSpread.margin(spread.confidenceValue, to: assertion) }
+    }
+
     public struct Row: Sendable {
         public var settings: [ScenarioOverride]
-        /// Slots paid for (fractional when a fleet scaler varies the workers over the run).
+        /// The seeds planned for this configuration, in the order they run.
+        public var seeds: [UInt64]
+        /// The summaries of the seeds run, in seed order: all of `seeds`, or a prefix when the
+        /// configuration was stopped early.
+        public var summaries: [RunSummary]
+        /// Slots paid for, the median over seeds (fractional when a fleet scaler varies the workers).
         public var slots: Double
         public var workers: Double
-        public var summary: RunSummary
-        public var slo: [(assertion: Assertion, value: Double?, holds: Bool)]
+        public var slo: [Outcome]
         /// What M/M/c predicts for this configuration, when the scenario is an M/M/c queue.
         public var erlang: ErlangC?
         /// Fixed wait the model adds to every task (twice the broker latency: publish and delivery).
         public var handOffSeconds: Double
         public var meetsSLO: Bool { slo.allSatisfy(\.holds) }
+        /// Seeds left unsimulated because an SLO had already failed on more seeds than the rule allows.
+        public var stoppedEarly: Bool { summaries.count < seeds.count }
 
-        public init(settings: [ScenarioOverride], slots: Double, workers: Double, summary: RunSummary,
-                    slo: [(assertion: Assertion, value: Double?, holds: Bool)], erlang: ErlangC?, handOffSeconds: Double) {
+        /// - Parameter paid: the workers and slots each seed's run paid for (`paidFleet`), in seed order.
+        public init(settings: [ScenarioOverride], seeds: [UInt64], summaries: [RunSummary], paid: [(workers: Double, slots: Double)],
+                    objectives: [Assertion], rule: ConfidenceRule, erlang: ErlangC?, handOffSeconds: Double) {
             self.settings = settings
-            self.slots = slots
-            self.workers = workers
-            self.summary = summary
-            self.slo = slo
+            self.seeds = seeds
+            self.summaries = summaries
+            slots = SeedSpread.quantile(paid.map(\.slots).sorted(), 0.5) ?? 0
+            workers = SeedSpread.quantile(paid.map(\.workers).sorted(), 0.5) ?? 0
+            slo = objectives.map { assertion in
+                let spread = SeedSpread(assertion: assertion, values: summaries.map { $0.metric(assertion.metric) }, rule: rule)
+                return Outcome(assertion: assertion, spread: spread, holds: rule.holds(passes: spread.passes))
+            }
             self.erlang = erlang
             self.handOffSeconds = handOffSeconds
+            utilisation = SeedSpread.quantile(zip(summaries, paid).map { Self.utilisation($0, slots: $1.slots) }.sorted(), 0.5) ?? 0
+        }
+
+        /// The median over the seeds run of one figure of the summary.
+        public func median(_ figure: (RunSummary) -> Double) -> Double {
+            SeedSpread.quantile(summaries.map(figure).sorted(), 0.5) ?? 0
         }
 
         /// The paid slots as tables show them: whole, or to one decimal under a fleet scaler.
@@ -38,23 +69,30 @@ public struct CapacityPlan: Sendable {
             slots == slots.rounded() ? String(Int(slots)) : String(format: "%.1f", slots)
         }
 
+        /// The settings as tables show them.
+        public var settingsText: String { settings.map(\.description).joined(separator: " ") }
+
+        /// Busy slot-time over paid slot-time, the median over seeds.
+        public var utilisation: Double
+
         /// Busy slot-time over paid slot-time: executions × mean run time ÷ (slots × run length).
-        public var utilisation: Double {
+        public static func utilisation(_ summary: RunSummary, slots: Double) -> Double {
             let busy = Double(summary.counts.executions) * summary.runTime.mean / 1_000_000
-            let paid = Double(slots) * summary.virtualDurationSeconds
+            let paid = slots * summary.virtualDurationSeconds
             return paid > 0 ? busy / paid : 0
         }
     }
 
     public var rows: [Row]
+    public var rule: ConfidenceRule
 
-    public init(rows: [Row]) { self.rows = rows }
+    public init(rows: [Row], rule: ConfidenceRule) { self.rows = rows; self.rule = rule }
 
     /// The index of the cheapest row that meets every SLO, if any.
     public var cheapest: Int? {
-        rows.indices.filter { rows[$0].meetsSLO }.min { a, b in
-            (rows[a].slots, rows[a].workers, rows[a].summary.queueWait.p99, a)
-                < (rows[b].slots, rows[b].workers, rows[b].summary.queueWait.p99, b)
+        let p99 = rows.map { $0.median { Double($0.queueWait.p99) } }
+        return rows.indices.filter { rows[$0].meetsSLO }.min { a, b in
+            (rows[a].slots, rows[a].workers, p99[a], a) < (rows[b].slots, rows[b].workers, p99[b], b)
         }
     }
 

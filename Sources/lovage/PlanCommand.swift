@@ -3,20 +3,26 @@ import Foundation
 import Reports
 import Scenarios
 
-/// `lovage plan FILE --slo '…' --vary KEY=RANGE`: a capacity-planning sweep in simulation.
+/// `lovage plan FILE --slo '…' --vary KEY=RANGE`: a capacity-planning sweep in simulation, every
+/// configuration over several seeds, each SLO judged at a stated confidence.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Sweep fleet settings in simulation and find the cheapest configuration that meets the SLOs.",
+        abstract: "Sweep fleet settings in simulation over several seeds and find the cheapest configuration that meets the SLOs at a stated confidence.",
         discussion: """
-        Every combination of the --vary values is simulated (one `lovage simulate` process per \
-        configuration, --jobs at a time), checked against every --slo, and listed with its slots, \
-        utilisation, throughput, queue wait and memory; the cheapest configuration that meets every SLO \
-        (fewest paid slots = workers × concurrency, or a fleet-scaled group's mean workers × concurrency; \
-        then fewest workers) is marked. For a scenario that is an \
-        M/M/c queue (Poisson arrivals, exponential bodies, a fixed pool) the Erlang C prediction is shown \
-        beside the simulated queue wait. Writes plan.json and plan.html under --out. Exits 1 when no \
-        configuration meets the SLOs, 2 on bad input.
+        Every combination of the --vary values is simulated on every seed of --seeds (one \
+        `lovage simulate` process per configuration runs its seeds in turn, --jobs configurations at \
+        a time). An SLO holds for a configuration when it holds in at least --confidence of its seeds \
+        (⌈confidence × seeds⌉ of them); the cheapest configuration meeting every SLO (fewest paid \
+        slots = workers × concurrency, or a fleet-scaled group's mean workers × concurrency; then \
+        fewest workers; then the lower median queue-wait p99) is marked. Unless --no-default-slos, \
+        'leftover == 0' and 'lost == 0' are added to the SLOs (each only when no --slo bounds that \
+        metric already). A configuration is stopped early, its remaining seeds not run, once an SLO \
+        has failed on more seeds than the confidence allows (--no-early-stop runs them all). Tables, \
+        plan.json and plan.html give per configuration the medians over seeds and per SLO "holds in k \
+        of N", median, p10–p90, min–max, the value at the confidence and the margins to the \
+        threshold. For an M/M/c scenario the Erlang C prediction is shown beside the simulated queue \
+        wait. Exits 1 when no configuration meets the SLOs, 2 on bad input.
         """)
 
     @Argument(help: "Scenario file (YAML).")
@@ -25,10 +31,22 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "A service-level objective in the assertion language, e.g. 'queue_wait.p99 < 30s' (repeatable).")
     var slo: [String] = []
 
-    @Option(help: "A setting and its values: KEY=A...B (every whole number), KEY=A,B,C, or one value (repeatable). Keys: \(ScenarioOverride.keys.joined(separator: ", ")), and with a fleet scaler scaler.policy (or autoscale.policy) and scaler.<setting>.")
+    @Option(help: "A setting and its values: KEY=A...B (every whole number), KEY=A,B,C, KEY=A|B|C (values that hold commas: autoscale=8,2|16,4|off), or one value (repeatable). Keys: \(ScenarioOverride.keys.filter { $0 != "seed" }.joined(separator: ", ")), and with a fleet scaler scaler.policy (or autoscale.policy) and scaler.<setting>. Not seed: use --seeds.")
     var vary: [String] = []
 
-    @Option(help: "Simulations run at once (default: the number of cores).")
+    @Option(help: "Seeds per configuration: a count N (the scenario's seed S and the seeds after it: S, S+1, …, S+N−1) or a range A...B.")
+    var seeds: String = "10"
+
+    @Option(help: "Share of a configuration's seeds on which an SLO must hold: 0.9 or 90%.")
+    var confidence: String = "90%"
+
+    @Flag(help: "Do not add the default SLOs 'leftover == 0' and 'lost == 0'.")
+    var noDefaultSlos = false
+
+    @Flag(help: "Run every seed of every configuration, even one that already failed on more seeds than the confidence allows.")
+    var noEarlyStop = false
+
+    @Option(help: "Configurations simulated at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Output folder (default: results/runs/<scenario>-plan).")
@@ -37,49 +55,40 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print plan.json on standard output instead of the table.")
     var json = false
 
-    func validate() throws {
-        guard !slo.isEmpty else { throw ValidationError("give at least one --slo, e.g. --slo 'queue_wait.p99 < 30s'") }
-        guard !vary.isEmpty else { throw ValidationError("give at least one --vary, e.g. --vary concurrency=1...32") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be >= 1") }
+    /// Bad input is refused in `run` rather than `validate`, so it exits 2 (the argument parser's
+    /// validation exits 64) with a message naming the option and the value.
+    func checkInputs() throws {
+        guard !slo.isEmpty || !noDefaultSlos else { throw PlanError("give at least one --slo, e.g. --slo 'queue_wait.p99 < 30s'") }
+        guard !vary.isEmpty else { throw PlanError("give at least one --vary, e.g. --vary concurrency=1...32") }
+        guard jobs >= 1 else { throw PlanError("--jobs \(jobs): must be >= 1") }
         _ = try objectives()
         _ = try configurations()
+        _ = try PlanSettings.seeds(seeds, scenarioSeed: 0)
+        _ = try PlanSettings.confidence(confidence)
     }
 
+    /// The --slo objectives followed by the default ones.
     func objectives() throws -> [Assertion] {
-        try slo.map { text throws -> Assertion in
+        let given = try slo.map { text throws -> Assertion in
             do { return try Assertion.parse(text) } catch let error as AssertionSyntaxError {
-                throw ValidationError("--slo '\(text)': expected \(error.expected), found \(error.found)")
+                throw PlanError("--slo '\(text)': expected \(error.expected), found \(error.found)")
             } catch {
-                throw ValidationError("--slo '\(text)': \(error)")
+                throw PlanError("--slo '\(text)': \(error)")
             }
         }
+        return PlanSettings.objectives(given, includeDefaults: !noDefaultSlos)
     }
 
     /// Every combination of the --vary values, the first --vary varying slowest.
     func configurations() throws -> [[ScenarioOverride]] {
-        var combinations: [[ScenarioOverride]] = [[]]
-        for text in vary {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("--vary \(text): expected KEY=A...B or KEY=A,B,C") }
-            let values: [String]
-            if let range = parts[1].range(of: "...") {
-                guard let low = Int(parts[1][..<range.lowerBound]), let high = Int(parts[1][range.upperBound...]), low <= high else {
-                    throw ValidationError("--vary \(text): a range is two whole numbers A...B with A <= B")
-                }
-                values = (low...high).map(String.init)
-            } else {
-                values = parts[1].split(separator: ",").map(String.init)
-            }
-            let overrides = try values.map { value in
-                do { return try ScenarioOverride(parsing: "\(parts[0])=\(value)") } catch { throw ValidationError("--vary \(error)") }
-            }
-            combinations = combinations.flatMap { prefix in overrides.map { prefix + [$0] } }
-        }
-        guard combinations.count <= 10_000 else { throw ValidationError("--vary gives \(combinations.count) configurations; at most 10,000") }
-        return combinations
+        do { return try PlanSettings.configurations(vary) } catch { throw PlanError("\(error)") }
     }
 
     func run() throws {
+        do { try checkInputs() } catch {
+            printError("lovage plan: \(error)")
+            throw ExitCode(2)
+        }
         let base: Scenario
         do { base = try ScenarioLoader.load(path: file) } catch {
             printError("\(error)")
@@ -87,6 +96,15 @@ struct PlanCommand: ParsableCommand {
         }
         let objectives = try objectives()
         let configurations = try configurations()
+        let seedList: [UInt64]
+        let rule: ConfidenceRule
+        do {
+            seedList = try PlanSettings.seeds(seeds, scenarioSeed: base.seed)
+            rule = ConfidenceRule(confidence: try PlanSettings.confidence(confidence), seeds: seedList.count)
+        } catch {
+            printError("lovage plan: \(error)")
+            throw ExitCode(2)
+        }
         // Every configuration must apply to this scenario (a scaler setting needs a scaled group)
         // before anything runs.
         for settings in configurations {
@@ -98,22 +116,33 @@ struct PlanCommand: ParsableCommand {
         let directory = out ?? "results/runs/\(base.name)-plan"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let started = Date()
-        let summaries = try SweepRunner(file: file, configurations: configurations, jobs: jobs,
-                                        showProgress: !json && standardErrorIsTerminal).run()
-        let rows = try zip(configurations, summaries).map { settings, summary -> CapacityPlan.Row in
-            let scenario = try base.overriding(settings)
-            let paid = CapacityPlan.paidFleet(scenario, summary: summary)
-            let outcomes = objectives.map { assertion -> (assertion: Assertion, value: Double?, holds: Bool) in
-                let value = summary.metric(assertion.metric)
-                return (assertion, value, value.map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
+        let earlyStop = !noEarlyStop
+        let stop: @Sendable ([RunSummary]) -> Bool = { summaries in
+            earlyStop && objectives.contains { assertion in
+                let failures = summaries.filter { summary in
+                    !(summary.metric(assertion.metric).map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
+                }.count
+                return rule.clearlyFails(failures: failures)
             }
-            return CapacityPlan.Row(settings: settings, slots: paid.slots, workers: paid.workers,
-                                    summary: summary, slo: outcomes, erlang: CapacityPlan.erlangModel(scenario),
+        }
+        let results: [[RunSummary]]
+        do {
+            results = try SweepRunner(file: file, configurations: configurations, seeds: seedList, jobs: jobs,
+                                      showProgress: !json && standardErrorIsTerminal, stop: stop).run()
+        } catch let error as PlanError {
+            printError("lovage plan: \(error)")
+            throw ExitCode(2)
+        }
+        let rows = try zip(configurations, results).map { settings, summaries -> CapacityPlan.Row in
+            let scenario = try base.overriding(settings)
+            return CapacityPlan.Row(settings: settings, seeds: seedList, summaries: summaries,
+                                    paid: summaries.map { CapacityPlan.paidFleet(scenario, summary: $0) },
+                                    objectives: objectives, rule: rule, erlang: CapacityPlan.erlangModel(scenario),
                                     handOffSeconds: CapacityPlan.modelledHandOffSeconds(scenario))
         }
-        let plan = CapacityPlan(rows: rows)
+        let plan = CapacityPlan(rows: rows, rule: rule)
         let wall = Date().timeIntervalSince(started)
-        let document = PlanDocument(plan, scenario: base.name, wallSeconds: wall)
+        let document = PlanDocument(plan, scenario: base.name, wallSeconds: wall, earlyStop: earlyStop)
         let encoded = try SummaryFiles.encoder().encode(document)
         try encoded.write(to: URL(fileURLWithPath: directory + "/plan.json"))
         try Data(CapacityPlanHTML.render(plan, scenario: base.name, format: SummaryText.format(metricValue:metric:)).utf8)

@@ -39,11 +39,18 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Print the summary as JSON without its timeline and write no files: what `lovage plan` reads for each configuration.", visibility: .hidden))
     var figuresOnly = false
 
+    @Option(name: .customLong("seeds"), help: ArgumentHelp("With --figures-only: simulate each of these seeds (11,12,13) in turn, one JSON summary per line: what `lovage plan` runs per configuration.", visibility: .hidden))
+    var seedList: String?
+
     @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R, scaler.<setting>=V (repeatable, applied in order; a setting that would not change the run is refused).")
     var settings: [String] = []
 
     func validate() throws {
         try Self.validateSettings(settings, seed: seed)
+        if let seedList {
+            guard figuresOnly else { throw ValidationError("--seeds needs --figures-only") }
+            _ = try SeedBatch.parseSeeds(seedList)
+        }
     }
 
     /// Checks `--set` texts (key, value form) and that `--seed` and `--set seed=` are not both
@@ -58,6 +65,10 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let overrides = try ScenarioOverride.parseAll(settings)
+        if let seedList {
+            try SeedBatch(file: file, seeds: SeedBatch.parseSeeds(seedList), overrides: overrides).printFigures()
+            return
+        }
         let simulation = SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace || figuresOnly, baseline: baseline,
                                        quiet: quiet, json: json || figuresOnly, overrides: overrides)
         if figuresOnly { try simulation.printFigures() } else { try simulation.run() }

@@ -60,13 +60,12 @@ struct CapacityPlanTests {
             let scenario = makeScenario(duration: .seconds(600), rate: 120, workers: 1, concurrency: concurrency, prefetch: 1,
                                         taskDuration: .exponential(mean: .milliseconds(50)))
             let summary = try Simulator(scenario: scenario).run().summary
-            let value = summary.metric(slo.metric)
-            rows.append(CapacityPlan.Row(settings: [try ScenarioOverride(parsing: "concurrency=\(concurrency)")], slots: Double(concurrency),
-                                         workers: 1, summary: summary,
-                                         slo: [(slo, value, value.map { slo.comparison.holds($0, slo.threshold) } ?? false)],
+            rows.append(CapacityPlan.Row(settings: [try ScenarioOverride(parsing: "concurrency=\(concurrency)")], seeds: [1], summaries: [summary],
+                                         paid: [(workers: 1, slots: Double(concurrency))], objectives: [slo],
+                                         rule: ConfidenceRule(confidence: 1, seeds: 1),
                                          erlang: CapacityPlan.erlangModel(scenario), handOffSeconds: 0))
         }
-        let plan = CapacityPlan(rows: rows)
+        let plan = CapacityPlan(rows: rows, rule: ConfidenceRule(confidence: 1, seeds: 1))
         // 120/s × 50 ms = 6 busy slots on average: 6 cannot keep up, 8 (75%) meets 200 ms at p99.
         #expect(!plan.rows[0].meetsSLO)
         #expect(plan.cheapest == 1)
