@@ -11,7 +11,8 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         With --tolerance 0 (the default, for simulated runs, which are exact for a seed and build) any \
         changed figure or trace hash fails. With a tolerance in percent (real runs), a figure fails only \
-        when it got worse by more than that; improvements are listed.
+        when it got worse by more than that; improvements are listed. Exits 0 when nothing regressed, 1 on a \
+        regression, 2 when a file cannot be read.
         """)
 
     @Argument(help: "The baseline summary.json.")
@@ -23,6 +24,34 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Allowed change in percent before a worse figure fails (0 = exact).")
     var tolerance: Double = 0
 
+    @Flag(help: "Print the comparison as JSON (every figure, changed or not) instead of the table.")
+    var json = false
+
+    /// The comparison as `--json` prints it.
+    struct Report: Encodable {
+        struct Row: Encodable {
+            var figure: String
+            var baseline: Double
+            var new: Double
+            /// Relative change in percent; nil when the baseline is 0 and the new value is not.
+            var changePercent: Double?
+            /// same, improved, changed (tolerance 0) or regressed.
+            var verdict: String
+        }
+        struct TraceHashes: Encodable {
+            var baseline: String
+            var new: String
+        }
+        var baseline: String
+        var new: String
+        var tolerancePercent: Double
+        var rows: [Row]
+        var unchanged: Int
+        var traceHash: TraceHashes
+        var regressions: [String]
+        var fails: Bool
+    }
+
     func run() throws {
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be >= 0 percent") }
         let old = try read(baseline)
@@ -31,6 +60,18 @@ struct CompareCommand: ParsableCommand {
             printError("warning: comparing \(old.scenario) seed \(old.seed) with \(current.scenario) seed \(current.seed)")
         }
         let comparison = SummaryComparison(baseline: old, new: current, tolerancePercent: tolerance)
+        let fails = comparison.fails(tolerancePercent: tolerance)
+        if json {
+            try printJSON(Report(
+                baseline: baseline, new: new, tolerancePercent: tolerance,
+                rows: comparison.rows.map { Report.Row(figure: $0.figure, baseline: $0.baseline, new: $0.new,
+                                                      changePercent: $0.changePercent, verdict: $0.verdict.rawValue) },
+                unchanged: comparison.rows.filter { $0.verdict == .same }.count,
+                traceHash: Report.TraceHashes(baseline: comparison.traceHashes.baseline, new: comparison.traceHashes.new),
+                regressions: comparison.regressions.map(\.figure), fails: fails))
+            if fails { throw ExitCode(ExitStatus.checkFailed) }
+            return
+        }
         print("figure".padding(toLength: 22, withPad: " ", startingAt: 0) + "baseline".leftPadded(16) + "new".leftPadded(16)
               + "change".leftPadded(10) + "  verdict")
         for row in comparison.rows where row.verdict != .same {
@@ -42,7 +83,7 @@ struct CompareCommand: ParsableCommand {
         }
         let unchanged = comparison.rows.filter { $0.verdict == .same }.count
         print("\(unchanged) of \(comparison.rows.count) figures unchanged; trace \(comparison.traceHashes.baseline) → \(comparison.traceHashes.new)")
-        if comparison.fails(tolerancePercent: tolerance) {
+        if fails {
             let names = comparison.regressions.map(\.figure)
             printError("regression: " + (names.isEmpty ? "the trace hash changed" : names.joined(separator: ", ")))
             throw ExitCode(1)
