@@ -2,7 +2,8 @@
 # Runs every `lovage` command line shown in the documentation's code blocks and checks its exit
 # status, so the commands people copy from README.md and docs/*.md work as written.
 #
-# Usage: scripts/check-readme-commands.sh [FILE.md...]     (default: README.md and docs/*.md)
+# Usage: scripts/check-readme-commands.sh [--list] [FILE.md...]   (default: README.md and docs/*.md)
+#        --list prints what would be run or skipped, and runs nothing.
 # Environment: LOVAGE_BIN (default .build/release/lovage), README_COMMAND_TIMEOUT (seconds per
 # command, default 180).
 #
@@ -32,11 +33,6 @@ import glob, os, re, shutil, signal, subprocess, sys, tempfile, time
 root = os.getcwd()
 binary = os.path.abspath(os.environ.get("LOVAGE_BIN", ".build/release/lovage"))
 limit = float(os.environ.get("README_COMMAND_TIMEOUT", "180"))
-files = sys.argv[1:] or ["README.md"] + sorted(glob.glob("docs/*.md"))
-if not os.access(binary, os.X_OK):
-    print(f"check-readme-commands: no lovage executable at {binary} (build it, or set LOVAGE_BIN)", file=sys.stderr)
-    sys.exit(2)
-
 PREFIX = re.compile(r"^(?:\$ )?(?:\.build/(?:release|debug)/)?lovage(?= )")
 PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]+(?:\.\.\.)?$")
 REDIS_COMMANDS = {"worker", "enqueue", "fidelity", "worker-child"}
@@ -108,6 +104,21 @@ def scratch():
     os.mkdir(os.path.join(work, "bin"))
     os.symlink(binary, os.path.join(work, "bin", "lovage"))
     return work, tree
+
+arguments = sys.argv[1:]
+listing = "--list" in arguments
+arguments = [a for a in arguments if a != "--list"]
+files = arguments or ["README.md"] + sorted(glob.glob("docs/*.md"))
+if listing:
+    for path in files:
+        for number, command, comment in commands(path):
+            reason = skip_reason(command, comment)
+            match = re.search(r"\bexits\s+(\d+)", comment)
+            print(f"{path}:{number}  " + (f"skip ({reason})" if reason else f"run, expect exit {int(match.group(1)) if match else 0}") + f"  {command}")
+    sys.exit(0)
+if not os.access(binary, os.X_OK):
+    print(f"check-readme-commands: no lovage executable at {binary} (build it, or set LOVAGE_BIN)", file=sys.stderr)
+    sys.exit(2)
 
 work, tree = scratch()
 env = dict(os.environ, PATH=os.path.join(work, "bin") + os.pathsep + os.environ.get("PATH", ""))

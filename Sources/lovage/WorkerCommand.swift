@@ -75,6 +75,14 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "How long to wait for Redis at start, like wait-for-it: 30, 30s, 2m; a bare number is seconds (default 30s).", transform: DurationArgument.parse)
     var waitForBroker: DurationArgument = DurationArgument(.seconds(30))
 
+    /// Checks that need no environment, before anything connects.
+    func validate() throws {
+        guard heartbeatInterval.span.microseconds > 0 else { throw ValidationError("--heartbeat-interval must be longer than 0s") }
+        if let timeLimit, timeLimit.span.microseconds <= 0 { throw ValidationError("--time-limit must be longer than 0s") }
+        if let softTimeLimit, softTimeLimit.span.microseconds <= 0 { throw ValidationError("--soft-time-limit must be longer than 0s") }
+        guard visibilityTimeout.span.microseconds > 0 else { throw ValidationError("--visibility-timeout must be longer than 0s") }
+    }
+
     func run() throws {
         let env = ProcessInfo.processInfo.environment
         let host = ProcessInfo.processInfo.hostName
@@ -144,7 +152,6 @@ struct WorkerCommand: ParsableCommand {
         settings.logTasks = !quiet
         settings.pool = poolName == "prefork" ? .prefork : .threads
         settings.taskEvents = taskEvents || Self.truthy(env["CELERY_WORKER_TASK_EVENTS"])
-        guard heartbeatInterval.span.microseconds > 0 else { throw ValidationError("--heartbeat-interval must be longer than 0s") }
         settings.heartbeatSeconds = heartbeatInterval.seconds
         let driver: LiveWorkerDriver
         do {
