@@ -12,7 +12,7 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "Scenario files (YAML).")
     var files: [String]
 
-    @Flag(help: "Print the outcome as JSON: {\"ok\": Bool, \"files\": [{\"file\", \"ok\", \"scenario\", \"worker_groups\", \"task_types\"} or {\"file\", \"ok\", \"error\"}]}.")
+    @Flag(help: "Print the outcome as JSON: ok, and per file its scenario and counts, or its errors (line, column, key, message).")
     var json = false
 
     /// One file's outcome, as `--json` prints it.
@@ -22,7 +22,19 @@ struct ValidateCommand: ParsableCommand {
         var scenario: String?
         var workerGroups: Int?
         var taskTypes: Int?
-        var error: String?
+        /// Every problem found, in file order (the text output prints the same, one per line).
+        var errors: [Problem]?
+    }
+
+    /// One problem in a scenario file; `line` and `column` are nil when the file could not be read.
+    struct Problem: Encodable {
+        var line: Int?
+        var column: Int?
+        /// Where in the document, e.g. `fleet[0].autoscale.max`; empty for the document itself.
+        var key: String
+        var message: String
+        /// `file:line:column: key: message`, as the text output prints it.
+        var text: String
     }
 
     struct Report: Encodable {
@@ -41,7 +53,8 @@ struct ValidateCommand: ParsableCommand {
                     print("ok: \(file) (\(scenario.name): \(scenario.fleet.count) worker group(s), \(scenario.tasks.count) task type(s))")
                 }
             } catch {
-                outcomes.append(FileOutcome(file: file, ok: false, error: "\(error)"))
+                let problems = error.all.map { Problem(line: $0.line, column: $0.column, key: $0.keyPath, message: $0.message, text: $0.headline) }
+                outcomes.append(FileOutcome(file: file, ok: false, errors: problems))
                 printError("\(error)")
             }
         }

@@ -114,7 +114,13 @@ struct CommandLineTests {
         #expect(mixedReport["ok"] as? Bool == false)
         let entries = try #require(mixedReport["files"] as? [[String: Any]])
         #expect(entries.map { $0["ok"] as? Bool } == [true, false])
-        #expect((entries.last?["error"] as? String)?.contains(bad.lastPathComponent) == true, "\(entries)")
+        let problems = try #require(entries.last?["errors"] as? [[String: Any]], "\(entries)")
+        // Every problem, each with its place: the missing keys and the fleet that is not a list.
+        #expect(problems.count == 4, "\(problems)")
+        let fleet = try #require(problems.first { $0["key"] as? String == "fleet" }, "\(problems)")
+        #expect(fleet["line"] as? Int == 2)
+        #expect(fleet["column"] as? Int == 8)
+        #expect((fleet["text"] as? String)?.hasPrefix(bad.path + ":2:8: fleet: ") == true, "\(fleet)")
     }
 
     @Test("compare --json lists every figure; a different run fails with exit 1")
