@@ -90,9 +90,32 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
+    /// Reads a summary; the error names the file and says whether it is missing or not a summary.
     private func read(_ path: String) throws -> RunSummary {
-        do { return try SummaryFiles.read(path: path) } catch {
-            throw ValidationError("cannot read \(path): \(error)")
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ValidationError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
+        }
+        do { return try SummaryFiles.read(path: path) } catch let error as DecodingError {
+            throw ValidationError("\(path) is not a summary.json (lovage simulate or run writes one): \(Self.describe(error))")
+        } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// A decoding error as one line: what was wrong and at which key.
+    static func describe(_ error: DecodingError) -> String {
+        func place(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "the document" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing key \"\(key.stringValue)\" in \(place(context.codingPath))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(place(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not JSON" : "\(place(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
     }
 }

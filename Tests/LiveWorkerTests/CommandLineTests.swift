@@ -143,6 +143,21 @@ struct CommandLineTests {
         #expect(hashes["baseline"] as? String != hashes["new"] as? String)
     }
 
+    @Test("compare names a missing file or one that is not a summary, exit 2")
+    func compareBadFiles() throws {
+        let notSummary = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-compare-\(UUID().uuidString).json")
+        try Data("{}".utf8).write(to: notSummary)
+        defer { try? FileManager.default.removeItem(at: notSummary) }
+        let baseline = Self.path("results/baselines/burst.json")
+        let missing = try LovageProcess.run(["compare", "/no/such/summary.json", baseline])
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("cannot read /no/such/summary.json: no such file"), "\(missing.standardError)")
+        let wrong = try LovageProcess.run(["compare", baseline, notSummary.path])
+        #expect(wrong.status == 2)
+        #expect(wrong.standardError.contains("\(notSummary.path) is not a summary.json"), "\(wrong.standardError)")
+        #expect(wrong.standardError.contains("missing key \"scenario\""), "\(wrong.standardError)")
+    }
+
     @Test("replay --json and explore --json parse and agree on the failing seed")
     func replayAndExploreJSON() throws {
         let file = Self.path("scenarios/visibility-timeout-duplicate.yaml")
