@@ -40,7 +40,8 @@ struct WorkerCommand: ParsableCommand {
     var prefetchMultiplier: Int = 4
     @Option(help: "worker_max_tasks_per_child (prefork).")
     var maxTasksPerChild: Int?
-    @Option(help: "worker_max_memory_per_child in KiB of resident memory (prefork).")
+    @Option(help: "worker_max_memory_per_child, resident memory (prefork): a bare number is KiB as in Celery (200000), or 200MiB, 1GiB.",
+            transform: MemoryArgument.parseKiB)
     var maxMemoryPerChild: Int?
     @Option(help: "task_time_limit: 3600, 1h, 90s; a bare number is seconds (prefork kills the child; threads can only ignore the late result).",
             transform: DurationArgument.parse)
@@ -181,6 +182,7 @@ struct WorkerCommand: ParsableCommand {
             "- ** ---------- .> concurrency: \(config.concurrency) (\(pool))\(scaling)",
             "- ** ---------- .> prefetch:    \(config.prefetchLimit.map(String.init) ?? "unlimited") (multiplier \(config.prefetchMultiplier))",
             "- ** ---------- .> acks_late:   \(config.taskDefaults.acksLate ? "on" : "off")",
+            "- ** ---------- .> recycle:     " + childLimits(config),
             "- ** ---------- .> task events: \(taskEventsOn ? "ON" : "OFF (enable -E to monitor tasks in this worker)")",
             " -------------- [queues]",
         ]
@@ -190,6 +192,15 @@ struct WorkerCommand: ParsableCommand {
         lines += registry.names.map { "  . \($0)" }
         lines.append("")
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// The prefork child recycling limits as the banner shows them, so a limit given with a unit
+    /// (`--max-memory-per-child 200MiB`) can be checked in the KiB the worker applies.
+    private func childLimits(_ config: WorkerConfig) -> String {
+        var parts: [String] = []
+        if let tasks = config.maxTasksPerChild { parts.append("after \(tasks) tasks") }
+        if let kib = config.maxMemoryPerChildKiB { parts.append("above \(kib) KiB resident") }
+        return parts.isEmpty ? "never (no --max-tasks-per-child or --max-memory-per-child)" : parts.joined(separator: ", ")
     }
 
     private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }

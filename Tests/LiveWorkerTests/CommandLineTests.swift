@@ -31,6 +31,8 @@ struct CommandLineTests {
         (["worker", "--time-limit", "1parsec"], "--time-limit"),
         (["worker", "--heartbeat-interval", "0s", "--wait-for-broker", "0"], "--heartbeat-interval must be longer than 0s"),
         (["worker", "--time-limit", "0", "--wait-for-broker", "0"], "--time-limit must be longer than 0s"),
+        (["worker", "--max-memory-per-child", "200 parsecs"], "expected a memory size such as 200000 (KiB"),
+        (["worker", "--max-memory-per-child", "1.5"], "--max-memory-per-child"),
         (["replay"], "<file>"),
         (["explore", "scenarios/dify-default.yaml", "--jobs", "0"], "--jobs"),
         (["no-such-command"], "no-such-command"),
@@ -75,6 +77,22 @@ struct CommandLineTests {
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("after 0.5 s"), "\(outcome.standardError)")
         #expect(Date().timeIntervalSince(started) < 20)
+    }
+
+    @Test("--max-memory-per-child reads a bare number as KiB, as Celery does, and 200MiB as 204800 KiB")
+    func workerMemoryUnits() throws {
+        let server = try RedisTestServer()
+        defer { server.stop() }
+        for (value, kib) in [("200MiB", 204_800), ("150000", 150_000)] {
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-memory-\(UUID().uuidString).log")
+            defer { try? FileManager.default.removeItem(at: log) }
+            let worker = try LovageProcess.start(["worker", "-b", server.url.description, "-P", "prefork", "-c", "1",
+                                                  "--max-memory-per-child", value], log: log)
+            defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+            #expect(LovageProcess.waitFor("ready.", in: log, timeout: 20))
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(text.contains("recycle:     above \(kib) KiB resident"), "\(text)")
+        }
     }
 
     @Test("enqueue -b publishes, and --countdown/--expires read units: 1m30s and 10m")
