@@ -86,7 +86,7 @@ struct CompareCommand: ParsableCommand {
         if fails {
             let names = comparison.regressions.map(\.figure)
             printError("regression: " + (names.isEmpty ? "the trace hash changed" : names.joined(separator: ", ")))
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.checkFailed)
         }
     }
 
