@@ -17,6 +17,9 @@
 #  - The exit status checked is the lovage command's own (the first command of a pipeline, so
 #    `lovage replay ... | head -2` is judged by replay's status). It must be 0 unless the line's
 #    trailing comment says `# exits N`.
+#  - Each command gets README_COMMAND_TIMEOUT seconds unless its comment says `timeout N` (seconds)
+#    or `timeout Nm` (minutes); one still running then is killed and fails. Markers combine in one
+#    comment: `# exits 1, timeout 5m`.
 #  - Not run, and counted as skipped:
 #      * synopses: lines with a `[...]` part or an ALL-CAPS placeholder word (FILE, N, URL...)
 #        outside quotes;
@@ -137,12 +140,14 @@ try:
                 continue
             match = re.search(r"\bexits\s+(\d+)", comment)
             expected = int(match.group(1)) if match else 0
+            own = re.search(r"\btimeout\s+(\d+)\s*(s|m)?\b", comment)
+            seconds_allowed = int(own.group(1)) * (60 if own.group(2) == "m" else 1) if own else limit
             started = time.monotonic()
             process = subprocess.Popen(["bash", "-c", command + "\nexit ${PIPESTATUS[0]}"], cwd=tree, env=env,
                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                        start_new_session=True)
             try:
-                output, _ = process.communicate(timeout=limit)
+                output, _ = process.communicate(timeout=seconds_allowed)
                 status = process.returncode
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -154,7 +159,7 @@ try:
                 print(f"ok    {where}  (exit {status}, {seconds:.1f} s)  {command}")
             else:
                 failed += 1
-                got = f"still running after {limit:.0f} s" if status is None else f"exit {status}"
+                got = f"still running after {seconds_allowed:.0f} s" if status is None else f"exit {status}"
                 print(f"FAIL  {where}  expected exit {expected}, got {got}  {command}")
                 tail = output.decode("utf-8", "replace").rstrip().split("\n")[-15:]
                 print("\n".join("      | " + line for line in tail))

@@ -19,6 +19,7 @@ struct ReadmeCommandsScriptTests {
         lovage validate scenarios/no-such-file.yaml
         lovage validate \\
             scenarios/burst.yaml
+        lovage explore scenarios/visibility-timeout-duplicate.yaml --seeds 1...10000000   # exits 1, timeout 1s
         ```
 
         Output is indented and not run:
@@ -31,7 +32,7 @@ struct ReadmeCommandsScriptTests {
         lovage validate outside-a-code-block.yaml
         """
 
-    @Test("runs the commands, skips synopses and Redis commands, and fails the one with the wrong status")
+    @Test("runs the commands, skips synopses and Redis commands, fails the one with the wrong status and the one over its time")
     func followsItsConvention() throws {
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-readme-\(UUID().uuidString).md")
         try Data(Self.fixture.utf8).write(to: page)
@@ -50,7 +51,8 @@ struct ReadmeCommandsScriptTests {
         process.waitUntilExit()
 
         #expect(process.terminationStatus == 1, "\(text)")
-        #expect(text.contains("4 passed, 1 failed, 4 skipped"), "\(text)")
+        #expect(text.contains("4 passed, 2 failed, 4 skipped"), "\(text)")
+        #expect(text.contains(":14  expected exit 1, got still running after 1 s"), "\(text)")
         #expect(text.contains(":11  expected exit 0, got exit 2  lovage validate scenarios/no-such-file.yaml"), "\(text)")
         #expect(text.contains("ok    \(page.path):8"), "\(text)")
         #expect(text.contains("(synopsis)  lovage validate FILE..."), "\(text)")
