@@ -2,7 +2,8 @@
 # Runs every test: the Swift test suites (codec against the captures, worker core rules, simulator
 # and broker semantics, the broker conformance suite against a real redis-server, scenario errors,
 # determinism of shortened scenarios), the interop tests with a real Python Celery worker, then
-# every shipped scenario at full length in release mode, run twice: same trace hash, assertions hold.
+# the documentation's lovage command lines, then every shipped scenario at full length in release
+# mode, run twice: same trace hash, assertions hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +27,7 @@ fi
 LOVAGE_BIN="$PWD/.build/debug/lovage" .venv/bin/python -m pytest -q -p no:cacheprovider interop
 
 swift build -c release --product lovage 2>&1 | grep -E "error" || true
+# Every lovage command line of README.md and docs/*.md that needs no Redis, with the exit status
+# the page states (the convention is in the script's header).
+scripts/check-readme-commands.sh
 scripts/check-determinism.sh

@@ -13,7 +13,9 @@ struct EnqueueCommand: ParsableCommand {
         abstract: "Publish a Celery task message to Redis (and with --wait, print its result).",
         discussion: """
         The broker URL comes from --broker, else CELERY_BROKER_URL, else redis://127.0.0.1:6379/0. \
-        Exit status with --wait: 0 on SUCCESS, 1 on FAILURE or REVOKED, 3 when --timeout passes.
+        Durations (--countdown, --expires, --timeout) take units (30s, 5m, 1h, 250ms); a bare number is seconds. \
+        Exit status: 0 published (with --wait: SUCCESS), 1 with --wait on FAILURE or REVOKED, 2 bad input or \
+        an unreachable broker, 3 when --wait's --timeout passes.
         """)
 
     @Argument(help: "The registered task name, e.g. lovage.add or app.tasks.send_mail.")
@@ -28,14 +30,15 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "The queue (routing key).")
     var queue: String = "celery"
 
-    @Option(help: "Run no earlier than this many seconds from now (becomes the eta header).")
-    var countdown: Double?
+    @Option(help: "Run no earlier than this long from now (becomes the eta header): 30, 30s, 5m, 1h30m; a bare number is seconds.",
+            transform: DurationArgument.parse)
+    var countdown: DurationArgument?
 
     @Option(help: "Run no earlier than this time (ISO 8601, e.g. 2026-11-29T10:00:00+00:00).")
     var eta: String?
 
-    @Option(help: "Revoke if not started within this many seconds.")
-    var expires: Double?
+    @Option(help: "Revoke if not started within this long: 60, 10m, 1h; a bare number is seconds.", transform: DurationArgument.parse)
+    var expires: DurationArgument?
 
     @Option(help: "Message priority 0-9 (lower runs first on Redis).")
     var priority: Int = 0
@@ -43,7 +46,7 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "The task id (default: a new UUID).")
     var id: String?
 
-    @Option(help: "Broker URL.")
+    @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
 
     @Option(name: .customLong("result-backend"), help: "Result backend URL (default: the broker URL).")
@@ -55,8 +58,12 @@ struct EnqueueCommand: ParsableCommand {
     @Flag(help: "Wait for the result and print it.")
     var wait = false
 
-    @Option(help: "With --wait, give up after this many seconds.")
-    var timeout: Double = 60
+    @Option(help: "With --wait, give up after this long: 60, 90s, 5m; a bare number is seconds (default 60s).", transform: DurationArgument.parse)
+    var timeout: DurationArgument = DurationArgument(.seconds(60))
+
+    func validate() throws {
+        guard timeout.span.microseconds > 0 else { throw ValidationError("--timeout must be longer than 0s") }
+    }
 
     func run() throws {
         let message = try buildMessage(now: Date())
@@ -89,8 +96,7 @@ struct EnqueueCommand: ParsableCommand {
         let nowMicros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         var etaMicros: Int64? = nil
         if let countdown {
-            guard countdown >= 0, countdown.isFinite else { throw ValidationError("--countdown must be >= 0") }
-            etaMicros = nowMicros + Int64(countdown * 1_000_000)
+            etaMicros = nowMicros + countdown.span.microseconds
         }
         if let eta {
             guard countdown == nil else { throw ValidationError("use --countdown or --eta, not both") }
@@ -101,9 +107,9 @@ struct EnqueueCommand: ParsableCommand {
         var expiresMicros: Int64? = nil
         var expirationMillis: Int64? = nil
         if let expires {
-            guard expires > 0, expires.isFinite else { throw ValidationError("--expires must be > 0 seconds") }
-            expiresMicros = nowMicros + Int64(expires * 1_000_000)
-            expirationMillis = Int64(expires * 1000)
+            guard expires.span.microseconds > 0 else { throw ValidationError("--expires must be longer than 0s") }
+            expiresMicros = nowMicros + expires.span.microseconds
+            expirationMillis = expires.span.microseconds / 1000
         }
         let taskID = id ?? UUID().uuidString.lowercased()
         let host = ProcessInfo.processInfo.hostName
@@ -119,7 +125,7 @@ struct EnqueueCommand: ParsableCommand {
         do { backend = try RedisResultBackend(url: url) } catch {
             throw ValidationError("cannot reach the result backend: \(error)")
         }
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout.seconds)
         while Date() < deadline {
             if let document = try? backend.fetch(taskID: taskID),
                let state = TaskState(rawValue: document.status), state.isReady {
@@ -129,7 +135,7 @@ struct EnqueueCommand: ParsableCommand {
             }
             usleep(50_000)
         }
-        printError("no result for \(taskID) after \(timeout) s")
+        printError("no result for \(taskID) after \(timeout)")
         throw ExitCode(3)
     }
 

@@ -59,17 +59,14 @@ struct ExploreCommand: ParsableCommand {
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let report = ExplorationReport(scenarioName: scenario.name, file: file, seeds: range, swarm: !noSwarm, outcomes: outcomes)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print(report.text)
         }
         fflush(nil)   // the report before the speed line on a shared terminal
         printError(String(format: "speed     %d seeds in %.2f s wall on %d threads: %.0f seeds/min", outcomes.count, wall, min(jobs, total),
                           wall > 0 ? Double(outcomes.count) / wall * 60 : 0))
-        if report.seedsFailing > 0 { throw ExitCode(1) }
+        if report.seedsFailing > 0 { throw ExitCode(ExitStatus.checkFailed) }
     }
 }
 
@@ -77,6 +74,6 @@ struct ExploreCommand: ParsableCommand {
 func loadScenario(_ file: String) throws -> Scenario {
     do { return try ScenarioLoader.load(path: file) } catch {
         printError("\(error)")
-        throw ExitCode(2)
+        throw ExitCode(ExitStatus.badInput)
     }
 }

@@ -52,7 +52,7 @@ struct FidelityCommand: ParsableCommand {
     @Option(help: "--target celery: the Python with celery[redis] installed.")
     var python: String = ".venv/bin/python"
 
-    @Option(help: "Use this Redis server for the real run instead of starting one.")
+    @Option(name: [.customShort("b"), .long], help: "Use this Redis server for the real run instead of starting one.")
     var broker: String?
 
     @Flag(help: "Real run without task events (-E): less work per task; duplicates are then not compared.")

@@ -30,6 +30,48 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Also print the raw trace records of the told tasks.")
     var trace = false
 
+    @Flag(help: "Print the replay as JSON: the run, the broken invariants and each told task's story.")
+    var json = false
+
+    /// The replay as `--json` prints it.
+    struct Report: Encodable {
+        struct Broken: Encodable {
+            var invariant: String
+            var title: String
+            var detail: String
+            var subjects: [String]
+        }
+        struct Story: Encodable {
+            var taskId: String
+            var taskName: String?
+            var lines: [String]
+            /// The raw trace records (JSON lines) of the task and its workers, with --trace.
+            var rawEvents: [String]?
+        }
+        var scenario: String
+        var file: String
+        var seed: UInt64
+        var swarm: Bool
+        var swarmChanges: [String]
+        var traceHash: String
+        var breaches: [Broken]
+        var stories: [Story]
+
+        init(_ replay: Replay, file: String, withTrace: Bool) {
+            scenario = replay.scenario.name
+            self.file = file
+            seed = replay.seed
+            swarm = replay.swarm
+            swarmChanges = replay.swarmChanges
+            traceHash = replay.traceHash
+            breaches = replay.breaches.map { Broken(invariant: $0.invariant.rawValue, title: $0.invariant.title, detail: $0.detail, subjects: $0.subjects) }
+            stories = replay.stories.map { story in
+                Story(taskId: story.taskID, taskName: story.taskName, lines: story.lines,
+                      rawEvents: withTrace ? (replay.rawLines[story.taskID] ?? []) : nil)
+            }
+        }
+    }
+
     func run() throws {
         let scenario = try loadScenario(file)
         let replay: Replay
@@ -37,9 +79,13 @@ struct ReplayCommand: ParsableCommand {
             replay = try Replay(base: scenario, seed: seed, swarm: swarm, task: task)
         } catch let error as ReplayError {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.badInput)
         }
-        print(replay.text(file: file, withTrace: trace))
-        if !replay.breaches.isEmpty { throw ExitCode(1) }
+        if json {
+            try printJSON(Report(replay, file: file, withTrace: trace))
+        } else {
+            print(replay.text(file: file, withTrace: trace))
+        }
+        if !replay.breaches.isEmpty { throw ExitCode(ExitStatus.checkFailed) }
     }
 }

@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Multiply every duration by this and divide every rate by it (0.1: a 1 h scenario in 6 min).")
     var timeScale: Double = 1
 
-    @Option(help: "redis mode: use this Redis server instead of starting one (its data is not cleared).")
+    @Option(name: [.customShort("b"), .long], help: "redis mode: use this Redis server instead of starting one (its data is not cleared).")
     var broker: String?
 
     @Option(help: "redis mode: lovage (lovage worker processes) or celery (Python Celery workers).")

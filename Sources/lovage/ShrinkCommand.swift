@@ -31,6 +31,39 @@ struct ShrinkCommand: ParsableCommand {
     @Option(help: "Where to write the shrunk scenario (default: results/shrunk/<scenario>-seed<N>.yaml).")
     var out: String?
 
+    @Flag(help: "Print what was shrunk as JSON (the file is written all the same).")
+    var json = false
+
+    /// The outcome as `--json` prints it (no wall time, so the same arguments print the same bytes).
+    struct Report: Encodable {
+        struct Size: Encodable {
+            var tasks: Int
+            var workers: Int
+            var slots: Int
+            var faults: Int
+            var durationMicros: Int64
+            init(_ size: Shrinker.Size) {
+                tasks = size.tasks; workers = size.workers; slots = size.slots; faults = size.faults
+                durationMicros = size.duration.microseconds
+            }
+        }
+        var scenario: String
+        var file: String
+        var seed: UInt64
+        var swarm: Bool
+        var invariant: String
+        var title: String
+        var detail: String
+        var before: Size
+        var after: Size
+        /// The changes kept, in order.
+        var steps: [String]
+        /// Simulations run while shrinking.
+        var runs: Int
+        var written: String
+        var replay: String
+    }
+
     func validate() throws {
         if let invariant, Invariant(named: invariant) == nil {
             throw ValidationError("--invariant \(invariant): unknown; one of \(Invariant.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -46,7 +79,7 @@ struct ShrinkCommand: ParsableCommand {
             outcome = try Shrinker(file: file, seed: seed).shrink(yaml: text, swarm: swarm, invariant: invariant.flatMap(Invariant.init(named:)))
         } catch let error as ReplayError {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.badInput)
         }
         let path = out ?? "results/shrunk/\(scenario.name)-seed\(seed).yaml"
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
@@ -58,6 +91,15 @@ struct ShrinkCommand: ParsableCommand {
 
             """
         try Data((header + outcome.yaml + (outcome.yaml.hasSuffix("\n") ? "" : "\n")).utf8).write(to: URL(fileURLWithPath: path))
+        if json {
+            try printJSON(Report(scenario: scenario.name, file: file, seed: seed, swarm: swarm, invariant: outcome.invariant.rawValue,
+                                 title: outcome.invariant.title, detail: outcome.breach.detail, before: Report.Size(outcome.before),
+                                 after: Report.Size(outcome.after), steps: outcome.steps, runs: outcome.runs, written: path,
+                                 replay: "lovage replay \(path) --seed \(seed)"))
+            fflush(nil)
+            printError(String(format: "shrinking took %.2f s", Date().timeIntervalSince(started)))
+            return
+        }
         print("shrunk    \(scenario.name)  (\(file))  seed \(seed)\(swarm ? " with its swarm configuration" : "")")
         print("keeps     \(outcome.invariant.title): \(outcome.breach.detail)")
         print("before    \(outcome.before.text)")

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import LiveWorker
 import RedisClient
+import Scenarios
 import WorkerCore
 
 /// `lovage worker`: a Celery worker on real Redis, with Celery's flags and Dify's environment
@@ -19,7 +20,10 @@ struct WorkerCommand: ParsableCommand {
         With -E the worker publishes Celery's task events (task-received, -started, -succeeded, -failed, \
         -retried, -rejected, -revoked) and worker-online, worker-heartbeat and worker-offline on the broker's \
         celeryev fanout, so `celery events`, Flower and celery.events.Receiver see it as a Celery worker. \
-        SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown.
+        SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown. \
+        Durations (--time-limit, --soft-time-limit, --visibility-timeout, --heartbeat-interval, \
+        --wait-for-broker) take units (90s, 5m, 1h, 500ms); a bare number is seconds, as in Celery. \
+        Exit status: 0 after a shutdown, 2 on a bad option or a broker that cannot be reached.
         """)
 
     @Option(name: [.customShort("A"), .long], help: "Accepted for compatibility with `celery -A app worker`; ignored.")
@@ -36,12 +40,14 @@ struct WorkerCommand: ParsableCommand {
     var prefetchMultiplier: Int = 4
     @Option(help: "worker_max_tasks_per_child (prefork).")
     var maxTasksPerChild: Int?
-    @Option(help: "worker_max_memory_per_child in KiB of resident memory (prefork).")
+    @Option(help: "worker_max_memory_per_child, resident memory (prefork): a bare number is KiB as in Celery (200000), or 200MiB, 1GiB.",
+            transform: MemoryArgument.parseKiB)
     var maxMemoryPerChild: Int?
-    @Option(help: "task_time_limit in seconds (prefork kills the child; threads can only ignore the late result).")
-    var timeLimit: Double?
-    @Option(help: "task_soft_time_limit in seconds.")
-    var softTimeLimit: Double?
+    @Option(help: "task_time_limit: 3600, 1h, 90s; a bare number is seconds (prefork kills the child; threads can only ignore the late result).",
+            transform: DurationArgument.parse)
+    var timeLimit: DurationArgument?
+    @Option(help: "task_soft_time_limit: 300, 5m; a bare number is seconds.", transform: DurationArgument.parse)
+    var softTimeLimit: DurationArgument?
     @Option(name: [.customShort("n"), .long], help: "Node name; %h is the host name.")
     var hostname: String = "lovage@%h"
     @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING, ERROR.")
@@ -56,8 +62,8 @@ struct WorkerCommand: ParsableCommand {
     var trackStarted = false
     @Flag(help: "task_reject_on_worker_lost: requeue a late-acked task whose child died.")
     var rejectOnWorkerLost = false
-    @Option(help: "Kombu visibility_timeout in seconds.")
-    var visibilityTimeout: Double = 3600
+    @Option(help: "Kombu visibility_timeout: 3600, 1h; a bare number is seconds (default 1h).", transform: DurationArgument.parse)
+    var visibilityTimeout: DurationArgument = DurationArgument(.seconds(3600))
     @Option(help: "Kombu priority steps, comma-separated.")
     var prioritySteps: String = "0,3,6,9"
     @Option(help: "Kombu queue_order_strategy: round_robin, priority or sorted.")
@@ -65,10 +71,18 @@ struct WorkerCommand: ParsableCommand {
     @Flag(name: [.customShort("E"), .customLong("task-events"), .customLong("events")],
           help: "Send Celery's task events (and worker heartbeats) for monitors such as Flower.")
     var taskEvents = false
-    @Option(help: "Seconds between worker-heartbeat events (with -E).")
-    var heartbeatInterval: Double = 2
-    @Option(help: "How long to wait for Redis at start (seconds), like wait-for-it.")
-    var waitForBroker: Double = 30
+    @Option(help: "Time between worker-heartbeat events (with -E): 2, 2s, 500ms; a bare number is seconds (default 2s).", transform: DurationArgument.parse)
+    var heartbeatInterval: DurationArgument = DurationArgument(.seconds(2))
+    @Option(help: "How long to wait for Redis at start, like wait-for-it: 30, 30s, 2m; a bare number is seconds (default 30s).", transform: DurationArgument.parse)
+    var waitForBroker: DurationArgument = DurationArgument(.seconds(30))
+
+    /// Checks that need no environment, before anything connects.
+    func validate() throws {
+        guard heartbeatInterval.span.microseconds > 0 else { throw ValidationError("--heartbeat-interval must be longer than 0s") }
+        if let timeLimit, timeLimit.span.microseconds <= 0 { throw ValidationError("--time-limit must be longer than 0s") }
+        if let softTimeLimit, softTimeLimit.span.microseconds <= 0 { throw ValidationError("--soft-time-limit must be longer than 0s") }
+        guard visibilityTimeout.span.microseconds > 0 else { throw ValidationError("--visibility-timeout must be longer than 0s") }
+    }
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
@@ -106,10 +120,10 @@ struct WorkerCommand: ParsableCommand {
         defaults.acksLate = acksLate
         defaults.trackStarted = trackStarted
         defaults.rejectOnWorkerLost = rejectOnWorkerLost
-        defaults.timeLimit = timeLimit.map { TimeSpan.seconds($0) }
-        defaults.softTimeLimit = softTimeLimit.map { TimeSpan.seconds($0) }
+        defaults.timeLimit = timeLimit?.span
+        defaults.softTimeLimit = softTimeLimit?.span
         var transport = BrokerTransportOptions()
-        transport.visibilityTimeout = .seconds(visibilityTimeout)
+        transport.visibilityTimeout = visibilityTimeout.span
         transport.prioritySteps = try Self.prioritySteps(prioritySteps)
         guard let strategy = QueueOrderStrategy(rawValue: queueOrderStrategy) else {
             throw ValidationError("--queue-order-strategy must be round_robin, priority or sorted, got \(queueOrderStrategy)")
@@ -129,18 +143,17 @@ struct WorkerCommand: ParsableCommand {
         BuiltinTasks.register(into: &registry, defaults: defaults)
 
         do {
-            try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker)
+            try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker.seconds)
         } catch {
             log("ERROR", "cannot reach the broker: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.badInput)
         }
         var settings = LiveWorkerSettings(core: config, brokerURL: brokerURL, resultBackendURL: backendURL, transport: transport)
         let quiet = loglevel.uppercased() == "WARNING" || loglevel.uppercased() == "ERROR"
         settings.logTasks = !quiet
         settings.pool = poolName == "prefork" ? .prefork : .threads
         settings.taskEvents = taskEvents || Self.truthy(env["CELERY_WORKER_TASK_EVENTS"])
-        guard heartbeatInterval > 0 else { throw ValidationError("--heartbeat-interval must be positive") }
-        settings.heartbeatSeconds = heartbeatInterval
+        settings.heartbeatSeconds = heartbeatInterval.seconds
         let driver: LiveWorkerDriver
         do {
             driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in
@@ -149,7 +162,7 @@ struct WorkerCommand: ParsableCommand {
             })
         } catch {
             log("ERROR", "cannot connect: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.badInput)
         }
         printBanner(nodeName: nodeName, broker: brokerURL, backend: backendURL, pool: poolName, config: config,
                     registry: registry, taskEventsOn: settings.taskEvents)
@@ -169,6 +182,7 @@ struct WorkerCommand: ParsableCommand {
             "- ** ---------- .> concurrency: \(config.concurrency) (\(pool))\(scaling)",
             "- ** ---------- .> prefetch:    \(config.prefetchLimit.map(String.init) ?? "unlimited") (multiplier \(config.prefetchMultiplier))",
             "- ** ---------- .> acks_late:   \(config.taskDefaults.acksLate ? "on" : "off")",
+            "- ** ---------- .> recycle:     " + childLimits(config),
             "- ** ---------- .> task events: \(taskEventsOn ? "ON" : "OFF (enable -E to monitor tasks in this worker)")",
             " -------------- [queues]",
         ]
@@ -178,6 +192,15 @@ struct WorkerCommand: ParsableCommand {
         lines += registry.names.map { "  . \($0)" }
         lines.append("")
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// The prefork child recycling limits as the banner shows them, so a limit given with a unit
+    /// (`--max-memory-per-child 200MiB`) can be checked in the KiB the worker applies.
+    private func childLimits(_ config: WorkerConfig) -> String {
+        var parts: [String] = []
+        if let tasks = config.maxTasksPerChild { parts.append("after \(tasks) tasks") }
+        if let kib = config.maxMemoryPerChildKiB { parts.append("above \(kib) KiB resident") }
+        return parts.isEmpty ? "never (no --max-tasks-per-child or --max-memory-per-child)" : parts.joined(separator: ", ")
     }
 
     private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }
@@ -198,10 +221,10 @@ struct WorkerCommand: ParsableCommand {
         // AUTOSCALE_KEEPALIVE, seconds, default 30).
         var keepalive = TimeSpan.seconds(30)
         if let text = ProcessInfo.processInfo.environment["AUTOSCALE_KEEPALIVE"] {
-            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds < 1e9 else {
-                throw ValidationError("AUTOSCALE_KEEPALIVE must be a positive number of seconds, got \(text)")
+            guard let span = DurationText.parse(text.trimmingCharacters(in: .whitespaces)), span.microseconds > 0 else {
+                throw ValidationError("AUTOSCALE_KEEPALIVE must be a positive duration (30, 30s, 2m; a bare number is seconds), got \(text)")
             }
-            keepalive = TimeSpan(microseconds: Int64((seconds * 1_000_000).rounded()))
+            keepalive = span
         }
         return AutoscaleSettings(maxConcurrency: maximum, minConcurrency: minimum, keepalive: keepalive)
     }
