@@ -12,12 +12,12 @@ struct AppliedSettingsTests {
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    @Test("applied_settings is written when set and absent for the file's own run; it reads back")
+    @Test("applied_settings is written when set and empty for the file's own run; it reads back")
     func appliedSettingsInSummaryJSON() throws {
         let scenario = try makeScenario(workers: 1, concurrency: 2)
             .overriding([ScenarioOverride(parsing: "workers=3"), ScenarioOverride(parsing: "concurrency=4")])
         var summary = try Simulator(scenario: scenario).run().summary
-        #expect(try json(summary)["applied_settings"] == nil)
+        #expect(try json(summary)["applied_settings"] as? [String] == [])
         let plainHash = summary.traceHash
         summary.appliedSettings = ["workers=3", "concurrency=4"]
         #expect(try json(summary)["applied_settings"] as? [String] == ["workers=3", "concurrency=4"])
