@@ -58,4 +58,21 @@ struct PlanCommandTests {
             #expect(outcome.standardError.contains(message), "\(arguments): \(outcome.standardError)")
         }
     }
+
+    @Test("simulate --figures-only --seeds runs each seed as a run of its own would: the same trace hash, one summary per line")
+    func batchMatchesSingleRuns() throws {
+        let scenario = Self.repository.appendingPathComponent("scenarios/steady-mmc.yaml").path
+        let batch = try LovageProcess.run(["simulate", scenario, "--figures-only", "--seeds", "11,12", "--set", "concurrency=3"])
+        #expect(batch.status == 0, "\(batch.standardError)")
+        let lines = batch.standardOutput.split(separator: "\n")
+        #expect(lines.count == 2)
+        func hash(_ text: Substring) throws -> String? {
+            (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["trace_hash"] as? String
+        }
+        for (index, seed) in ["11", "12"].enumerated() where index < lines.count {
+            let single = try LovageProcess.run(["simulate", scenario, "--figures-only", "--seed", seed, "--set", "concurrency=3"])
+            #expect(try hash(lines[index]) != nil)
+            #expect(try hash(lines[index]) == hash(Substring(single.standardOutput)), "seed \(seed)")
+        }
+    }
 }
