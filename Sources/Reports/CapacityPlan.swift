@@ -38,7 +38,12 @@ public struct CapacityPlan: Sendable {
         public var erlang: ErlangC?
         /// Fixed wait the model adds to every task (twice the broker latency: publish and delivery).
         public var handOffSeconds: Double
-        public var meetsSLO: Bool { slo.allSatisfy(\.holds) }
+        /// Seeds run on which every SLO held at once. A configuration meets the SLOs when this
+        /// reaches the rule's share: judging each SLO on its own would let a configuration pass two
+        /// SLOs that failed on different seeds, which a run of it would not.
+        public var allSLOPasses: Int
+        public var meetsSLO: Bool { rule.holds(passes: allSLOPasses) }
+        public var rule: ConfidenceRule
         /// Seeds left unsimulated because an SLO had already failed on more seeds than the rule allows.
         public var stoppedEarly: Bool { summaries.count < seeds.count }
 
@@ -54,9 +59,18 @@ public struct CapacityPlan: Sendable {
                 let spread = SeedSpread(assertion: assertion, values: summaries.map { $0.metric(assertion.metric) }, rule: rule)
                 return Outcome(assertion: assertion, spread: spread, holds: rule.holds(passes: spread.passes))
             }
+            allSLOPasses = summaries.filter { Self.meetsEvery(objectives, $0) }.count
+            self.rule = rule
             self.erlang = erlang
             self.handOffSeconds = handOffSeconds
             utilisation = SeedSpread.quantile(zip(summaries, paid).map { Self.utilisation($0, slots: $1.slots) }.sorted(), 0.5) ?? 0
+        }
+
+        /// Whether one seed's run met every objective (a missing figure misses).
+        public static func meetsEvery(_ objectives: [Assertion], _ summary: RunSummary) -> Bool {
+            objectives.allSatisfy { assertion in
+                summary.metric(assertion.metric).map { assertion.comparison.holds($0, assertion.threshold) } ?? false
+            }
         }
 
         /// The median over the seeds run of one figure of the summary.

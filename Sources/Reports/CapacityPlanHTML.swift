@@ -17,14 +17,14 @@ public enum CapacityPlanHTML {
         td:first-child,th:first-child{text-align:left}.pass{color:#1a7f37}.fail{color:#cf222e}.best{background:#e6f4ea;font-weight:bold}
         svg{background:#fafafa;border:1px solid #e5e5e5}</style></head><body>
         <h1>\(HTMLReport.escape(scenario)) <small>capacity plan, \(plan.rows.count) configurations × \(rule.seeds) seeds</small></h1>
-        <p>An SLO holds for a configuration when it holds in at least \(rule.requiredPasses) of its \(rule.seeds) seeds (confidence \(percent)). Figures are medians over the seeds run.</p>
+        <p>A configuration meets the SLOs when every SLO holds at once in at least \(rule.requiredPasses) of its \(rule.seeds) seeds (confidence \(percent)). Figures are medians over the seeds run.</p>
         """
         let best = plan.cheapest
         html += best.map { "<p>Cheapest configuration meeting every SLO: <b>\(HTMLReport.escape(plan.rows[$0].settingsText))</b> (\(plan.rows[$0].slotsText) slots).</p>" }
             ?? "<p class=\"fail\">No configuration meets every SLO at \(percent).</p>"
         let objectives = plan.rows.first?.slo.map(\.assertion) ?? []
         html += "<table><tr><th>configuration</th><th>slots</th><th>utilisation</th><th>throughput</th><th>queue wait p50</th><th>queue wait p99</th><th>peak memory</th><th>leftover</th>"
-        html += objectives.map { "<th>\(HTMLReport.escape($0.text))<br><small>median · holds</small></th>" }.joined() + "</tr>"
+        html += objectives.map { "<th>\(HTMLReport.escape($0.text))<br><small>median · holds</small></th>" }.joined() + "<th>all SLOs<br><small>seeds</small></th></tr>"
         for (index, row) in plan.rows.enumerated() {
             html += "<tr\(index == best ? " class=\"best\"" : "")><td>\(HTMLReport.escape(row.settingsText))\(row.stoppedEarly ? " <small>(stopped early)</small>" : "")</td>"
             html += "<td>\(row.slotsText)</td><td>\(String(format: "%.0f%%", row.utilisation * 100))</td>"
@@ -35,7 +35,7 @@ public enum CapacityPlanHTML {
                 let median = outcome.spread.median.map { format($0, outcome.assertion.metric) } ?? "unknown"
                 html += "<td class=\"\(outcome.holds ? "pass" : "fail")\">\(HTMLReport.escape(median)) · \(outcome.spread.passes)/\(row.summaries.count)</td>"
             }
-            html += "</tr>"
+            html += "<td class=\"\(row.meetsSLO ? "pass" : "fail")\">\(row.allSLOPasses)/\(row.summaries.count)</td></tr>"
         }
         html += "</table>"
         for (sloIndex, assertion) in objectives.enumerated() {

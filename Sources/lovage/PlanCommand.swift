@@ -117,13 +117,9 @@ struct PlanCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let started = Date()
         let earlyStop = !noEarlyStop
+        // Stop a configuration once more of its seeds missed some SLO than the rule allows.
         let stop: @Sendable ([RunSummary]) -> Bool = { summaries in
-            earlyStop && objectives.contains { assertion in
-                let failures = summaries.filter { summary in
-                    !(summary.metric(assertion.metric).map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
-                }.count
-                return rule.clearlyFails(failures: failures)
-            }
+            earlyStop && rule.clearlyFails(failures: summaries.filter { !CapacityPlan.Row.meetsEvery(objectives, $0) }.count)
         }
         let results: [[RunSummary]]
         do {

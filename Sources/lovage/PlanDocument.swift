@@ -14,6 +14,8 @@ struct PlanDocument: Codable {
         /// Median over seeds of busy slot-time over paid slot-time.
         var utilisation: Double
         var meetsSlo: Bool
+        /// Seeds on which every SLO held at once: what `meets_slo` is judged on.
+        var allSloPasses: Int
         var seedsRun: Int
         var stoppedEarly: Bool
         var median: Medians
@@ -84,7 +86,7 @@ struct PlanDocument: Codable {
         rows = plan.rows.map { row in
             let stable = row.erlang?.isStable == true
             return Row(settings: row.settings.map(\.description), slots: row.slots, workers: row.workers, utilisation: row.utilisation,
-                       meetsSlo: row.meetsSLO, seedsRun: row.summaries.count, stoppedEarly: row.stoppedEarly,
+                       meetsSlo: row.meetsSLO, allSloPasses: row.allSLOPasses, seedsRun: row.summaries.count, stoppedEarly: row.stoppedEarly,
                        median: Medians(throughput: row.median(\.throughput), queueWaitP50Micros: row.median { Double($0.queueWait.p50) },
                                        queueWaitP99Micros: row.median { Double($0.queueWait.p99) },
                                        peakMemoryBytes: row.median { Double($0.peakMemoryBytes) },

@@ -13,9 +13,9 @@ enum PlanText {
         let stopped = plan.rows.filter(\.stoppedEarly).count
         var lines = [String(format: "plan      %@  (%@): %d configurations × %d seeds (%@), %d runs simulated in %.1f s (%d at a time)",
                             scenario, file, plan.rows.count, seeds.count, seedsText(seeds), runs, wallSeconds, jobs),
-                     "rule      an SLO holds for a configuration when it holds in at least \(rule.requiredPasses) of its \(rule.seeds) seeds "
+                     "rule      a configuration meets the SLOs when every SLO holds at once in at least \(rule.requiredPasses) of its \(rule.seeds) seeds "
                         + String(format: "(confidence %g%%)", rule.confidence * 100)
-                        + (stopped > 0 ? "; \(stopped) of \(plan.rows.count) configurations stopped early, once an SLO had failed on more seeds than \(rule.allowedFailures)" : ""),
+                        + (stopped > 0 ? "; \(stopped) of \(plan.rows.count) configurations stopped early, once more than \(rule.allowedFailures) of their seeds had missed an SLO" : ""),
                      ""]
         let objectives = plan.rows.first?.slo.map(\.assertion) ?? []
         let showErlang = plan.rows.contains { $0.erlang != nil }
@@ -26,7 +26,7 @@ enum PlanText {
         header += "memory".leftPadded(11) + "leftover".leftPadded(10)
         let sloWidths = objectives.map { max($0.text.count, 9) + 2 }
         for (assertion, width) in zip(objectives, sloWidths) { header += assertion.text.leftPadded(width) }
-        header += "  verdict"
+        header += "all SLOs".leftPadded(12) + "  verdict"
         lines.append(header)
         let best = plan.cheapest
         for (index, row) in plan.rows.enumerated() {
@@ -41,13 +41,15 @@ enum PlanText {
             line += humanBytes(Int64(row.median { Double($0.peakMemoryBytes) })).leftPadded(11)
             line += SummaryText.format(metricValue: row.median { Double($0.leftover.total) }, metric: "leftover").leftPadded(10)
             for (outcome, width) in zip(row.slo, sloWidths) { line += holdsText(outcome, row: row).leftPadded(width) }
-            line += "  " + (row.meetsSLO ? "meets" : "misses " + missed(row, rule: rule).map(\.assertion.text).joined(separator: ", "))
+            line += countText(row.allSLOPasses, row: row).leftPadded(12)
+            let missedAlone = missed(row, rule: rule).map(\.assertion.text)
+            line += "  " + (row.meetsSLO ? "meets" : "misses " + (missedAlone.isEmpty ? "the SLOs together" : missedAlone.joined(separator: ", ")))
             if row.stoppedEarly { line += " (stopped early after \(row.summaries.count) of \(row.seeds.count) seeds)" }
             if index == best { line += "   <- cheapest" }
             lines.append(line)
         }
         lines.append("")
-        lines.append("figures are medians over each configuration's seeds run; k/N: the SLO held in k of the N seeds run")
+        lines.append("figures are medians over each configuration's seeds run; k/N: the SLO held in k of the N seeds; all SLOs: seeds on which every SLO held")
         lines.append("")
         lines += spreadTable(plan, settingsWidth: settingsWidth)
         lines.append("")
@@ -114,7 +116,11 @@ enum PlanText {
 
     /// "9/10", or "0/2 of 10" when the configuration was stopped early.
     static func holdsText(_ outcome: CapacityPlan.Outcome, row: CapacityPlan.Row) -> String {
-        row.stoppedEarly ? "\(outcome.spread.passes)/\(row.summaries.count) of \(row.seeds.count)" : "\(outcome.spread.passes)/\(row.seeds.count)"
+        countText(outcome.spread.passes, row: row)
+    }
+
+    static func countText(_ passes: Int, row: CapacityPlan.Row) -> String {
+        row.stoppedEarly ? "\(passes)/\(row.summaries.count) of \(row.seeds.count)" : "\(passes)/\(row.seeds.count)"
     }
 
     /// A margin with its sign and unit, and as a share of the threshold when that is not zero:
