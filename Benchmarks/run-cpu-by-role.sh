@@ -4,7 +4,7 @@
 # children), then prints the CPU seconds of each role and the run's queue-wait p50. Children that
 # are replaced between samples lose their last half second, so the figures are lower bounds.
 # Measured this way at stop 10: the task events' repr of 4 KiB results was the worker parents'
-# largest cost in burst (README: Fidelity).
+# largest cost in burst (docs/fidelity.md).
 #   Benchmarks/run-cpu-by-role.sh [SCENARIO] [TIME_SCALE] [extra `lovage run` arguments, e.g. --no-task-events]
 set -euo pipefail
 cd "$(dirname "$0")/.."

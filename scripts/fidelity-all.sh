@@ -3,10 +3,11 @@
 # each at the time scale listed below, and prints one line per scenario: the gated figures
 # (throughput and queue-wait p50), simulated and real, and the verdict at ±10% — or within 250 µs
 # for a time figure: an idle pool's queue wait is the sub-millisecond hand-off, whose real value
-# moves by ±15% from run to run on this shared machine (README: Fidelity). The README's
-# fidelity table comes from this script. Runs end once every task has a final result, so a
+# moves by ±15% from run to run on this shared machine (docs/fidelity.md). The fidelity table in
+# docs/fidelity.md comes from this script, one real run per scenario; FIDELITY_REPEAT=3 judges each
+# against three real runs' range instead (three times as long). Runs end once every task has a final result, so a
 # scenario takes about (duration × scale) plus its real drain; the whole set about 20 minutes.
-#   scripts/fidelity-all.sh [NAME ...]      (default: every scenario below)
+#   [FIDELITY_REPEAT=N] scripts/fidelity-all.sh [NAME ...]      (default: every scenario below)
 # Left out: benchmark-1h-1000rps (3.6 M tasks, a simulator speed benchmark) and mmc-erlang (8 h,
 # checked against Erlang C instead).
 set -euo pipefail
@@ -28,7 +29,7 @@ for entry in "${scales[@]}"; do
   scale=${entry##*:}
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   set +e
-  .build/release/lovage fidelity "scenarios/$name.yaml" --time-scale "$scale" --time-floor-micros 250 --out "$out/$name" > "$out/$name.txt" 2>&1
+  .build/release/lovage fidelity "scenarios/$name.yaml" --time-scale "$scale" --repeat "${FIDELITY_REPEAT:-1}" --time-floor-micros 250 --out "$out/$name" > "$out/$name.txt" 2>&1
   status=$?
   set -e
   if [ ! -f "$out/$name/fidelity.json" ]; then

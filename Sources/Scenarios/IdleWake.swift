@@ -5,7 +5,7 @@ import WorkerCore
 /// model: on a machine whose CPUs sleep when there is nothing to do (deeper the longer they
 /// sleep; a virtual machine's vCPUs halt), the wake-ups of a hand-off — Redis, the worker's
 /// fetch, the child — take longer after a quiet spell. Measured here, a real task's hand-off
-/// went from 0.45 ms at 800 tasks/s to 0.84 ms at 20 tasks/s (README: Fidelity). Not time-scaled:
+/// went from 0.45 ms at 800 tasks/s to 0.84 ms at 20 tasks/s (docs/fidelity.md). Not time-scaled:
 /// it belongs to the host, like `latency`.
 public struct IdleWake: Sendable, Equatable {
     /// The most a publish after a long quiet spell pays.

@@ -7,7 +7,7 @@ import WorkerCore
 ///
 /// On a virtual machine whose host backs guest memory lazily (Firecracker, ballooning, free page
 /// reporting) a page the host has not backed costs several times more: the host faults it in too.
-/// Measured on this machine (`scripts/measure-memory-write.py`, README: Fidelity): 0.5–0.65 ms per
+/// Measured on this machine (`scripts/measure-memory-write.py`, docs/fidelity.md): 0.5–0.65 ms per
 /// MiB for memory the guest has written before, 2.6–3.1 ms per MiB for memory the host has not backed.
 /// Memory a process frees stays backed for a while, so a restarted worker's first gigabytes are
 /// cheap, and the guest's free page reporting hands it back to the host within seconds

@@ -72,14 +72,14 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     public var childStartup: TimeSpan = .zero
     /// What a slot spends on each task besides its body: handing the task to the child, starting
     /// the call, encoding and returning the result, taking the next one. A fixed cost of the real
-    /// worker on the machine (0.35–0.57 ms for Lovage here, README: Fidelity), so a time scale
+    /// worker on the machine (0.35–0.57 ms for Lovage here, docs/fidelity.md), so a time scale
     /// does not shrink it; it decides capacity when bodies are short.
     public var taskOverhead: TimeSpan = .zero
     /// The part of a slot's time per task before its body starts: the worker handing the task to a
     /// child (the pipe, the decoding there). It delays every start, so it is queue wait even for a
     /// task the worker held for its eta or a retry's countdown, which never touches the broker
     /// again; like `taskOverhead` it is a fixed real cost that a time scale does not shrink (0.3 ms
-    /// for a Lovage prefork child here, README: Fidelity).
+    /// for a Lovage prefork child here, docs/fidelity.md).
     public var childHandoff: TimeSpan = .zero
     /// From starting a worker process to its first fetch: loading, connecting, starting its pool.
     /// The workers a run starts with are up at t = 0 (a real run waits for them before its clock
@@ -87,7 +87,7 @@ public struct WorkerGroupSpec: Sendable, Equatable {
     /// restart. When several workers start together it decides which of them comes up first and
     /// takes a whole prefetch window of the waiting messages, so its spread matters as much as its
     /// median. A real cost of the machine that a time scale does not shrink (60–240 ms for a
-    /// `lovage worker -c 4` here when six start together, README: Fidelity).
+    /// `lovage worker -c 4` here when six start together, docs/fidelity.md).
     public var workerBoot: DurationDistribution = .constant(.zero)
     /// A fleet-level autoscaler that starts and stops whole workers of this group (nil: `count` fixed).
     public var scaler: FleetScalerSpec? = nil
