@@ -47,10 +47,11 @@ public enum CapacityPlanHTML {
     /// Round tick values from 0 to at least `peak`, about five: 1, 2 or 5 times a power of ten
     /// apart, or for times of a second and more (microseconds) a step a clock reads: 1, 2, 5, 10,
     /// 15 or 30 s, 1, 2, 5, 10, 15 or 30 min, or whole hours.
-    public static func ticks(upTo peak: Double, isTime: Bool = false) -> [Double] {
+    /// Counts (`wholeNumbers`) step by at least 1: a count of tasks has no fractional ticks.
+    public static func ticks(upTo peak: Double, isTime: Bool = false, wholeNumbers: Bool = false) -> [Double] {
         guard peak > 0, peak.isFinite else { return [0, 1] }
         let rough = peak / 5
-        let step: Double
+        var step: Double
         if isTime, rough >= 1_000_000 {
             let clock: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600]
             step = (clock.first { $0 * 1_000_000 >= rough } ?? (rough / 3_600_000_000).rounded(.up) * 3_600) * 1_000_000
@@ -58,6 +59,7 @@ public enum CapacityPlanHTML {
             let power = pow(10, (log10(rough)).rounded(.down))
             step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
         }
+        if wholeNumbers { step = max(step, 1) }
         let count = Int((peak / step).rounded(.up))
         return (0...max(1, count)).map { Double($0) * step }
     }
@@ -70,9 +72,11 @@ public enum CapacityPlanHTML {
         let spreads = plan.rows.map { $0.slo[sloIndex].spread }
         let highs = spreads.compactMap(\.max).filter(\.isFinite)
         // A log scale would hide the threshold's meaning; cap the axis at 4× the threshold instead.
-        let cap = max(assertion.threshold * 4, highs.min() ?? 1, 1e-9)
+        // A zero threshold (`leftover == 0`) with every value zero still gets an axis up to 1.
+        let cap = max(assertion.threshold * 4, highs.min() ?? 1, assertion.threshold == 0 ? 1 : 1e-9)
         let rawPeak = min(max(highs.max() ?? 1, assertion.threshold * 1.2, assertion.threshold == 0 ? 1 : 0), cap)
-        let ticks = Self.ticks(upTo: rawPeak, isTime: Assertion.kind(of: metric) == .time)
+        let kind = Assertion.kind(of: metric)
+        let ticks = Self.ticks(upTo: rawPeak, isTime: kind == .time, wholeNumbers: kind == .count)
         let peak = ticks.last ?? rawPeak
         func y(_ value: Double) -> Double { top + plotHeight * (1 - min(max(value, 0), peak) / peak) }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }

@@ -185,10 +185,11 @@ public enum HTMLReport {
             }
         }
         func chart(_ title: String, _ series: [(String, String, [Double])], format: @escaping (Double) -> String,
-                   thresholds: [SVGChart.Threshold] = [], microseconds: Bool = false) -> String {
+                   thresholds: [SVGChart.Threshold] = [], microseconds: Bool = false, bytes: Bool = false) -> String {
             var chart = SVGChart(title: title, times: times, series: series.map { SVGChart.Series(name: $0.0, color: $0.1, values: $0.2) },
                                  thresholds: thresholds, format: format)
             chart.microsecondValues = microseconds
+            chart.byteValues = bytes
             return chart.render()
         }
         let count: (Double) -> String = { String(format: "%.0f", $0) }
@@ -220,7 +221,7 @@ public enum HTMLReport {
         }
         html += chart(s.mode == "sim" ? "Memory (modelled, all workers)" : "Memory (jemalloc resident, workers and children)",
                       [("memory", "#17becf", t.map { Double($0.memoryBytes) })], format: { humanBytes(Int64($0)) },
-                      thresholds: thresholds { $0 == "peak_memory" })
+                      thresholds: thresholds { $0 == "peak_memory" }, bytes: true)
         if t.contains(where: { $0.recycled > 0 }) {
             html += chart("Children recycled per second (max_tasks_per_child, max_memory_per_child)",
                           [("recycles/s", "#8c564b", rate { $0.recycled })], format: perSecond)

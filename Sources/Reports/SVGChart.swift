@@ -20,8 +20,10 @@ struct SVGChart {
     /// Values are microseconds: y ticks at round durations (10 s, 1 min, 5 min...) rather than
     /// round numbers of microseconds (20 s, 200 s...).
     var microsecondValues = false
+    /// Values are bytes: ticks step by round binary sizes (256 MiB, 1 GiB), as `humanBytes` prints them.
+    var byteValues = false
 
-    static let width = 900.0, height = 240.0, left = 78.0, right = 12.0, top = 12.0, bottom = 40.0
+    static let width = 900.0, height = 240.0, left = 78.0, right = 28.0, top = 12.0, bottom = 40.0
     static var plotWidth: Double { width - left - right }
     static var plotHeight: Double { height - top - bottom }
 
@@ -42,6 +44,17 @@ struct SVGChart {
         return steps.first { $0 >= raw } ?? niceStep(span, count: count)
     }
 
+    /// A round step of bytes near `span / count`: 1, 2 or 5 times a power of ten of the binary
+    /// unit (KiB, MiB, GiB) the step falls in, or 256 and 512 of it.
+    static func niceByteStep(_ span: Double, count: Int) -> Double {
+        guard span > 0 else { return 1 }
+        let raw = span / Double(count)
+        var unit = 1.0
+        while raw >= unit * 1024 { unit *= 1024 }
+        let factors: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 256, 512, 1024]
+        return (factors.first { $0 * unit >= raw } ?? 1024) * unit
+    }
+
     /// The largest value in `values[lower..<upper]` (0 past the end).
     func bucketMax(_ values: [Double], _ lower: Int, _ upper: Int) -> Double {
         lower < values.count ? values[lower..<min(upper, values.count)].max() ?? 0 : 0
@@ -54,7 +67,8 @@ struct SVGChart {
         let start = times.first ?? 0, end = max(times.last ?? 1, start + 1e-9)
         let dataPeak = series.flatMap(\.values).max() ?? 0
         let wanted = max(dataPeak, (thresholds.map(\.value).max() ?? 0) * 1.05, 1e-9)
-        let step = microsecondValues ? Self.niceTimeStep(wanted / 1_000_000, count: 4) * 1_000_000 : Self.niceStep(wanted, count: 4)
+        let step = microsecondValues ? Self.niceTimeStep(wanted / 1_000_000, count: 4) * 1_000_000
+            : byteValues ? Self.niceByteStep(wanted, count: 4) : Self.niceStep(wanted, count: 4)
         let peak = max(step, (wanted / step).rounded(.up) * step)
         func x(_ time: Double) -> Double { left + plotWidth * (time - start) / (end - start) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - value / peak) }

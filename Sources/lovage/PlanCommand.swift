@@ -12,13 +12,13 @@ struct PlanCommand: ParsableCommand {
         discussion: """
         Every combination of the --vary values is simulated on every seed of --seeds (one \
         `lovage simulate` process per configuration runs its seeds in turn, --jobs configurations at \
-        a time). An SLO holds for a configuration when it holds in at least --confidence of its seeds \
-        (⌈confidence × seeds⌉ of them); the cheapest configuration meeting every SLO (fewest paid \
+        a time). A configuration meets the SLOs when they all hold at once on at least --confidence of its \
+        seeds (⌈confidence × seeds⌉ of them); the cheapest configuration meeting them (fewest paid \
         slots = workers × concurrency, or a fleet-scaled group's mean workers × concurrency; then \
         fewest workers; then the lower median queue-wait p99) is marked. Unless --no-default-slos, \
         'leftover == 0' and 'lost == 0' are added to the SLOs (each only when no --slo bounds that \
-        metric already). A configuration is stopped early, its remaining seeds not run, once an SLO \
-        has failed on more seeds than the confidence allows (--no-early-stop runs them all). Tables, \
+        metric already). A configuration is stopped early, its remaining seeds not run, once more of \
+        its seeds have missed an SLO than the confidence allows (--no-early-stop runs them all). Tables, \
         plan.json and plan.html give per configuration the medians over seeds and per SLO "holds in k \
         of N", median, p10–p90, min–max, the value at the confidence and the margins to the \
         threshold. For an M/M/c scenario the Erlang C prediction is shown beside the simulated queue \
@@ -37,7 +37,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Seeds per configuration: a count N (the scenario's seed S and the seeds after it: S, S+1, …, S+N−1) or a range A...B.")
     var seeds: String = "10"
 
-    @Option(help: "Share of a configuration's seeds on which an SLO must hold: 0.9 or 90%.")
+    @Option(help: "Share of a configuration's seeds on which every SLO must hold at once: 0.9 or 90%.")
     var confidence: String = "90%"
 
     @Flag(help: "Do not add the default SLOs 'leftover == 0' and 'lost == 0'.")

@@ -31,7 +31,7 @@ enum SummaryText {
         if !isReal {
             lines.append("results   \(r.written) result keys written; peak \(r.peakKeys) keys, \(humanBytes(r.peakBytes)) (modelled, with result_expires)")
         }
-        lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
+        lines.append("throughput " + (s.throughput >= 10 ? String(format: "%.1f", s.throughput) : String(format: s.throughput >= 1 ? "%.2f" : "%.4f", s.throughput)) + " tasks/s (finished tasks per second until the last one)")
         lines.append("")
         lines += warningLines(s)
         lines.append("                    p50         p90         p99         max")

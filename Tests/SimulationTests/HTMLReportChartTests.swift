@@ -60,4 +60,13 @@ struct HTMLReportChartTests {
         #expect(SVGChart.niceTimeStep(660, count: 6) == 120)
         #expect(SVGChart.niceTimeStep(3 * 3600, count: 6) == 1800)
     }
+
+    @Test("memory ticks step by round binary sizes: 2.9 GiB in 1 GiB steps, not 953.7 MiB ones")
+    func byteSteps() {
+        let gib = 1024.0 * 1024 * 1024, mib = 1024.0 * 1024
+        #expect(SVGChart.niceByteStep(2.9 * gib, count: 4) == 1 * gib)
+        #expect(SVGChart.niceByteStep(300 * mib, count: 4) == 100 * mib)
+        #expect(SVGChart.niceByteStep(900 * mib, count: 4) == 256 * mib)
+        #expect(SVGChart.niceByteStep(40 * 1024, count: 4) == 10 * 1024)
+    }
 }

@@ -166,5 +166,8 @@ struct PlanConfidenceTests {
         // Times of seconds and more step as a clock does: 150 s in 30 s steps, not 50 s ones.
         #expect(CapacityPlanHTML.ticks(upTo: 150_000_000, isTime: true) == [0, 30, 60, 90, 120, 150].map { $0 * 1_000_000 })
         #expect(CapacityPlanHTML.ticks(upTo: 150_000_000) == [0, 50, 100, 150].map { $0 * 1_000_000 })
+        // Counts step by whole numbers: leftover 0 across every configuration reads 0 and 1, not 0.000 five times.
+        #expect(CapacityPlanHTML.ticks(upTo: 1, wholeNumbers: true) == [0, 1])
+        #expect(CapacityPlanHTML.ticks(upTo: 1).count == 6)
     }
 }
