@@ -93,6 +93,9 @@ public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
             for index in scenario.fleet.indices {
                 let keepalive = scenario.fleet[index].autoscale?.keepalive ?? .seconds(30)
                 scenario.fleet[index].autoscale = AutoscaleSettings(maxConcurrency: bounds[0], minConcurrency: bounds[1], keepalive: keepalive)
+                // As the loader does: the pool can grow to `max` processes, which is what `-c` of the
+                // real worker, the Erlang C model and `autoscale=off` after it read.
+                scenario.fleet[index].concurrency = bounds[0]
             }
         case "seed":
             guard let seed = UInt64(value) else { throw ScenarioOverrideError("\(key)=\(value): expected a whole number") }

@@ -44,7 +44,8 @@ struct CapacityPlanTests {
         let base = makeScenario(workers: 1, concurrency: 2)
         let changed = try base.overriding([ScenarioOverride(parsing: "workers=3"), ScenarioOverride(parsing: "concurrency=7"),
                                            ScenarioOverride(parsing: "rate=40/s"), ScenarioOverride(parsing: "autoscale=8,2")])
-        #expect(changed.fleet[0].count == 3 && changed.fleet[0].concurrency == 7)
+        // autoscale=8,2 after concurrency=7 sizes the pool to its maximum, as the loader does.
+        #expect(changed.fleet[0].count == 3 && changed.fleet[0].concurrency == 8)
         #expect(changed.load.phases[0].rateFrom == 40)
         #expect(changed.fleet[0].autoscale?.maxConcurrency == 8 && changed.fleet[0].autoscale?.minConcurrency == 2)
         for bad in ["workers=0", "threads=4", "concurrency", "autoscale=2,8", "rate=-1"] {
