@@ -1,4 +1,4 @@
-"""The Celery app the worker benchmark drains with a Python worker (as in shared/celery-wire)."""
+"""The Celery app the worker benchmark drains with a Python worker (as in Tests/Fixtures/celery-wire)."""
 import os
 
 from celery import Celery

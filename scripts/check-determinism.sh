@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every shipped scenario, run twice at full length in release mode, must print the same trace hash
-# and write byte-identical summaries (ARCHITECTURE.md rule 5), its own assertions must hold, and its
+# and write byte-identical summaries (docs/ARCHITECTURE.md rule 5), its own assertions must hold, and its
 # figures must equal the committed baseline in results/baselines/ exactly (refresh them with
 # scripts/refresh-baselines.sh when a change is meant to move them).
 set -uo pipefail

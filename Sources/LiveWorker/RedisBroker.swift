@@ -2,8 +2,8 @@ import CeleryWire
 import RedisClient
 import WorkerCore
 
-/// Kombu's Redis transport on a real Redis server (ARCHITECTURE.md rule 3; every command below is
-/// in the MONITOR captures of shared/celery-wire).
+/// Kombu's Redis transport on a real Redis server (docs/ARCHITECTURE.md rule 3; every command below is
+/// in the MONITOR captures of Tests/Fixtures/celery-wire).
 ///
 /// Publish is LPUSH to the queue's list for the message's priority step; consume is BRPOP over the
 /// consumer's keys in priority-major order; a delivery is recorded with

@@ -3,7 +3,7 @@ import Foundation
 import DequeModule
 import WorkerCore
 
-/// Kombu's Redis transport, simulated (ARCHITECTURE.md rule 3; captures in shared/celery-wire).
+/// Kombu's Redis transport, simulated (docs/ARCHITECTURE.md rule 3; captures in Tests/Fixtures/celery-wire).
 ///
 /// One list per queue and priority step; producers LPUSH and consumers BRPOP from the right, over
 /// their keys in order, so the first key with data wins. Blocked consumers are served first-come,

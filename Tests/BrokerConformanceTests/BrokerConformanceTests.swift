@@ -3,7 +3,7 @@ import Testing
 import WorkerCore
 
 /// One suite, two brokers: every case runs against the simulated broker and against RedisBroker on
-/// a real redis-server. A difference is a bug in one of them (ARCHITECTURE.md rule 3).
+/// a real redis-server. A difference is a bug in one of them (docs/ARCHITECTURE.md rule 3).
 @Suite("Broker conformance", .serialized)
 struct BrokerConformanceTests {
     let t0 = Instant(microsecondsSinceEpoch: 1_767_225_600_000_000)

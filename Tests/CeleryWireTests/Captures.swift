@@ -2,11 +2,12 @@ import Foundation
 import Testing
 import CeleryWire
 
-/// Locates and reads the Celery/Kombu ground-truth captures (`shared/celery-wire`).
+/// Locates and reads the Celery/Kombu ground-truth captures: real messages, results, events and
+/// MONITOR logs of Celery 5.7 on Redis 7, committed in `Tests/Fixtures/celery-wire` (their README
+/// says how they were made), so a clone of the repository tests itself.
 ///
-/// Lookup: `$LOVAGE_CELERY_WIRE` if set; else walk up from this source file and take the first
-/// ancestor A with `A/shared/celery-wire/README.md` (works from /work/main and /work/dev/wire,
-/// whose common ancestor /work holds `shared/`). A missing folder is an error, never a skip.
+/// Lookup: `$LOVAGE_CELERY_WIRE` if set (another set of captures); else `Tests/Fixtures/celery-wire`
+/// of this repository, found from this source file. A missing folder is an error, never a skip.
 enum Captures {
     struct Missing: Error, CustomStringConvertible {
         var description: String
@@ -21,15 +22,13 @@ enum Captures {
             }
             return url
         }
-        var dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-        var tried: [String] = []
-        while dir.path != "/" && !dir.path.isEmpty {
-            let candidate = dir.appendingPathComponent("shared/celery-wire", isDirectory: true)
-            tried.append(candidate.path)
-            if fm.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate }
-            dir = dir.deletingLastPathComponent()
+        // Tests/CeleryWireTests/Captures.swift → Tests/Fixtures/celery-wire
+        let url = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/celery-wire", isDirectory: true)
+        guard fm.fileExists(atPath: url.appendingPathComponent("README.md").path) else {
+            throw Missing(description: "celery-wire captures not found at \(url.path) (README.md missing). Set LOVAGE_CELERY_WIRE to the folder.")
         }
-        throw Missing(description: "celery-wire captures not found; looked for shared/celery-wire next to every ancestor of \(filePath) (\(tried.joined(separator: ", "))). Set LOVAGE_CELERY_WIRE to the folder.")
+        return url
     }
 
     /// Sorted names of all files in the capture folder.

@@ -4,7 +4,7 @@ import Scenarios
 import Simulation
 import WorkerCore
 
-/// Every shipped scenario, run twice, gives the same trace hash and summary (ARCHITECTURE.md rule 5).
+/// Every shipped scenario, run twice, gives the same trace hash and summary (docs/ARCHITECTURE.md rule 5).
 /// Debug builds are slow, so scenarios whose load exceeds `maxTasks` are shortened here; the full
 /// runs are checked in release mode by scripts/check-determinism.sh.
 @Suite("Shipped scenarios are deterministic")

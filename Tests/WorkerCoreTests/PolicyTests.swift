@@ -57,7 +57,7 @@ struct PolicyTests {
 
 @Suite("The core has no effects")
 struct PurityTests {
-    /// ARCHITECTURE.md rule 2: no clock, randomness, I/O or Foundation in the worker core.
+    /// docs/ARCHITECTURE.md rule 2: no clock, randomness, I/O or Foundation in the worker core.
     @Test("Sources/WorkerCore uses no clock, random source, dispatch or Foundation")
     func noEffectsInCore() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,5 @@
 /// One Celery task message exactly as Celery 5.7 / Kombu 5.7 stored it in Redis: capture
-/// `01-plain-args-apply_async.json` from `../shared/celery-wire/` (`add.apply_async((2, 3))`, the
+/// `01-plain-args-apply_async.json` from `Tests/Fixtures/celery-wire/` (`add.apply_async((2, 3))`, the
 /// LPUSH value, 932 bytes, no trailing newline). Copied here so the benchmark does not depend on
 /// where the captures live; CeleryWireTests decodes the originals.
 let capturedAddTaskMessage: [UInt8] = Array(
