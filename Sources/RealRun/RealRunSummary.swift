@@ -47,7 +47,7 @@ struct RealRunSummary {
         var queueWaitByStart: [(at: Int64, wait: Int64)] = []
         var waitByPlanIndex = [Int64](repeating: -1, count: collector.outcomes.count)
         var lastFinish: Int64 = 0
-        var types = [TypeFigures](repeating: TypeFigures(), count: scenario.tasks.count)
+        var types = [TaskTypeTally](repeating: TaskTypeTally(), count: scenario.tasks.count)
         var censored = 0
         for index in 0..<min(publisher.sent, collector.outcomes.count) {
             types[publisher.plan[index].taskIndex].published += 1
@@ -175,18 +175,6 @@ struct RealRunSummary {
         summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
                                     failed: failedOffsets.sorted(), waits: queueWaitByStart.sorted { $0.at < $1.at })
         return (summary, waitByPlanIndex)
-    }
-
-    /// One task type's counts and histograms while the summary is made.
-    struct TypeFigures {
-        var published = 0, succeeded = 0, failed = 0, retried = 0, censored = 0
-        var queueWait = DurationHistogram(), runTime = DurationHistogram()
-        func figures(task: String) -> RunSummary.TaskFigures {
-            var out = RunSummary.TaskFigures(task: task)
-            out.published = published; out.succeeded = succeeded; out.failed = failed; out.retried = retried
-            out.censoredWaits = censored; out.queueWait = queueWait.percentiles; out.runTime = runTime.percentiles
-            return out
-        }
     }
 
     /// One row per sample: the sampler's broker figures plus the cumulative task counts up to the

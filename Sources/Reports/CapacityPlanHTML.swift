@@ -50,15 +50,10 @@ public enum CapacityPlanHTML {
     /// Counts (`wholeNumbers`) step by at least 1: a count of tasks has no fractional ticks.
     public static func ticks(upTo peak: Double, isTime: Bool = false, wholeNumbers: Bool = false) -> [Double] {
         guard peak > 0, peak.isFinite else { return [0, 1] }
-        let rough = peak / 5
-        var step: Double
-        if isTime, rough >= 1_000_000 {
-            let clock: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600]
-            step = (clock.first { $0 * 1_000_000 >= rough } ?? (rough / 3_600_000_000).rounded(.up) * 3_600) * 1_000_000
-        } else {
-            let power = pow(10, (log10(rough)).rounded(.down))
-            step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
-        }
+        // The report's charts' steps (SVGChart): a clock's from a second up, 1, 2 or 5 times a
+        // power of ten below (a clock's steps under a second stop at 1 ms).
+        var step = isTime && peak / 5 >= 1_000_000 ? SVGChart.niceTimeStep(peak / 1_000_000, count: 5) * 1_000_000
+            : SVGChart.niceStep(peak, count: 5)
         if wholeNumbers { step = max(step, 1) }
         let count = Int((peak / step).rounded(.up))
         return (0...max(1, count)).map { Double($0) * step }

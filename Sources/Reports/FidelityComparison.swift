@@ -100,13 +100,8 @@ public struct FidelityComparison: Sendable {
         }
     }
 
-    /// The middle value (the mean of the two middle ones for an even count).
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
+    /// The middle value (the mean of the two middle ones for an even count), as plans take it.
+    static func median(_ values: [Double]) -> Double { SeedSpread.quantile(values.sorted(), 0.5) ?? 0 }
 
     /// The queue-wait p50 of each run over the tasks that ended in both (same plan index).
     static func matchedWaitP50s(_ waits: (simulated: [Int64], real: [Int64])) -> (simulated: Double, real: Double, count: Int) {

@@ -5,9 +5,10 @@ import Foundation
 /// JSON keys are sorted and snake_case so two runs of the same seed produce byte-identical files
 /// that diff cleanly and that `lovage compare` can read back.
 public enum SummaryFiles {
-    public static func encoder() -> JSONEncoder {
+    /// - Parameter pretty: false writes the document on one line (a JSON-lines stream).
+    public static func encoder(pretty: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
     }

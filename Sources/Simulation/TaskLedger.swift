@@ -36,13 +36,6 @@ struct TaskLedger {
         var currentAttemptStarted = false
     }
 
-    /// One task type's counts and histograms (index: the scenario's task index), for `by_task`.
-    /// The same HDR histogram as the run's, recorded beside it: two more records per task.
-    struct TypeFigures {
-        var published = 0, succeeded = 0, failed = 0, retried = 0, censored = 0
-        var queueWait = DurationHistogram()
-        var runTime = DurationHistogram()
-    }
 
     private(set) var records = NumberedTable<Record>()
     var counts = RunSummary.Counts()
@@ -52,9 +45,10 @@ struct TaskLedger {
     var runTime = DurationHistogram()
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
-    /// Per scenario task type, grown on first use (a task outside the scenario's types has index -1
-    /// and counts only in the totals).
-    private(set) var byType: [TypeFigures] = []
+    /// Per scenario task type (index: the scenario's task index), for `by_task`, grown on first use
+    /// (a task outside the scenario's types has index -1 and counts only in the totals). The same
+    /// HDR histograms as the run's, recorded beside them: two more records per task.
+    private(set) var byType: [TaskTypeTally] = []
     /// Tasks whose latest attempt had not started at the end of the run (`censorOpen`).
     private(set) var censoredWaits = 0
     var duplicateCauses: [String: (count: Int, example: String)] = [:]
@@ -237,9 +231,9 @@ struct TaskLedger {
 
     /// Changes a task type's figures in place, growing the table on first use; ignores index -1.
     @inline(__always)
-    private mutating func withType(_ index: Int, _ change: (inout TypeFigures) -> Void) {
+    private mutating func withType(_ index: Int, _ change: (inout TaskTypeTally) -> Void) {
         guard index >= 0 else { return }
-        if index >= byType.count { byType += (byType.count...index).map { _ in TypeFigures() } }
+        if index >= byType.count { byType += (byType.count...index).map { _ in TaskTypeTally() } }
         change(&byType[index])
     }
 
@@ -248,9 +242,8 @@ struct TaskLedger {
     /// (queued, held for eta, unacknowledged) and was due by `end`, its queue wait as `end` minus
     /// when it became due (a task held for an eta after the end has not waited yet), so
     /// percentiles of a run that strands work show it (a lower bound: right-censored). Called once,
-    /// after the run; it writes nothing to the trace. Returns the count of censored queue waits.
-    @discardableResult
-    mutating func censorOpen(at end: Instant) -> Int {
+    /// after the run; it writes nothing to the trace. The count is `censoredWaits`.
+    mutating func censorOpen(at end: Instant) {
         for record in records.allValues where !record.ended {
             latency.record(end - record.firstPublishedAt)
             // Not yet due (held for an eta after the end): it has not waited; only its latency counts.
@@ -262,20 +255,12 @@ struct TaskLedger {
                 $0.queueWait.record(end - record.dueAt)
             }
         }
-        return censoredWaits
     }
 
     /// The per-type figures named by the scenario's task types, sorted by name.
     func taskFigures(names: [String]) -> [RunSummary.TaskFigures] {
         names.indices.map { index in
-            var figures = RunSummary.TaskFigures(task: names[index])
-            if index < byType.count {
-                let type = byType[index]
-                figures.published = type.published; figures.succeeded = type.succeeded; figures.failed = type.failed
-                figures.retried = type.retried; figures.censoredWaits = type.censored
-                figures.queueWait = type.queueWait.percentiles; figures.runTime = type.runTime.percentiles
-            }
-            return figures
+            (index < byType.count ? byType[index] : TaskTypeTally()).figures(task: names[index])
         }.sorted { $0.task < $1.task }
     }
 

@@ -33,9 +33,7 @@ struct SeedBatch {
             printError("\(error)")
             throw ExitCode(2)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let encoder = SummaryFiles.encoder(pretty: false)
         for seed in seeds {
             var summary = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed)).run().summary
             summary.timeline = []
