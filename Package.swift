@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Workload", targets: ["Workload"]),
         // For the package-benchmark suites in Benchmarks/Micro (a package of their own).
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "RedisTestSupport", targets: ["RedisTestSupport"]),
@@ -53,11 +54,14 @@ let package = Package(
             name: "Reports",
             dependencies: ["WorkerCore", "Scenarios", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        // What both drivers share about the load: the seeded arrival process, the task mix, body
+        // durations and fates, and the arrival plan a real run publishes (no clock, no I/O).
+        .target(name: "Workload", dependencies: ["WorkerCore", "Scenarios"]),
         // The deterministic, clock-driven simulation driver.
         .target(
             name: "Simulation",
             dependencies: [
-                "CeleryWire", "WorkerCore", "Scenarios", "Reports",
+                "CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
@@ -74,7 +78,7 @@ let package = Package(
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Simulation", "LiveWorker", "RedisClient", "RedisTestSupport"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "Simulation", "LiveWorker", "RedisClient", "RedisTestSupport"]
         ),
         .executableTarget(
             name: "lovage",
@@ -96,7 +100,7 @@ let package = Package(
             dependencies: ["Simulation", "LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

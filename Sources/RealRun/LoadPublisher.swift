@@ -3,8 +3,8 @@ import Foundation
 import LiveWorker
 import RedisClient
 import Scenarios
-import Simulation
 import WorkerCore
+import Workload
 
 /// The open-model load generator of a real run: every planned task has an intended send time, and
 /// the publisher sends it then whatever the workers do. When it falls behind (a slow broker, an

@@ -7,6 +7,7 @@ import Reports
 import Scenarios
 import Simulation
 import WorkerCore
+import Workload
 
 /// `lovage run FILE --mode redis`: the scenario on real Redis with real worker processes.
 ///

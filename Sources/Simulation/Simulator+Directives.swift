@@ -1,6 +1,7 @@
 import Reports
 import Scenarios
 import WorkerCore
+import Workload
 
 /// Carrying out a worker core's directives against the simulated broker and children.
 extension Simulator {

@@ -2,6 +2,7 @@ import Reports
 import CeleryWire
 import Scenarios
 import WorkerCore
+import Workload
 
 /// Options for one simulated run.
 public struct SimulationOptions: Sendable {

@@ -1,7 +1,7 @@
 import Scenarios
-import Simulation
 import Testing
 import WorkerCore
+import Workload
 
 @Suite("The arrival plan a real run publishes, and time scaling")
 struct ArrivalPlanTests {

@@ -7,7 +7,7 @@ import WorkerCore
 /// probability rate(t) / peak), which gives an exact non-homogeneous Poisson process. Even spacing
 /// uses gaps of 1 / rate(t). The generator produces one arrival at a time, so memory does not grow
 /// with the run's length.
-struct LoadGenerator {
+public struct LoadGenerator {
     private let phases: [LoadPhase]
     private let arrival: ArrivalProcess
     private let start: Instant
@@ -18,7 +18,7 @@ struct LoadGenerator {
     private let mixCumulative: [Double]
     private let mixTasks: [Int]
 
-    init(load: LoadSpec, taskIndexByName: [String: Int], start: Instant, duration: TimeSpan) {
+    public init(load: LoadSpec, taskIndexByName: [String: Int], start: Instant, duration: TimeSpan) {
         phases = load.phases
         arrival = load.arrival
         self.start = start
@@ -40,7 +40,7 @@ struct LoadGenerator {
     }
 
     /// The next arrival time, or nil when the load is over.
-    mutating func next(random: inout SeededRandom) -> Instant? {
+    public mutating func next(random: inout SeededRandom) -> Instant? {
         while phaseIndex < phases.count {
             let phase = phases[phaseIndex]
             let phaseEnd = min(phaseStart + phase.duration, end)
@@ -67,7 +67,7 @@ struct LoadGenerator {
     }
 
     /// Picks a task type index from the mix.
-    func pickTask(random: inout SeededRandom) -> Int {
+    public func pickTask(random: inout SeededRandom) -> Int {
         guard mixTasks.count > 1 else { return mixTasks[0] }
         let u = random.nextUnitDouble()
         for (index, bound) in mixCumulative.enumerated() where u < bound { return mixTasks[index] }

@@ -3,15 +3,15 @@ import Scenarios
 import WorkerCore
 
 /// Draws what one attempt of a modelled task body does, from the task-bodies generator.
-struct BodySampler {
+public struct BodySampler {
     /// The fate of one attempt.
-    enum Fate {
+    public enum Fate {
         case finishes(after: TimeSpan, outcome: TaskOutcome)
         case crashes(after: TimeSpan)
         case hangs
     }
 
-    static func draw(_ model: TaskBodyModel, slowFactor: Double, random: inout SeededRandom) -> Fate {
+    public static func draw(_ model: TaskBodyModel, slowFactor: Double, random: inout SeededRandom) -> Fate {
         let duration = sampleDuration(model.duration, random: &random)
         let scaled = slowFactor == 1 ? duration : TimeSpan(microseconds: Int64(Double(duration.microseconds) * slowFactor))
         // One draw per fate keeps the stream layout stable when a probability is zero.
@@ -29,7 +29,7 @@ struct BodySampler {
         return .finishes(after: scaled, outcome: .succeeded(resultJSON: nil))
     }
 
-    static func sampleDuration(_ distribution: DurationDistribution, random: inout SeededRandom) -> TimeSpan {
+    public static func sampleDuration(_ distribution: DurationDistribution, random: inout SeededRandom) -> TimeSpan {
         switch distribution {
         case .constant(let value):
             return value
@@ -51,14 +51,14 @@ struct BodySampler {
     }
 
     /// Box–Muller with two uniform draws (always two, so the stream stays aligned).
-    static func standardNormal(random: inout SeededRandom) -> Double {
+    public static func standardNormal(random: inout SeededRandom) -> Double {
         let u1 = max(random.nextUnitDouble(), 0x1p-53)
         let u2 = random.nextUnitDouble()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     /// An exponential gap with the given rate per second.
-    static func exponentialGap(ratePerSecond: Double, random: inout SeededRandom) -> TimeSpan {
+    public static func exponentialGap(ratePerSecond: Double, random: inout SeededRandom) -> TimeSpan {
         let u = random.nextUnitDouble()
         return TimeSpan(microseconds: max(1, Int64(-log(1 - u) / ratePerSecond * 1_000_000)))
     }

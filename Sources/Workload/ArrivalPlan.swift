@@ -5,9 +5,9 @@ import WorkerCore
 /// (`lovage run --mode redis`): when each task is meant to be sent (the open model: the arrival
 /// process decides, not the workers), which task type it is, and how long its body runs.
 ///
-/// It uses the simulator's arrival generator and body sampler with the same seed streams
-/// (arrivals: stream 1, bodies: stream 2), so a real run and a simulated run of a seed see the
-/// same arrival process and the same duration distribution. They are not the same trace: the
+/// It uses the arrival generator (`LoadGenerator`) and body sampler (`BodySampler`) the simulator
+/// uses, with the same seed streams (arrivals: stream 1, bodies: stream 2), so a real run and a
+/// simulated run of a seed see the same arrival process and the same duration distribution. They are not the same trace: the
 /// simulator draws a body per attempt when it starts, the plan draws one per task up front.
 public struct PlannedTask: Sendable, Equatable {
     /// When the task is meant to be sent, from the start of the load.
