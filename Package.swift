@@ -78,7 +78,7 @@ let package = Package(
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "Simulation", "LiveWorker", "RedisClient", "RedisTestSupport"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "RedisTestSupport"]
         ),
         .executableTarget(
             name: "lovage",

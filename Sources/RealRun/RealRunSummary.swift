@@ -1,7 +1,6 @@
 import Foundation
 import Reports
 import Scenarios
-import Simulation
 import WorkerCore
 
 /// A real run's figures in the simulator's `RunSummary` shape, so both modes write the same

@@ -5,7 +5,6 @@ import RedisClient
 import RedisTestSupport
 import Reports
 import Scenarios
-import Simulation
 import WorkerCore
 import Workload
 

@@ -2,45 +2,6 @@ import Reports
 import Scenarios
 import WorkerCore
 
-/// What a simulated run produced.
-public struct SimulationResult: Sendable {
-    public var summary: RunSummary
-    public var assertionOutcomes: [AssertionOutcome]
-    /// Plain lines describing what is still queued, held or unacknowledged at the end.
-    public var leftoverLines: [String]
-    public var eventsProcessed: Int
-    /// Each planned task's queue wait in µs, by its place in the load (`ArrivalPlan`: the n-th
-    /// publish is t<n+1> in a trace), for the tasks that ended; -1 for the others. Empty unless
-    /// asked for (`SimulationOptions.recordTaskWaits`; a real run always has it). `lovage
-    /// fidelity` compares the two runs over the tasks both ran.
-    public var queueWaitByPlanIndexMicros: [Int64] = []
-
-    public var assertionsHold: Bool { assertionOutcomes.allSatisfy(\.holds) }
-
-    public init(summary: RunSummary, assertionOutcomes: [AssertionOutcome], leftoverLines: [String], eventsProcessed: Int) {
-        self.summary = summary
-        self.assertionOutcomes = assertionOutcomes
-        self.leftoverLines = leftoverLines
-        self.eventsProcessed = eventsProcessed
-    }
-}
-
-/// One scenario assertion checked against the summary.
-public struct AssertionOutcome: Sendable {
-    public var assertion: Assertion
-    public var value: Double?
-    public var holds: Bool
-
-    /// Each assertion checked against the summary's metric of that name (unknown: fails).
-    public static func check(_ assertions: [Assertion], against summary: RunSummary) -> [AssertionOutcome] {
-        assertions.map { assertion in
-            let value = summary.metric(assertion.metric)
-            return AssertionOutcome(assertion: assertion, value: value,
-                                    holds: value.map { assertion.comparison.holds($0, assertion.threshold) } ?? false)
-        }
-    }
-}
-
 extension Simulator {
     func sample() {
         var running = 0, alive = 0, pool = 0, held = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RealRun
+import Reports
 import Scenarios
 import Simulation
 import WorkerCore

@@ -1,0 +1,22 @@
+/// What a simulated run produced.
+public struct SimulationResult: Sendable {
+    public var summary: RunSummary
+    public var assertionOutcomes: [AssertionOutcome]
+    /// Plain lines describing what is still queued, held or unacknowledged at the end.
+    public var leftoverLines: [String]
+    public var eventsProcessed: Int
+    /// Each planned task's queue wait in µs, by its place in the load (`ArrivalPlan`: the n-th
+    /// publish is t<n+1> in a trace), for the tasks that ended; -1 for the others. Empty unless
+    /// asked for (`SimulationOptions.recordTaskWaits`; a real run always has it). `lovage
+    /// fidelity` compares the two runs over the tasks both ran.
+    public var queueWaitByPlanIndexMicros: [Int64] = []
+
+    public var assertionsHold: Bool { assertionOutcomes.allSatisfy(\.holds) }
+
+    public init(summary: RunSummary, assertionOutcomes: [AssertionOutcome], leftoverLines: [String], eventsProcessed: Int) {
+        self.summary = summary
+        self.assertionOutcomes = assertionOutcomes
+        self.leftoverLines = leftoverLines
+        self.eventsProcessed = eventsProcessed
+    }
+}
