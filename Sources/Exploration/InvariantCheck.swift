@@ -12,7 +12,7 @@ public enum InvariantCheck {
     /// Subjects kept per breach: enough to tell a story, few enough to read.
     static let subjectsKept = 3
 
-    public static func breaches(of result: SimulationResult, scenario: Scenario) -> [Breach] {
+    public static func breaches(of result: RunResult, scenario: Scenario) -> [Breach] {
         let summary = result.summary
         var found: [Invariant: (count: Int, detail: String, subjects: [String])] = [:]
         func note(_ invariant: Invariant, _ count: Int, _ detail: String, _ subject: String) {

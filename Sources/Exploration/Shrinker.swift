@@ -57,7 +57,7 @@ public struct Shrinker {
         document.set([.key("seed")], String(seed))
 
         var runs = 0
-        func judge(_ document: ScenarioDocument) -> (Scenario, SimulationResult, [Breach])? {
+        func judge(_ document: ScenarioDocument) -> (Scenario, RunResult, [Breach])? {
             guard let yaml = try? document.yaml(), let scenario = try? ScenarioLoader.parse(yaml: yaml, sourcePath: file) else { return nil }
             runs += 1
             guard let result = try? Simulator(scenario: scenario, options: SimulationOptions(seed: seed)).run() else { return nil }
@@ -109,7 +109,7 @@ public struct Shrinker {
         do { return try ScenarioLoader.parse(yaml: try document.yaml(), sourcePath: file) } catch { throw ReplayError("\(error)") }
     }
 
-    static func size(_ scenario: Scenario, _ result: SimulationResult) -> Size {
+    static func size(_ scenario: Scenario, _ result: RunResult) -> Size {
         Size(tasks: result.summary.counts.published, workers: scenario.fleet.reduce(0) { $0 + $1.count },
              slots: scenario.fleet.reduce(0) { $0 + $1.count * ($1.autoscale?.maxConcurrency ?? $1.concurrency) },
              faults: scenario.faults.count, duration: scenario.duration + scenario.drain)

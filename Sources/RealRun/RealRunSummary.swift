@@ -35,7 +35,7 @@ struct RealRunSummary {
     }
 
     /// The summary, and each planned task's queue wait in µs by its index in the plan (-1 for a
-    /// task with no final result or no start time): `SimulationResult.queueWaitByPlanIndexMicros`.
+    /// task with no final result or no start time): `RunResult.queueWaitByPlanIndexMicros`.
     func make() -> (summary: RunSummary, queueWaitByPlanIndexMicros: [Int64]) {
         let retryPolicies = Self.retryPolicies(scenario)
         let startMicros = Int64(startedAt.timeIntervalSince1970 * 1_000_000)

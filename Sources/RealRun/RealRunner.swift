@@ -43,7 +43,7 @@ public final class RealRunner: @unchecked Sendable {
     public func interrupt() { lock.withLock { interrupted = true } }
     private var isInterrupted: Bool { lock.withLock { interrupted } }
 
-    public func run() throws -> SimulationResult {
+    public func run() throws -> RunResult {
         let server: RedisTestServer? = options.brokerURL == nil ? try RedisTestServer() : nil
         defer { server?.stop() }
         guard let url = options.brokerURL ?? server?.url else { throw RealRunError("no broker") }
@@ -121,7 +121,7 @@ public final class RealRunner: @unchecked Sendable {
         let outcomes = AssertionOutcome.check(scenario.assertions, against: made.summary)
         var lines = collector.leftoverLines(limit: 20)
         if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }
-        var result = SimulationResult(summary: made.summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
+        var result = RunResult(summary: made.summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
         result.queueWaitByPlanIndexMicros = made.queueWaitByPlanIndexMicros
         return result
     }

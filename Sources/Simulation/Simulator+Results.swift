@@ -43,7 +43,7 @@ extension Simulator {
         }
     }
 
-    func makeResult() -> SimulationResult {
+    func makeResult() -> RunResult {
         var leftover = RunSummary.Leftover()
         var lines: [String] = []
         let queued = broker.queuedMessages()
@@ -93,7 +93,7 @@ extension Simulator {
         summary.byTask = ledger.taskFigures(names: scenario.tasks.map(\.name))
         summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
-        var result = SimulationResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
+        var result = RunResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
                                       eventsProcessed: eventsProcessed)
         result.queueWaitByPlanIndexMicros = ledger.endedTaskWaits ?? []
         return result

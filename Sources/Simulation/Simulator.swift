@@ -13,7 +13,7 @@ public struct SimulationOptions: Sendable {
     /// Called every `progressEveryEvents` events with the fraction of virtual time done.
     public var progress: (@Sendable (_ fraction: Double, _ virtualSeconds: Double) -> Void)?
     public var progressEveryEvents = 100_000
-    /// Keep each task's queue wait (`SimulationResult.queueWaitByPlanIndexMicros`): 8 bytes a task.
+    /// Keep each task's queue wait (`RunResult.queueWaitByPlanIndexMicros`): 8 bytes a task.
     public var recordTaskWaits = false
 
     public init(seed: UInt64? = nil, tracePath: String? = nil,
@@ -183,7 +183,7 @@ public final class Simulator {
     }
 
     /// Runs the scenario to its end and returns the results.
-    public func run() -> SimulationResult {
+    public func run() -> RunResult {
         for index in workers.indices where startsWithRun(index) { startWorker(index, booted: true) }
         scheduleScalers()
         scheduleNextArrival()

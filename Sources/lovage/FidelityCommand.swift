@@ -93,7 +93,7 @@ struct FidelityCommand: ParsableCommand {
         try RunOutputs(file: file, directory: simulated.1, baseline: nil, quiet: true, json: false)
             .finishQuietly(simulated.0)
         let seconds = Int(((scenario.duration + scenario.drain).seconds * timeScale).rounded())
-        var measured: [SimulationResult] = []
+        var measured: [RunResult] = []
         for (index, realDirectory) in realDirectories.enumerated() {
             printError(index == 0 ? "simulated: \(simulated.1); now the real run\(`repeat` > 1 ? " 1 of \(`repeat`)" : "") (\(target)), about \(seconds) s"
                                   : "real run \(index + 1) of \(`repeat`), about \(seconds) s")

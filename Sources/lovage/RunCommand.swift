@@ -105,7 +105,7 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The real run: returns the result, the output folder, the wall time and the logs folder.
-    func runReal() throws -> (SimulationResult, String, Double, String) {
+    func runReal() throws -> (RunResult, String, Double, String) {
         let scenario = try loadScenario()
         let targetInUse = RealRunOptions.Target(rawValue: target) ?? .lovage
         let directory = try out ?? defaultDirectory(mode: targetInUse == .lovage ? "redis" : "celery")
@@ -149,7 +149,7 @@ struct RunCommand: ParsableCommand {
         }
         defer { sources.forEach { $0.cancel() } }
         let started = Date()
-        var result: SimulationResult
+        var result: RunResult
         do { result = try runner.run() } catch {
             printError("\(error)")
             throw ExitCode(2)

@@ -112,7 +112,7 @@ struct SimulationRun {
 
     /// Runs the simulation (with a progress bar on a terminal unless quiet) and returns the result,
     /// the output folder, the wall time and the trace file's path, writing nothing else.
-    func simulate(createsFolder: Bool = true) throws -> (SimulationResult, String, Double, String?) {
+    func simulate(createsFolder: Bool = true) throws -> (RunResult, String, Double, String?) {
         let scenario: Scenario
         do {
             scenario = try ScenarioLoader.load(path: file).overriding(overrides).timeScaled(by: timeScale)
@@ -153,7 +153,7 @@ struct RunOutputs {
     var quiet: Bool
     var json: Bool
 
-    func finish(_ result: SimulationResult, wallSeconds: Double, extraFiles: [String]) throws {
+    func finish(_ result: RunResult, wallSeconds: Double, extraFiles: [String]) throws {
         let written = try writeFiles(result)
         let files = written + extraFiles
         if json {
@@ -170,10 +170,10 @@ struct RunOutputs {
     }
 
     /// Writes the files only (for `lovage fidelity`, which prints its own table).
-    func finishQuietly(_ result: SimulationResult) throws { _ = try writeFiles(result) }
+    func finishQuietly(_ result: RunResult) throws { _ = try writeFiles(result) }
 
     /// summary.json, report.html and timeline.csv (and the baseline when asked); their paths.
-    private func writeFiles(_ result: SimulationResult) throws -> [String] {
+    private func writeFiles(_ result: RunResult) throws -> [String] {
         var written = try SummaryFiles.write(result.summary, to: directory)
         if let baseline { try SummaryFiles.writeBaseline(result.summary, to: baseline) }
         let reportPath = (directory as NSString).appendingPathComponent("report.html")

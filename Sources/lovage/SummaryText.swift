@@ -5,7 +5,7 @@ import Simulation
 
 /// The text summary `lovage simulate` prints at the end of a run.
 enum SummaryText {
-    static func render(_ result: SimulationResult, scenarioPath: String, wallSeconds: Double, files: [String]) -> String {
+    static func render(_ result: RunResult, scenarioPath: String, wallSeconds: Double, files: [String]) -> String {
         let s = result.summary
         let c = s.counts
         var lines: [String] = []

@@ -7,7 +7,7 @@ import WorkerCore
 
 @Suite("Simulator behaviour")
 struct SimulatorTests {
-    func run(_ scenario: Scenario, seed: UInt64? = nil) throws -> SimulationResult {
+    func run(_ scenario: Scenario, seed: UInt64? = nil) throws -> RunResult {
         try Simulator(scenario: scenario, options: SimulationOptions(seed: seed)).run()
     }
 
