@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "Workload", targets: ["Workload"]),
         // For the package-benchmark suites in Benchmarks/Micro (a package of their own).
         .library(name: "RedisClient", targets: ["RedisClient"]),
-        .library(name: "RedisTestSupport", targets: ["RedisTestSupport"]),
+        .library(name: "PrivateRedis", targets: ["PrivateRedis"]),
         .library(name: "LiveWorker", targets: ["LiveWorker"]),
     ],
     dependencies: [
@@ -31,7 +31,7 @@ let package = Package(
         // A small blocking Redis client: URLs, connections, commands, pipelines.
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
         // Runs a real redis-server on a free loopback port for tests.
-        .target(name: "RedisTestSupport", dependencies: ["RedisClient"]),
+        .target(name: "PrivateRedis", dependencies: ["RedisClient"]),
         // The system jemalloc 5.3 (libjemalloc-dev): linked into the executable, it is its allocator.
         .systemLibrary(name: "CJemalloc", path: "Sources/CJemalloc"),
         // ppoll(2) with a microsecond timeout, which Swift's Glibc module does not expose.
@@ -78,7 +78,7 @@ let package = Package(
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "RedisTestSupport"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis"]
         ),
         .executableTarget(
             name: "lovage",
@@ -90,14 +90,14 @@ let package = Package(
         .testTarget(name: "CeleryWireTests", dependencies: ["CeleryWire"]),
         .testTarget(name: "WorkerCoreTests", dependencies: ["WorkerCore", "CeleryWire"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "RedisTestSupport"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "PrivateRedis"]),
         .testTarget(
             name: "LiveWorkerTests",
-            dependencies: ["LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
+            dependencies: ["LiveWorker", "RedisClient", "PrivateRedis", "CeleryWire", "WorkerCore"]
         ),
         .testTarget(
             name: "BrokerConformanceTests",
-            dependencies: ["Simulation", "LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
+            dependencies: ["Simulation", "LiveWorker", "RedisClient", "PrivateRedis", "CeleryWire", "WorkerCore"]
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),

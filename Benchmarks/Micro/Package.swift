@@ -33,7 +33,7 @@ let package = Package(
         ]),
         suite("RedisClientBenchmarks", [
             .product(name: "RedisClient", package: "Lovage"),
-            .product(name: "RedisTestSupport", package: "Lovage"),
+            .product(name: "PrivateRedis", package: "Lovage"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,7 @@ import CeleryWire
 import Foundation
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Reports
 import Scenarios
 import WorkerCore
@@ -44,7 +44,7 @@ public final class RealRunner: @unchecked Sendable {
     private var isInterrupted: Bool { lock.withLock { interrupted } }
 
     public func run() throws -> RunResult {
-        let server: RedisTestServer? = options.brokerURL == nil ? try RedisTestServer() : nil
+        let server: PrivateRedisServer? = options.brokerURL == nil ? try PrivateRedisServer() : nil
         defer { server?.stop() }
         guard let url = options.brokerURL ?? server?.url else { throw RealRunError("no broker") }
         try checkReachable(url)
@@ -193,7 +193,7 @@ public final class RealRunner: @unchecked Sendable {
         return try LatencyProxy(targetHost: "127.0.0.1", targetPort: port)
     }
 
-    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: RedisTestServer?, proxy: LatencyProxy?) {
+    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: PrivateRedisServer?, proxy: LatencyProxy?) {
         switch action {
         case .start(.killWorker(let name)): fleet.kill(name)
         case .start(.restartWorker(let name)):

@@ -1,7 +1,7 @@
 import CeleryWire
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 @testable import Simulation
 import WorkerCore
 
@@ -73,11 +73,11 @@ final class SimulatedBrokerAdapter: BrokerUnderTest {
 }
 
 final class RedisBrokerAdapter: BrokerUnderTest {
-    let server: RedisTestServer
+    let server: PrivateRedisServer
     let broker: RedisBroker
 
     init(visibilityTimeout: TimeSpan) throws {
-        server = try RedisTestServer()
+        server = try PrivateRedisServer()
         var options = BrokerTransportOptions()
         options.visibilityTimeout = visibilityTimeout
         broker = try RedisBroker(url: server.url, options: options)

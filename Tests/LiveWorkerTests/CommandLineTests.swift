@@ -1,7 +1,7 @@
 import CeleryWire
 import Foundation
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 /// The command line as documented: exit 2 for bad input (never ArgumentParser's 64), `--version`,
@@ -81,7 +81,7 @@ struct CommandLineTests {
 
     @Test("--max-memory-per-child reads a bare number as KiB, as Celery does, and 200MiB as 204800 KiB")
     func workerMemoryUnits() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         for (value, kib) in [("200MiB", 204_800), ("150000", 150_000)] {
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-memory-\(UUID().uuidString).log")
@@ -97,7 +97,7 @@ struct CommandLineTests {
 
     @Test("enqueue -b publishes, and --countdown/--expires read units: 1m30s and 10m")
     func enqueueShortBrokerAndUnits() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let before = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let outcome = try LovageProcess.run(["enqueue", "lovage.add", "-b", server.url.description,

@@ -2,7 +2,7 @@ import CeleryWire
 import Foundation
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 import WorkerCore
 
@@ -11,7 +11,7 @@ import WorkerCore
 struct EnqueueCommandTests {
     @Test("publishes a Celery protocol v2 message to the queue's priority list, with the binding a client declares")
     func publishes() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let outcome = try LovageProcess.run(["enqueue", "lovage.add", "--args", "[2, 3]", "--kwargs", "{\"z\": 1}",
                                              "--queue", "dify", "--priority", "5", "--countdown", "30",
@@ -39,7 +39,7 @@ struct EnqueueCommandTests {
 
     @Test("--wait prints the stored result and exits 0 on SUCCESS, 1 on FAILURE")
     func waits() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let backend = try RedisResultBackend(url: server.url)
         for (state, expected) in [("SUCCESS", Int32(0)), ("FAILURE", Int32(1))] {

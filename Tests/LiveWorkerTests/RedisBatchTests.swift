@@ -1,7 +1,7 @@
 import CeleryWire
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 import WorkerCore
 
@@ -13,7 +13,7 @@ struct RedisBatchTests {
 
     @Test("a batch fetch takes up to the limit in priority order and records each in unacked as Kombu does")
     func fetchBatch() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let broker = try RedisBroker(url: server.url)
         for (id, priority) in [("p9", 9), ("p0", 0), ("p5", 5), ("p0b", 0)] {
@@ -42,7 +42,7 @@ struct RedisBatchTests {
 
     @Test("values that are not envelopes come back unusable and are not recorded")
     func garbage() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let broker = try RedisBroker(url: server.url)
         let connection = try RedisConnection(url: server.url)
@@ -63,7 +63,7 @@ struct RedisBatchTests {
 
     @Test("the pipelined result write never overwrites a SUCCESS, and publishes what it writes")
     func storeScript() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let backend = try RedisResultBackend(url: server.url)
         let success = ResultDocument.success(taskID: "t1", result: .int(5), dateDone: 0)

@@ -2,7 +2,7 @@ import CeleryWire
 import Foundation
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 import WorkerCore
 
@@ -11,7 +11,7 @@ import WorkerCore
 struct SwiftTaskAPITests {
     @Test("a task registered in Swift, with its own retry policy, runs for a Celery message (early ack)")
     func customTask() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: TaskOptions())

@@ -2,7 +2,7 @@ import CeleryWire
 import Foundation
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 import WorkerCore
 
@@ -11,7 +11,7 @@ import WorkerCore
 struct WarmShutdownTests {
     @Test("an idle worker stops at once: its blocked BRPOP is ended with CLIENT UNBLOCK, not waited out")
     func idleWorkerStopsAtOnce() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: TaskOptions())

@@ -1,7 +1,7 @@
 import CeleryWire
 import Foundation
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 /// `lovage worker` as a process: start-up, a broker outage mid-run, shutdown on SIGTERM.
@@ -13,7 +13,7 @@ struct WorkerProcessTests {
 
     @Test("runs a task, survives Redis going away and coming back, and stops on SIGTERM")
     func outageAndShutdown() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let log = logFile("outage")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -44,7 +44,7 @@ struct WorkerProcessTests {
 
     @Test("`ready.` is logged once the pool runs and the start-up sweep is done, as Celery logs it")
     func readyAfterStartUp() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         // A message a dead worker took two hours ago and never acknowledged: the sweep at start restores it.
         let sent = try LovageProcess.run(["enqueue", "lovage.add", "--args", "[20, 22]", "--id", "held-by-the-dead",
@@ -113,7 +113,7 @@ struct WorkerAuthAndStallTests {
 
     @Test("AUTH with a password and with an ACL user works; a wrong password is a clear error")
     func authentication() throws {
-        let server = try RedisTestServer(requirePass: "s3cret", aclUser: .init(name: "celery", password: "pw"))
+        let server = try PrivateRedisServer(requirePass: "s3cret", aclUser: .init(name: "celery", password: "pw"))
         defer { server.stop() }
         for url in [server.url(database: 0, password: "s3cret"), server.url(database: 1, username: "celery", password: "pw")] {
             let log = logFile("auth")
@@ -134,7 +134,7 @@ struct WorkerAuthAndStallTests {
 
     @Test("a unix socket URL works for the worker and for enqueue")
     func unixSocket() throws {
-        let server = try RedisTestServer(unixSocket: true)
+        let server = try PrivateRedisServer(unixSocket: true)
         defer { server.stop() }
         let url = try #require(server.unixURL).absoluteString
         let log = logFile("unix")
@@ -150,7 +150,7 @@ struct WorkerAuthAndStallTests {
 
     @Test("a late-acked task running while Redis stalls is acknowledged once Redis answers again")
     func stallDuringTask() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let log = logFile("stall")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -176,7 +176,7 @@ struct WorkerAuthAndStallTests {
 
 @Suite("lovage worker signals", .serialized)
 struct WorkerSignalTests {
-    func startWorker(_ server: RedisTestServer, _ name: String) throws -> (Process, URL) {
+    func startWorker(_ server: PrivateRedisServer, _ name: String) throws -> (Process, URL) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lovage-\(name)-\(getpid()).log")
         let worker = try LovageProcess.start(["worker", "-b", server.url.absoluteString, "-c", "1", "--acks-late",
                                               "-P", "prefork"], log: log)
@@ -192,7 +192,7 @@ struct WorkerSignalTests {
 
     @Test("SIGTERM lets the running late-acked task finish, then exits")
     func warm() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let (worker, log) = try startWorker(server, "warm")
         defer { try? FileManager.default.removeItem(at: log); if worker.isRunning { worker.interrupt() } }
@@ -208,7 +208,7 @@ struct WorkerSignalTests {
 
     @Test("SIGQUIT stops at once and gives the running late-acked task back to its queue, redelivered")
     func cold() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         let (worker, log) = try startWorker(server, "cold")
         defer { try? FileManager.default.removeItem(at: log); if worker.isRunning { worker.interrupt() } }

@@ -1,6 +1,6 @@
 import Glibc
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 @Suite("Commands against a real redis-server")

@@ -1,6 +1,6 @@
 import Dispatch
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 @Suite("Unreachable servers, waiting and lost connections")
@@ -40,14 +40,14 @@ struct RedisFailureTests {
     @Test("waitUntilReachable succeeds once a server starts 0.5 s after the wait began")
     func waitSucceedsWhenServerStarts() throws {
         let port = try LoopbackPort.free()
-        let started = LockedBox<Result<RedisTestServer, RedisTestServerError>>()
+        let started = LockedBox<Result<PrivateRedisServer, PrivateRedisServerError>>()
         let done = DispatchSemaphore(value: 0)
         // A GCD thread, not a Swift task: the test thread blocks while waiting.
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) {
             do {
-                started.value = .success(try RedisTestServer(port: port))
+                started.value = .success(try PrivateRedisServer(port: port))
             } catch {
-                started.value = .failure(error as? RedisTestServerError ?? RedisTestServerError("\(error)"))
+                started.value = .failure(error as? PrivateRedisServerError ?? PrivateRedisServerError("\(error)"))
             }
             done.signal()
         }

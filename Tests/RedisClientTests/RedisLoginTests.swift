@@ -1,5 +1,5 @@
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 @Suite("AUTH, SELECT and unix sockets")
@@ -38,7 +38,7 @@ struct RedisLoginTests {
 
     @Test("an ACL user with its password works; a wrong user or password fails")
     func aclUser() throws {
-        let alice = RedisTestServer.ACLUser(name: "alice", password: "wonder>land")
+        let alice = PrivateRedisServer.ACLUser(name: "alice", password: "wonder>land")
         try withTestServer(aclUser: alice) { server in
             let connection = try RedisConnection(url: server.url(database: 0, username: "alice", password: "wonder>land"))
             #expect(try connection.command("ACL", "WHOAMI") == .string(b("alice")))

@@ -1,5 +1,5 @@
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 @Suite("Subscribing: pushed messages against a real redis-server")
@@ -25,7 +25,7 @@ struct RedisPubSubTests {
 
     @Test("a subscriber whose server goes away throws instead of waiting forever")
     func serverGone() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         let subscriber = try RedisConnection(url: server.url)
         try subscriber.subscribe("x", pattern: false)
         server.stop()

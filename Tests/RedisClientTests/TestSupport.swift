@@ -1,15 +1,15 @@
 import Foundation
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
 /// UTF-8 bytes of a string, for building binary-safe arguments tersely.
 func b(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// Starts a server for one test, and stops it afterwards, checking no process is left behind.
-func withTestServer<T>(requirePass: String? = nil, aclUser: RedisTestServer.ACLUser? = nil, unixSocket: Bool = false,
-                       _ body: (RedisTestServer) throws -> T) throws -> T {
-    let server = try RedisTestServer(requirePass: requirePass, aclUser: aclUser, unixSocket: unixSocket)
+func withTestServer<T>(requirePass: String? = nil, aclUser: PrivateRedisServer.ACLUser? = nil, unixSocket: Bool = false,
+                       _ body: (PrivateRedisServer) throws -> T) throws -> T {
+    let server = try PrivateRedisServer(requirePass: requirePass, aclUser: aclUser, unixSocket: unixSocket)
     let port = server.port
     defer {
         server.stop()

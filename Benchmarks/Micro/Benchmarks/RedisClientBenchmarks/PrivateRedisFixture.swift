@@ -1,8 +1,8 @@
 import Foundation
+import PrivateRedis
 import RedisClient
-import RedisTestSupport
 
-/// A private `redis-server` on a free 127.0.0.1 port (RedisTestSupport's `RedisTestServer`: its own
+/// A private `redis-server` on a free 127.0.0.1 port (`PrivateRedisServer` from PrivateRedis: its own
 /// temporary directory, no persistence) and one connection to it, for one benchmark process.
 ///
 /// package-benchmark runs each benchmark in a process of its own, with the malloc interposer
@@ -13,7 +13,7 @@ import RedisTestSupport
 /// so `Benchmarks/micro-benchmarks.sh` can stop exactly that server if this process dies before
 /// its teardown.
 final class PrivateRedisFixture {
-    private(set) var server: RedisTestServer?
+    private(set) var server: PrivateRedisServer?
     private(set) var connection: RedisConnection?
 
     /// `PING`.
@@ -32,7 +32,7 @@ final class PrivateRedisFixture {
     }
 
     func start() throws {
-        let server = try Self.withoutPreload { try RedisTestServer() }
+        let server = try Self.withoutPreload { try PrivateRedisServer() }
         self.server = server
         if let pidFile = ProcessInfo.processInfo.environment["LOVAGE_MICRO_REDIS_PIDS"], let pid = server.pid {
             try Self.append("\(pid) \(server.directory)\n", to: pidFile)

@@ -9,7 +9,7 @@ import RedisClient
 /// `defer` (or use `withServer`); `deinit` stops it too as a safety net.
 ///
 /// `pause()`/`resume()` (SIGSTOP/SIGCONT) and `restart()` simulate broker outages.
-public final class RedisTestServer: @unchecked Sendable {
+public final class PrivateRedisServer: @unchecked Sendable {
     /// An ACL user created at start-up with all permissions (`on >password ~* &* +@all`).
     public struct ACLUser: Sendable, Equatable {
         public let name: String
@@ -65,7 +65,7 @@ public final class RedisTestServer: @unchecked Sendable {
                 case .portInUse where port == nil && attempt < 5:
                     continue
                 case .portInUse:
-                    throw RedisTestServerError("redis-server could not bind 127.0.0.1:\(candidate): Address already in use\n\(readLog())")
+                    throw PrivateRedisServerError("redis-server could not bind 127.0.0.1:\(candidate): Address already in use\n\(readLog())")
                 }
             }
         } catch {
@@ -80,8 +80,8 @@ public final class RedisTestServer: @unchecked Sendable {
 
     /// Starts a server, runs `body`, and stops the server whatever happens.
     public static func withServer<T>(requirePass: String? = nil, aclUser: ACLUser? = nil, unixSocket: Bool = false,
-                                     _ body: (RedisTestServer) throws -> T) throws -> T {
-        let server = try RedisTestServer(requirePass: requirePass, aclUser: aclUser, unixSocket: unixSocket)
+                                     _ body: (PrivateRedisServer) throws -> T) throws -> T {
+        let server = try PrivateRedisServer(requirePass: requirePass, aclUser: aclUser, unixSocket: unixSocket)
         defer { server.stop() }
         return try body(server)
     }
@@ -137,7 +137,7 @@ public final class RedisTestServer: @unchecked Sendable {
     /// nothing is persisted). Existing client connections see the connection drop.
     public func restart(startTimeout: Double = 10) throws {
         try lock.withLock {
-            guard !removedDirectory else { throw RedisTestServerError("restart() after stop(): the server's directory is gone") }
+            guard !removedDirectory else { throw PrivateRedisServerError("restart() after stop(): the server's directory is gone") }
             terminateLocked()
             // The port was just released; it is normally free at once (redis uses SO_REUSEADDR).
             for attempt in 1...20 {
@@ -151,7 +151,7 @@ public final class RedisTestServer: @unchecked Sendable {
                     break
                 }
             }
-            throw RedisTestServerError("restart: 127.0.0.1:\(port) stayed in use\n\(readLog())")
+            throw PrivateRedisServerError("restart: 127.0.0.1:\(port) stayed in use\n\(readLog())")
         }
     }
 
@@ -191,7 +191,7 @@ public final class RedisTestServer: @unchecked Sendable {
             buffer.baseAddress.flatMap { mkdtemp($0) }
         }
         guard made != nil else {
-            throw RedisTestServerError("cannot create a temporary directory under \(base): \(String(cString: strerror(errno)))")
+            throw PrivateRedisServerError("cannot create a temporary directory under \(base): \(String(cString: strerror(errno)))")
         }
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

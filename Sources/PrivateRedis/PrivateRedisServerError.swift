@@ -1,6 +1,6 @@
 /// Why a test Redis server could not be started or controlled; the message is meant to be read
 /// in a failing test's output, so it includes the server's log where there is one.
-public struct RedisTestServerError: Error, CustomStringConvertible, Sendable {
+public struct PrivateRedisServerError: Error, CustomStringConvertible, Sendable {
     public let message: String
 
     public init(_ message: String) {

@@ -9,6 +9,6 @@ public enum RedisServerExecutable {
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
-        throw RedisTestServerError("redis-server not found: apt-get install redis-server")
+        throw PrivateRedisServerError("redis-server not found: apt-get install redis-server")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import RedisClient
 
 /// Starting the redis-server process and waiting until it answers.
-extension RedisTestServer {
+extension PrivateRedisServer {
     enum LaunchResult {
         case started(Process)
         case portInUse
@@ -40,7 +40,7 @@ extension RedisTestServer {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         }
         guard let log = FileHandle(forWritingAtPath: logPath) else {
-            throw RedisTestServerError("cannot open \(logPath) for the redis-server log")
+            throw PrivateRedisServerError("cannot open \(logPath) for the redis-server log")
         }
         defer { try? log.close() }
         _ = try? log.seekToEnd()
@@ -56,7 +56,7 @@ extension RedisTestServer {
         do {
             try Self.withSignalsUnblocked { try process.run() }
         } catch {
-            throw RedisTestServerError("cannot launch \(executable): \(error)")
+            throw PrivateRedisServerError("cannot launch \(executable): \(error)")
         }
 
         let readiness = RedisURL(endpoint: .tcp(host: "127.0.0.1", port: port), password: requirePass)
@@ -66,7 +66,7 @@ extension RedisTestServer {
                 process.waitUntilExit()
                 let output = logSince(logStart)
                 if output.contains("Address already in use") { return .portInUse }
-                throw RedisTestServerError("redis-server exited with status \(process.terminationStatus) before answering PING on 127.0.0.1:\(port); its log:\n\(output)")
+                throw PrivateRedisServerError("redis-server exited with status \(process.terminationStatus) before answering PING on 127.0.0.1:\(port); its log:\n\(output)")
             }
             if let connection = try? RedisConnection(url: readiness, connectTimeout: 0.5) {
                 // Another server may own the port (ours then exits with "Address already in use"),
@@ -80,7 +80,7 @@ extension RedisTestServer {
             if Date() >= deadline {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                throw RedisTestServerError("redis-server did not answer PING on 127.0.0.1:\(port) within \(timeout) s; its log:\n\(logSince(logStart))")
+                throw PrivateRedisServerError("redis-server did not answer PING on 127.0.0.1:\(port) within \(timeout) s; its log:\n\(logSince(logStart))")
             }
             Thread.sleep(forTimeInterval: 0.01)
         }

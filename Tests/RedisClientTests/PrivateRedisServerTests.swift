@@ -1,13 +1,13 @@
 import Foundation
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 
-@Suite("The redis-server test harness")
-struct RedisTestServerTests {
+@Suite("The private redis-server (PrivateRedisServer)")
+struct PrivateRedisServerTests {
     @Test("stop() ends the process, removes the directory and is idempotent")
     func stopCleansUp() throws {
-        let server = try RedisTestServer(unixSocket: true)
+        let server = try PrivateRedisServer(unixSocket: true)
         let port = server.port
         let pid = try #require(server.pid)
         #expect(ServerProcesses.redisServerPIDs(port: port) == [pid])
@@ -26,7 +26,7 @@ struct RedisTestServerTests {
     func portInUse() throws {
         try withTestServer { server throws in
             #expect {
-                _ = try RedisTestServer(port: server.port)
+                _ = try PrivateRedisServer(port: server.port)
             } throws: { error in
                 "\(error)".contains("Address already in use")
             }
@@ -36,7 +36,7 @@ struct RedisTestServerTests {
 
     @Test("stop() also ends a paused server")
     func stopPaused() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         let port = server.port
         server.pause()
         let (_, seconds) = timed { server.stop() }
