@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         // A small blocking Redis client: URLs, connections, commands, pipelines.
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
-        // Runs a real redis-server on a free loopback port for tests.
+        // A private redis-server on a free loopback port: `lovage run --mode redis`'s broker, and the tests'.
         .target(name: "PrivateRedis", dependencies: ["RedisClient"]),
         // The system jemalloc 5.3 (libjemalloc-dev): linked into the executable, it is its allocator.
         .systemLibrary(name: "CJemalloc", path: "Sources/CJemalloc"),

@@ -1,7 +1,8 @@
 import Foundation
 import RedisClient
 
-/// A real, throw-away redis-server on a free 127.0.0.1 port, for tests of the client and worker.
+/// A real, throw-away redis-server on a free 127.0.0.1 port: the broker of `lovage run --mode redis`
+/// when no `--broker` is given, and the server the Redis tests and micro-benchmarks run against.
 ///
 /// Each server gets its own temporary directory (`--dir`, log, unix socket), persists nothing
 /// (`--save ''`, no AOF) and listens only on loopback or its private socket. It is started with

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Locates the `redis-server` binary: tests need a real server, and when it is missing they must
-/// say how to install it rather than fail with a cryptic launch error.
+/// Locates the `redis-server` binary: a real run and the tests need a real server, and when it is
+/// missing they must say how to install it rather than fail with a cryptic launch error.
 public enum RedisServerExecutable {
     public static func find() throws -> String {
         let pathEntries = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
