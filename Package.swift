@@ -48,6 +48,9 @@ let package = Package(
         ),
         // Scenario files (YAML) to validated `Scenario` values.
         .target(name: "Scenarios", dependencies: ["WorkerCore", .product(name: "Yams", package: "Yams")]),
+        // The fleet scalers without I/O: the policies (KEDA, HPA, queue latency) and the controller
+        // that turns one poll's readings into worker starts, warm stops and kills for either driver.
+        .target(name: "FleetControl", dependencies: ["CeleryWire", "WorkerCore", "Scenarios"]),
         // Run metrics, summaries and assertion checks shared by every driver.
         .target(
             name: "Reports",
@@ -57,7 +60,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "CeleryWire", "WorkerCore", "Scenarios", "Reports",
+                "CeleryWire", "WorkerCore", "Scenarios", "Reports", "FleetControl",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
@@ -74,7 +77,7 @@ let package = Package(
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Simulation", "LiveWorker", "RedisClient", "RedisTestSupport"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Simulation", "LiveWorker", "RedisClient", "RedisTestSupport", "FleetControl"]
         ),
         .executableTarget(
             name: "lovage",

@@ -1,4 +1,5 @@
 import CeleryWire
+import FleetControl
 import Foundation
 import LiveWorker
 import RedisClient

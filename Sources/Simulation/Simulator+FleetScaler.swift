@@ -1,4 +1,5 @@
 import CeleryWire
+import FleetControl
 import Scenarios
 import WorkerCore
 

@@ -1,5 +1,6 @@
 import Reports
 import CeleryWire
+import FleetControl
 import Scenarios
 import WorkerCore
 
