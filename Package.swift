@@ -99,6 +99,7 @@ let package = Package(
             dependencies: ["Simulation", "LiveWorker", "RedisClient", "RedisTestSupport", "CeleryWire", "WorkerCore"]
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
+        .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

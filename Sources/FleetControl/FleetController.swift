@@ -41,6 +41,12 @@ public struct FleetController: Sendable {
         public var desired: Int
         public var listLength: Int
         public var backlog: Int
+
+        public init(desired: Int, listLength: Int, backlog: Int) {
+            self.desired = desired
+            self.listLength = listLength
+            self.backlog = backlog
+        }
     }
 
     /// Something on the controller's agenda.

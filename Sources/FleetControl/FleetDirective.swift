@@ -31,6 +31,13 @@ public struct FleetPoll: Sendable, Equatable {
         public var listLength: Int
         /// Every list of the group plus `unacked`.
         public var backlog: Int
+
+        public init(current: Int, desired: Int, listLength: Int, backlog: Int) {
+            self.current = current
+            self.desired = desired
+            self.listLength = listLength
+            self.backlog = backlog
+        }
     }
 
     /// Index into `FleetController.scalers`.
