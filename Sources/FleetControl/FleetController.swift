@@ -94,9 +94,6 @@ public struct FleetController: Sendable {
         (0..<scalers[index].replicas).map { FleetWorker(group: scalers[index].group, replica: $0) }
     }
 
-    /// The scaled group a worker belongs to (index into `scalers`), nil for an unscaled group.
-    public func scaler(ofGroup group: Int) -> Int? { scalers.firstIndex { $0.group == group } }
-
     /// When something is next due (a poll, a start, a grace end); nil without scaled groups.
     public var nextDeadline: Instant? { agenda.map(\.at).min() }
 
