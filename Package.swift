@@ -49,6 +49,9 @@ let package = Package(
         ),
         // Scenario files (YAML) to validated `Scenario` values.
         .target(name: "Scenarios", dependencies: ["WorkerCore", .product(name: "Yams", package: "Yams")]),
+        // The fleet scalers without I/O: the policies (KEDA, HPA, queue latency) and the controller
+        // that turns one poll's readings into worker starts, warm stops and kills for either driver.
+        .target(name: "FleetControl", dependencies: ["CeleryWire", "WorkerCore", "Scenarios"]),
         // Run metrics, summaries and assertion checks shared by every driver.
         .target(
             name: "Reports",
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload",
+                "CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "FleetControl",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
@@ -78,7 +81,7 @@ let package = Package(
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis", "FleetControl"]
         ),
         .executableTarget(
             name: "lovage",
@@ -100,6 +103,7 @@ let package = Package(
             dependencies: ["Simulation", "LiveWorker", "RedisClient", "PrivateRedis", "CeleryWire", "WorkerCore"]
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
+        .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

@@ -94,10 +94,8 @@ public final class Simulator {
     var timeline: [RunSummary.TimelineSample] = []
     let sampleInterval: TimeSpan
     var peakWorkers = 0
-    /// Fleet scalers of the scaled worker groups, and the workers they are starting or stopping.
-    var scalers: [FleetScalerState] = []
-    var startingWorkers: Set<Int> = []
-    var stopping: Set<Int> = []
+    /// The fleet scalers of the scaled worker groups (`FleetController` behind the simulator's adapter).
+    let scalers: SimFleetScaler
     var peakRunning = 0
     var peakMemoryBytes: Int64 = 0
     var autoscaleViolations: [RunSummary.InvariantViolation] = []
@@ -139,6 +137,7 @@ public final class Simulator {
                              start: Simulator.epoch, duration: scenario.duration)
         let total = scenario.duration + scenario.drain
         sampleInterval = TimeSpan(microseconds: max(1_000_000, total.microseconds / 3600))
+        scalers = SimFleetScaler(scenario: scenario, start: Simulator.epoch)
         buildFleet()
         maxRetriesByTask = taskSpecs.map { spec in workers.first?.config.options(for: spec.name).retry.maxRetries ?? nil }
     }
@@ -148,7 +147,6 @@ public final class Simulator {
             var perTask: [String: TaskOptions] = [:]
             for spec in taskSpecs { perTask[spec.name] = spec.options.applied(to: group.taskDefaults) }
             // A scaled group has all its possible replicas; the first `count` start with the run.
-            let first = workers.count
             for number in 1...max(1, group.scaler?.maxReplicas ?? group.count) {
                 let name = nativeString("\(group.name)-\(number)")
                 let config = WorkerConfig(
@@ -163,14 +161,6 @@ public final class Simulator {
                                          childBaselineBytes: group.childBaselineMemoryBytes,
                                          childStartup: group.childStartup, taskOverhead: group.taskOverhead,
                                          childHandoff: group.childHandoff))
-            }
-            if let spec = group.scaler {
-                let queues = group.queues.map(nativeString)
-                scalers.append(FleetScalerState(
-                    group: groupIndex, spec: spec, workers: Array(first..<workers.count),
-                    kedaList: queues[0],
-                    allLists: queues.flatMap { PriorityQueueKeys.allKeys(queue: $0, steps: scenario.broker.prioritySteps) },
-                    policy: FleetScalerPolicy(spec: spec, start: Simulator.epoch), desired: group.count))
             }
         }
     }

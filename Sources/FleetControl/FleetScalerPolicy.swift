@@ -1,9 +1,10 @@
+import Scenarios
 import WorkerCore
 
 /// The decision of a fleet scaler, without I/O: given what one poll measured, the number of
-/// replicas the group should run. The simulator and a real run feed it the same figures (their
-/// broker's lists, `unacked` and the oldest waiting message) and follow its answer, so the
-/// policies behave the same in both worlds. Keeps the memory a policy needs between polls (the
+/// replicas the group should run. `FleetController` feeds it the figures both drivers read from
+/// their broker (the lists, `unacked` and the oldest waiting message) and carries out its answer,
+/// so the policies behave the same in both worlds. Keeps the memory a policy needs between polls (the
 /// HPA's recommendations, KEDA's last activity, the queue-latency calm period).
 public struct FleetScalerPolicy: Sendable {
     /// One poll's measurements.
