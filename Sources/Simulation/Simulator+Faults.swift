@@ -57,23 +57,6 @@ extension Simulator {
 
     /// SIGKILL of the whole worker: no warm shutdown. What it held stays in `unacked` until a sweep
     /// restores it after the visibility timeout; early-acknowledged running tasks are gone.
-    /// A worker and its children, as the memory model has them: each child's baseline, its leak and
-    /// any memory pressure, plus the messages the worker holds unstarted (`held_message_memory`).
-    func workerMemoryBytes(_ index: Int) -> Int64 {
-        let heldBytes = scenario.fleet[workers[index].group].heldMessageBytes
-        let unstarted = Int64(workers[index].core.heldCount + workers[index].core.reservedWaitingCount)
-        return workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index)) + unstarted * heldBytes
-    }
-
-    /// The container's memory limit was passed: the kernel kills the worker and its children at
-    /// once (SIGKILL, nothing given back), and its restart policy brings it back after a delay.
-    func oomKill(_ index: Int, limit: Int64) {
-        trace.record(now, "oom-kill", "worker", workers[index].name, "limit", String(limit))
-        ledger.counts.oomKilled += 1
-        killWorker(index)
-        queue.schedule(.oomRestart(worker: index), at: now + scenario.fleet[workers[index].group].restartDelay)
-    }
-
     func killWorker(_ worker: Int) {
         guard let core = workers[worker].liveCore else { return }
         let name = workers[worker].name
