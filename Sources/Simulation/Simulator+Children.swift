@@ -49,7 +49,7 @@ extension Simulator {
             queue.schedule(.childCrashed(worker: worker, generation: generation, slot: slot, execution: execution),
                            at: bodyStart + after)
         case .hangs:
-            trace.record(now, "hang", "task", request.id, "worker", workers[worker].name)
+            trace.record(now, .hang, "task", request.id, "worker", workers[worker].name)
         }
     }
 
@@ -89,14 +89,14 @@ extension Simulator {
     func killChild(slot: Int, reason: ChildStopReason, worker: Int) {
         let child = workers[worker].children[slot]
         if reason == .hardTimeLimit, child.execution != nil { ledger.recordRunTime(now - child.startedAt, taskIndex: child.taskIndex) }
-        trace.record(now, "child-kill", "worker", workers[worker].name, "slot", String(slot), "reason", reason.rawValue)
+        trace.record(now, .childKill, "worker", workers[worker].name, "slot", String(slot), "reason", reason.rawValue)
         freeChild(worker: worker, slot: slot)
     }
 
     func spawnChild(slot: Int, worker: Int, recycled: ChildStopReason?) {
         if let recycled {
             ledger.counts.recycled += 1
-            trace.record(now, "child-recycle", "worker", workers[worker].name, "slot", String(slot), "reason", recycled.rawValue)
+            trace.record(now, .childRecycle, "worker", workers[worker].name, "slot", String(slot), "reason", recycled.rawValue)
         }
         freeChild(worker: worker, slot: slot)
         let startup = workers[worker].childStartup

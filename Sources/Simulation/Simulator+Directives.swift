@@ -42,7 +42,7 @@ extension Simulator {
             spawnChild(slot: slot, worker: worker, recycled: reason)
         case .retireChild(let slot):
             freeChild(worker: worker, slot: slot)
-            trace.record(now, "child-retire", "worker", workers[worker].name, "slot", String(slot))
+            trace.record(now, .childRetire, "worker", workers[worker].name, "slot", String(slot))
         case .storeResult(let request, _):
             // One `celery-task-meta-<id>` key per task: later writes replace it.
             if let taskIndex = ledger.resultStored(request.taskNumber) {
@@ -52,7 +52,7 @@ extension Simulator {
             var message = request
             (message.deliveryTag, message.deliveryNumber) = newDeliveryTag()
             ledger.republished(message, now: now)
-            trace.record(now, "retry-publish", "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
+            trace.record(now, .retryPublish, "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
             send(message)
         case .restoreSweep:
             restoreSweep(by: worker)
@@ -67,7 +67,7 @@ extension Simulator {
             workers[worker].die()
             workers[worker].scheduledTimer = nil
             for slot in workers[worker].children.indices { freeChild(worker: worker, slot: slot) }
-            trace.record(now, "worker-stopped", "worker", workers[worker].name)
+            trace.record(now, .workerStopped, "worker", workers[worker].name)
         }
     }
 
@@ -78,10 +78,10 @@ extension Simulator {
         if brokerDown {
             // Kombu logs the connection error; the entry stays in `unacked` and comes back later.
             ledger.counts.acksLostInOutage += 1
-            trace.record(now, "ack-lost", "tag", tag, "worker", workers[worker].name)
+            trace.record(now, .ackLost, "tag", tag, "worker", workers[worker].name)
             return
         }
-        trace.record(now, "ack", "tag", tag, "worker", workers[worker].name)
+        trace.record(now, .ack, "tag", tag, "worker", workers[worker].name)
         if let entry = broker.ack(deliveryNumber: request.deliveryNumber) {
             ledger.move(entry.request.taskNumber, .unacked, -1, now: now,
                         lostReason: "acknowledged by \(workers[worker].name) with no result")
@@ -92,10 +92,10 @@ extension Simulator {
         let tag = request.deliveryTag
         if brokerDown {
             ledger.counts.acksLostInOutage += 1
-            trace.record(now, "reject-lost", "tag", tag, "worker", workers[worker].name)
+            trace.record(now, .rejectLost, "tag", tag, "worker", workers[worker].name)
             return
         }
-        trace.record(now, "reject", "tag", tag, "requeue", requeue ? "1" : "0", "worker", workers[worker].name)
+        trace.record(now, .reject, "tag", tag, "requeue", requeue ? "1" : "0", "worker", workers[worker].name)
         let (entry, delivery) = broker.reject(deliveryNumber: request.deliveryNumber, requeue: requeue, now: now)
         guard let entry else { return }
         let task = entry.request.taskNumber
@@ -113,7 +113,7 @@ extension Simulator {
             if !brokerDown {
                 let (entry, delivery) = broker.restore(deliveryNumber: request.deliveryNumber, now: now)
                 if entry != nil {
-                    trace.record(now, "restore", "task", request.id, "by", workers[worker].name, "tag", request.deliveryTag, "cause", "shutdown")
+                    trace.record(now, .restore, "task", request.id, "by", workers[worker].name, "tag", request.deliveryTag, "cause", "shutdown")
                     ledger.noteRedelivery(request.taskNumber, cause: "given back at \(workers[worker].name)'s shutdown",
                                           restored: false)
                     ledger.counts.givenBack += 1
@@ -137,7 +137,7 @@ extension Simulator {
             let (entry, delivery) = broker.restore(deliveryNumber: number, now: now)
             guard let entry else { continue }
             let task = entry.request.taskNumber
-            trace.record(now, "restore", "task", entry.request.id, "by", workers[worker].name, "tag", entry.request.deliveryTag, "cause", "visibility")
+            trace.record(now, .restore, "task", entry.request.id, "by", workers[worker].name, "tag", entry.request.deliveryTag, "cause", "visibility")
             ledger.noteRedelivery(task, cause: cause, restored: true)
             ledger.move(task, .queued, 1, now: now, lostReason: "")
             ledger.move(task, .unacked, -1, now: now, lostReason: "")
@@ -160,33 +160,17 @@ extension Simulator {
 
     // MARK: Task events
 
+    /// Traces a task event and tells the ledger. `received` is not traced: the `deliver` record
+    /// already says it.
     func taskEvent(_ event: TaskEvent, worker: Int) {
-        switch event.kind {
-        case .received:
-            return
-        case .started:
-            guard let slot = event.slot, let request = workers[worker].children[slot].request else { return }
-            trace.record(now, "start", "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
-            // Queue wait ends when the body starts in the child, after the hand-off to it.
-            ledger.started(request, now: workers[worker].children[slot].startedAt)
-        default:
-            trace.record(now, Self.traceKind(event.kind), "task", event.taskID, "worker", workers[worker].name,
+        if let kind = TraceKind(attemptEnd: event.kind) {
+            trace.record(now, kind, "task", event.taskID, "worker", workers[worker].name,
                          "detail", event.detail ?? "")
             ledger.attemptEnded(event, now: now)
-        }
-    }
-
-    /// A task event's kind as the trace writes it: its `rawValue`, as a static string so the trace
-    /// hashes it straight from the binary's constant bytes.
-    static func traceKind(_ kind: TaskEvent.Kind) -> StaticString {
-        switch kind {
-        case .received: return "task-received"
-        case .started: return "task-started"
-        case .succeeded: return "task-succeeded"
-        case .failed: return "task-failed"
-        case .retried: return "task-retried"
-        case .rejected: return "task-rejected"
-        case .revoked: return "task-revoked"
+        } else if event.kind == .started, let slot = event.slot, let request = workers[worker].children[slot].request {
+            trace.record(now, .start, "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
+            // Queue wait ends when the body starts in the child, after the hand-off to it.
+            ledger.started(request, now: workers[worker].children[slot].startedAt)
         }
     }
 }

@@ -14,19 +14,19 @@ extension Simulator {
             startWorker(worker)
         case .stopWorker(let name):
             guard let worker = workerIndexByName[name], workers[worker].isAlive else { return }
-            trace.record(now, "worker-sigterm", "worker", name)
+            trace.record(now, .workerSigterm, "worker", name)
             pendingInputs.append((worker, .shutdown(.warm)))
         case .brokerOutage:
-            trace.record(now, "broker-down")
+            trace.record(now, .brokerDown)
             brokerDown = true
         case .brokerLatency(let latency):
-            trace.record(now, "broker-latency", "add_us", String(latency.microseconds))
+            trace.record(now, .brokerLatency, "add_us", String(latency.microseconds))
             extraLatency = extraLatency + latency
         case .slowTasks(let factor, let pattern):
-            trace.record(now, "slow-tasks", "factor", String(factor), "task", pattern)
+            trace.record(now, .slowTasks, "factor", String(factor), "task", pattern)
             slowWindows.append((factor, pattern, index))
         case .memoryPressure(let bytes, let pattern):
-            trace.record(now, "memory-pressure", "bytes", String(bytes), "worker", pattern)
+            trace.record(now, .memoryPressure, "bytes", String(bytes), "worker", pattern)
             memoryPressure.append((bytes, pattern, index))
         }
     }
@@ -37,7 +37,7 @@ extension Simulator {
         case .killWorker, .restartWorker, .stopWorker:
             return
         case .brokerOutage:
-            trace.record(now, "broker-up")
+            trace.record(now, .brokerUp)
             brokerDown = false
             let held = publishesHeldByOutage
             publishesHeldByOutage.removeAll()
@@ -46,7 +46,7 @@ extension Simulator {
                 handOver(delivery.request, toConsumer: delivery.consumer, fromList: true)
             }
         case .brokerLatency(let latency):
-            trace.record(now, "broker-latency-end")
+            trace.record(now, .brokerLatencyEnd)
             extraLatency = extraLatency - latency
         case .slowTasks:
             slowWindows.removeAll { $0.fault == index }
@@ -60,7 +60,7 @@ extension Simulator {
     func killWorker(_ worker: Int) {
         guard let core = workers[worker].liveCore else { return }
         let name = workers[worker].name
-        trace.record(now, "worker-kill", "worker", name)
+        trace.record(now, .workerKill, "worker", name)
         workers[worker].die()
         workers[worker].scheduledTimer = nil
         broker.cancelFetch(consumer: workers[worker].consumerToken)

@@ -41,7 +41,7 @@ extension Simulator {
         state.lastBacklog = reading.backlog
         state.desired = state.policy.desired(reading, now: now)
         scalers[index] = state
-        trace.record(now, "scaler", "group", scenario.fleet[state.group].name, "desired", String(state.desired),
+        trace.record(now, .scaler, "group", scenario.fleet[state.group].name, "desired", String(state.desired),
                      "list", String(reading.listLength), "backlog", String(reading.backlog))
         follow(index, current: current)
         queue.schedule(.scalerTick(index), at: now + state.spec.pollingInterval)
@@ -56,7 +56,7 @@ extension Simulator {
             var needed = state.desired - current
             for worker in state.workers where needed > 0 && !workers[worker].isAlive && !startingWorkers.contains(worker) {
                 startingWorkers.insert(worker)
-                trace.record(now, "scale-up", "worker", workers[worker].name)
+                trace.record(now, .scaleUp, "worker", workers[worker].name)
                 queue.schedule(.scalerStart(worker: worker), at: now + state.spec.startupDelay)
                 needed -= 1
             }
@@ -69,7 +69,7 @@ extension Simulator {
             }
             for worker in state.workers.reversed() where surplus > 0 && workers[worker].isAlive && !stopping.contains(worker) {
                 stopping.insert(worker)
-                trace.record(now, "scale-down", "worker", workers[worker].name)
+                trace.record(now, .scaleDown, "worker", workers[worker].name)
                 pendingInputs.append((worker, .shutdown(.warm)))
                 queue.schedule(.scalerGraceOver(worker: worker, generation: workers[worker].generation),
                                at: now + state.spec.shutdownGrace)
@@ -87,7 +87,7 @@ extension Simulator {
     func scalerGraceOver(worker: Int, generation: Int) {
         defer { if !workers[worker].isAlive { stopping.remove(worker) } }
         guard workers[worker].isAlive, workers[worker].generation == generation else { return }
-        trace.record(now, "grace-over", "worker", workers[worker].name)
+        trace.record(now, .graceOver, "worker", workers[worker].name)
         killWorker(worker)
         stopping.remove(worker)
     }

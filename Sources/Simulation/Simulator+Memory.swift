@@ -22,7 +22,7 @@ extension Simulator {
     /// The container's memory limit was passed: the kernel kills the worker and its children at
     /// once (SIGKILL, nothing given back), and its restart policy brings it back after a delay.
     func oomKill(_ index: Int, limit: Int64) {
-        trace.record(now, "oom-kill", "worker", workers[index].name, "limit", String(limit))
+        trace.record(now, .oomKill, "worker", workers[index].name, "limit", String(limit))
         ledger.counts.oomKilled += 1
         killWorker(index)
         queue.schedule(.oomRestart(worker: index), at: now + scenario.fleet[workers[index].group].restartDelay)

@@ -22,7 +22,7 @@ extension Simulator {
             priority: template.priority, ignoreResult: template.ignoreResult,
             taskNumber: nextTaskNumber, deliveryNumber: delivery.number)
         ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
-        trace.record(now, "publish", "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
+        trace.record(now, .publish, "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
         send(request)
     }
 
