@@ -74,6 +74,9 @@ extension Simulator {
         let outcome = simWorker.children[slot].plannedOutcome ?? .succeeded(resultJSON: nil)
         pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution, outcome: outcome,
                                                     childResidentKiB: residentKiB(worker: worker, slot: slot))))
+        // What the body kept may pass the container's limit: killed now, before the worker hears
+        // that the task finished (the input finds it dead), so a late ack is never sent.
+        enforceMemoryLimit(worker)
     }
 
     func raiseSoftTimeLimit(slot: Int, execution: UInt64, worker: Int) {

@@ -28,6 +28,7 @@ extension Simulator {
         case .memoryPressure(let bytes, let pattern):
             trace.record(now, .memoryPressure, "bytes", String(bytes), "worker", pattern)
             memoryPressure.append((bytes, pattern, index))
+            for worker in workers.indices where Glob.matches(pattern: pattern, workers[worker].name) { enforceMemoryLimit(worker) }
         }
     }
 

@@ -19,6 +19,20 @@ extension Simulator {
         return workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index)) + unstarted * heldBytes
     }
 
+    /// The OOM killer's check of a worker's `memory_limit`, made wherever the worker's memory can
+    /// grow: a body kept memory (`bodyFinished`), a child started (`childReady`), memory pressure
+    /// began, and after each input the worker handles (a delivery it holds, `held_message_memory`;
+    /// a child spawned or a task handed to one at once). So the kill comes at the instant the limit
+    /// is passed, as the kernel's does, not at the next timeline sample a second or more later
+    /// (a real run polls every 50 ms, `ContainerMemoryLimit`). A sum over the worker's children,
+    /// and nothing for a group without a limit. Never called while the worker's directives are
+    /// being carried out: killed there, the rest of its buffer would act for a dead worker.
+    func enforceMemoryLimit(_ index: Int) {
+        guard let limit = scenario.fleet[workers[index].group].memoryLimitBytes, workers[index].isAlive,
+              workerMemoryBytes(index) > limit else { return }
+        oomKill(index, limit: limit)
+    }
+
     /// The container's memory limit was passed: the kernel kills the worker and its children at
     /// once (SIGKILL, nothing given back), and its restart policy brings it back after a delay.
     func oomKill(_ index: Int, limit: Int64) {

@@ -255,6 +255,8 @@ public final class Simulator {
             guard workers[worker].generation == generation, workers[worker].isAlive else { return }
             workers[worker].children[slot].isAlive = true
             pendingInputs.append((worker, .childReady(slot: slot)))
+            // Killed here, the worker never hands the new child a task (the input finds it dead).
+            enforceMemoryLimit(worker)
         case .faultStart(let index):
             pendingFaultEvents -= 1
             startFault(index)
@@ -311,6 +313,8 @@ public final class Simulator {
             apply(&out, worker: worker)
             returnBuffer(out)
             rescheduleTimer(worker)
+            // A delivery held, a child spawned at once: the directives are done, the limit can act.
+            enforceMemoryLimit(worker)
         }
     }
 
@@ -321,6 +325,8 @@ public final class Simulator {
         apply(&out, worker: worker)
         returnBuffer(out)
         rescheduleTimer(worker)
+        // The autoscaler may have spawned a child at once.
+        enforceMemoryLimit(worker)
     }
 
     func rescheduleTimer(_ worker: Int) {
