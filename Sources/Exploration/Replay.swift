@@ -14,6 +14,8 @@ public struct Replay: Sendable {
     public var stories: [TaskStory]
     /// The raw trace lines of the told tasks (with their workers' events), for `--trace`.
     public var rawLines: [String: [String]]
+    /// Record kinds in the trace that this build does not know (`TraceExcerpt.unknownKinds`).
+    public var unknownTraceKinds: [String]
 
     /// Stories told when no task is named: one per broken invariant, up to this many in all.
     static let storiesTold = 3
@@ -58,6 +60,7 @@ public struct Replay: Sendable {
             throw ReplayError("task \(task) does not appear in seed \(seed)'s run of \(base.sourcePath)"
                               + (known.isEmpty ? " (no task was published)" : "; its task ids look like \(known), ..."))
         }
+        unknownTraceKinds = excerpt.unknownKinds
         let told = scenario
         stories = wanted.compactMap { id in
             guard let records = excerpt.recordsByTask[id] else { return nil }
@@ -69,7 +72,7 @@ public struct Replay: Sendable {
             guard let first = records.first?.microseconds, let last = records.last?.microseconds else { continue }
             let workers = Set(records.compactMap { $0["worker"] })
             let related = excerpt.workerEvents.filter { event in
-                let ended = records.contains { TraceExcerpt.endKinds.contains($0.kind) }
+                let ended = records.contains(where: \.endsTask)
                 return event.microseconds >= first && (event.microseconds <= last || !ended) && (event["worker"].map(workers.contains) ?? false)
             }
             rawLines[id] = (records + related).sorted { $0.sequence < $1.sequence }.map(\.line)
@@ -84,6 +87,9 @@ public struct Replay: Sendable {
             lines.append("swarm     " + (swarmChanges.isEmpty ? "nothing varied (the scenario as written)" : swarmChanges.joined(separator: "; ")))
         }
         lines.append("trace     hash \(traceHash)")
+        if !unknownTraceKinds.isEmpty {
+            lines.append("trace     record kinds this build does not know, told as they are: " + unknownTraceKinds.joined(separator: ", "))
+        }
         if breaches.isEmpty {
             lines.append("broken    nothing: every invariant held")
         }

@@ -1,4 +1,5 @@
 import Scenarios
+import Simulation
 import WorkerCore
 
 /// A task's life told in plain lines from its trace records: published, fetched, held for its eta,
@@ -19,7 +20,7 @@ public struct TaskStory: Sendable {
 
     public init(taskID: String, records: [TraceRecord], workerEvents: [TraceRecord], scenario: Scenario) {
         self.taskID = taskID
-        taskName = records.first { $0.kind == "publish" }?["name"]
+        taskName = records.first { $0.kind == .publish }?["name"]
         var lines: [String] = []
         let countdown = taskName.flatMap { name in scenario.tasks.first { $0.name == name }?.countdown }
         var eta: Int64? = nil
@@ -33,9 +34,9 @@ public struct TaskStory: Sendable {
         // Worker events while some delivery of the task was at that worker.
         if let first = records.first?.microseconds, let last = records.last?.microseconds {
             let workersSeen = Set(records.compactMap { $0["worker"] })
-            let ended = records.contains { TraceExcerpt.endKinds.contains($0.kind) }
+            let ended = records.contains(where: \.endsTask)
             for event in workerEvents where event.microseconds > first && (event.microseconds <= last || !ended) {
-                if let worker = event["worker"], workersSeen.contains(worker), event.kind != "worker-start" { events.append((event, true)) }
+                if let worker = event["worker"], workersSeen.contains(worker), event.kind != .workerStart { events.append((event, true)) }
             }
             events.sort { $0.0.sequence < $1.0.sequence }
         }
@@ -44,10 +45,10 @@ public struct TaskStory: Sendable {
             let time = at(record.microseconds)
             let worker = record["worker"] ?? "?"
             if isWorkerEvent {
-                if record.kind == "child-crash" || record.kind == "child-kill" {
+                if record.kind == .childCrash || record.kind == .childKill {
                     // Only the child running this task matters.
                     guard let slot = record["slot"], runningSlot[worker] == slot else { continue }
-                    if record.kind == "child-crash" {
+                    if record.kind == .childCrash {
                         lines.append("\(time)  the child process running it on \(worker) died (SIGKILL): WorkerLostError")
                     } else {
                         lines.append("\(time)  \(worker) killed the child process running it (\(record["reason"] ?? "?"))")
@@ -58,15 +59,15 @@ public struct TaskStory: Sendable {
                 guard copiesAt[worker, default: 0] > 0 || holders.values.contains(worker) else { continue }
                 let what = running.contains(worker) ? "running it" : "holding it"
                 switch record.kind {
-                case "worker-kill": lines.append("\(time)  \(worker) was killed (SIGKILL) while \(what)")
-                case "oom-kill": lines.append("\(time)  \(worker) was killed by the OOM killer while \(what)")
-                case "worker-sigterm": lines.append("\(time)  \(worker) was told to stop (SIGTERM, warm shutdown)")
-                case "worker-stopped": lines.append("\(time)  \(worker) stopped")
-                case "scale-down": lines.append("\(time)  the fleet scaler removed \(worker) (warm shutdown, then SIGKILL after the grace)")
-                case "grace-over": lines.append("\(time)  \(worker)'s shutdown grace ran out")
-                default: lines.append("\(time)  \(worker): \(record.kind)")
+                case .workerKill: lines.append("\(time)  \(worker) was killed (SIGKILL) while \(what)")
+                case .oomKill: lines.append("\(time)  \(worker) was killed by the OOM killer while \(what)")
+                case .workerSigterm: lines.append("\(time)  \(worker) was told to stop (SIGTERM, warm shutdown)")
+                case .workerStopped: lines.append("\(time)  \(worker) stopped")
+                case .scaleDown: lines.append("\(time)  the fleet scaler removed \(worker) (warm shutdown, then SIGKILL after the grace)")
+                case .graceOver: lines.append("\(time)  \(worker)'s shutdown grace ran out")
+                default: lines.append("\(time)  \(worker): \(record.kindText)")
                 }
-                if record.kind != "worker-sigterm" && record.kind != "scale-down" && record.kind != "grace-over" {
+                if record.kind != .workerSigterm && record.kind != .scaleDown && record.kind != .graceOver {
                     // The process is gone; its deliveries stay in unacked until a sweep restores them.
                     for (tag, holder) in holders where holder == worker {
                         holders[tag] = nil
@@ -78,17 +79,17 @@ public struct TaskStory: Sendable {
                 continue
             }
             switch record.kind {
-            case "publish":
+            case .publish:
                 var line = "\(time)  published to queue \(record["queue"] ?? "?") (delivery \(record["tag"] ?? "?"))"
                 if let countdown {
                     eta = record.microseconds + countdown.microseconds
                     line += " with countdown \(DurationText.format(countdown)): eta \(at(eta!))"
                 }
                 lines.append(line)
-            case "retry-publish":
+            case .retryPublish:
                 eta = nil
                 lines.append("\(time)  retry \(record["retries"] ?? "?") published (delivery \(record["tag"] ?? "?"))")
-            case "deliver":
+            case .deliver:
                 let tag = record["tag"] ?? "?"
                 holders[tag] = worker
                 copiesAt[worker, default: 0] += 1
@@ -96,7 +97,7 @@ public struct TaskStory: Sendable {
                 var line = "\(time)  fetched by \(worker) (delivery \(tag)\(record["redelivered"] == "1" ? ", redelivered" : ""))"
                 if let eta, eta > record.microseconds { line += "; held for its eta \(at(eta)), unacknowledged" }
                 lines.append(line)
-            case "restore":
+            case .restore:
                 let tag = record["tag"] ?? "?"
                 let holder = holders.removeValue(forKey: tag)
                 orphaned[tag] = nil
@@ -108,39 +109,48 @@ public struct TaskStory: Sendable {
                     if let holder { copiesAt[holder, default: 1] -= 1 }
                     lines.append("\(time)  given back to the queue at \(record["by"] ?? "?")'s shutdown (delivery \(tag))")
                 }
-            case "start":
+            case .start:
                 runs.append((record.microseconds, worker))
                 running.insert(worker)
                 runningSlot[worker] = record["slot"]
                 let retries = Int(record["retries"] ?? "0") ?? 0
                 lines.append("\(time)  started on \(worker)" + (retries > 0 ? " (retry \(retries))" : ""))
-            case "ack":
+            case .ack:
                 holders.removeValue(forKey: record["tag"] ?? "")
                 lines.append("\(time)  acknowledged by \(worker) (delivery \(record["tag"] ?? "?"))")
-            case "ack-lost", "reject-lost":
-                lines.append("\(time)  \(record.kind == "ack-lost" ? "acknowledgement" : "reject") by \(worker) lost: the broker was down")
-            case "reject":
+            case .ackLost, .rejectLost:
+                lines.append("\(time)  \(record.kind == .ackLost ? "acknowledgement" : "reject") by \(worker) lost: the broker was down")
+            case .reject:
                 holders.removeValue(forKey: record["tag"] ?? "")
                 lines.append("\(time)  rejected by \(worker)" + (record["requeue"] == "1" ? " and requeued" : ", not requeued"))
-            case "delivery-to-dead-worker":
+            case .deliveryToDeadWorker:
                 lines.append("\(time)  reached \(worker) after it had died: stays in unacked until the visibility timeout")
-            case "hang":
+            case .hang:
                 lines.append("\(time)  hung on \(worker) (only a time limit or a kill ends it)")
-            case "task-rejected":
+            case .taskRejected:
                 // The broker's reject record (or its loss in an outage) says it better.
                 copiesAt[worker, default: 1] -= 1
                 running.remove(worker)
-            case "task-succeeded", "task-failed", "task-retried", "task-revoked":
+            case .taskSucceeded, .taskFailed, .taskRetried, .taskRevoked:
                 let detail = record["detail"].flatMap { $0.isEmpty ? nil : $0 }
-                let outcome = record.kind.dropFirst("task-".count)
+                let outcome = switch record.kind {
+                case .taskSucceeded: "succeeded"
+                case .taskFailed: "failed"
+                case .taskRetried: "retried"
+                default: "revoked"
+                }
                 copiesAt[worker, default: 1] -= 1
                 running.remove(worker)
                 lines.append("\(time)  \(outcome) on \(worker)" + (detail.map { ": \($0)" } ?? ""))
+            case nil:
+                // A kind this build does not know (a trace from another version): told as it is.
+                lines.append("\(time)  \(record.kindText) (a record kind this build does not know)"
+                             + record.fields.map { " \($0.name)=\($0.value)" }.joined())
             default:
-                lines.append("\(time)  \(record.kind)" + record.fields.map { " \($0.name)=\($0.value)" }.joined())
+                lines.append("\(time)  \(record.kindText)" + record.fields.map { " \($0.name)=\($0.value)" }.joined())
             }
         }
-        if !records.contains(where: { TraceExcerpt.endKinds.contains($0.kind) }) {
+        if !records.contains(where: \.endsTask) {
             for (tag, worker) in holders.sorted(by: { $0.key < $1.key }) {
                 lines.append("at the end of the run: delivery \(tag) still held by \(worker), unacknowledged")
             }
@@ -149,8 +159,8 @@ public struct TaskStory: Sendable {
                              + "only the visibility timeout (\(DurationText.format(scenario.broker.visibilityTimeout))) brings it back")
             }
         }
-        if !records.contains(where: { TraceExcerpt.endKinds.contains($0.kind) }) && holders.isEmpty && orphaned.isEmpty
-            && copiesAt.values.allSatisfy({ $0 <= 0 }) && records.last?.kind != "publish" && records.last?.kind != "retry-publish" {
+        if !records.contains(where: \.endsTask) && holders.isEmpty && orphaned.isEmpty
+            && copiesAt.values.allSatisfy({ $0 <= 0 }) && records.last?.kind != .publish && records.last?.kind != .retryPublish {
             lines.append("never finished, and no copy of it is left in the broker or a worker: lost")
         }
         if lines.count > Self.linesKept {

@@ -1,10 +1,16 @@
+import Simulation
+
 /// One line of a simulator trace (`trace.jsonl`): `{"t":12.000280,"ev":"deliver","task":"t1",...}`.
 ///
 /// Times are kept as whole microseconds from the start of the run, read from the decimal text the
 /// trace writes (no floating point), so stories print the exact instants of the trace.
 public struct TraceRecord: Sendable, Equatable {
     public var microseconds: Int64
-    public var kind: String
+    /// What happened; nil for a kind this build does not know (a trace written by another version),
+    /// which is told by its text instead of crashing the reader.
+    public let kind: TraceKind?
+    /// The `"ev"` text as the line has it (the kind's raw value when the kind is known).
+    public let kindText: String
     /// The named fields in the order the line has them (all strings in the trace format).
     public var fields: [(name: String, value: String)]
     /// The record's line number in its trace (0 when not read from a file): the order of events
@@ -14,7 +20,7 @@ public struct TraceRecord: Sendable, Equatable {
     public subscript(name: String) -> String? { fields.first { $0.name == name }?.value }
 
     public static func == (lhs: TraceRecord, rhs: TraceRecord) -> Bool {
-        lhs.microseconds == rhs.microseconds && lhs.kind == rhs.kind
+        lhs.microseconds == rhs.microseconds && lhs.kindText == rhs.kindText
             && lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
     }
 
@@ -30,19 +36,23 @@ public struct TraceRecord: Sendable, Equatable {
         }
         guard scanner.take("}") else { return nil }
         self.microseconds = micros
-        self.kind = kind
+        self.kindText = kind
+        self.kind = TraceKind(rawValue: kind)
         self.fields = fields
     }
 
-    public init(microseconds: Int64, kind: String, fields: [(name: String, value: String)]) {
-        self.microseconds = microseconds; self.kind = kind; self.fields = fields
+    public init(microseconds: Int64, kind: TraceKind, fields: [(name: String, value: String)]) {
+        self.microseconds = microseconds; self.kind = kind; self.kindText = kind.rawValue; self.fields = fields
     }
+
+    /// Whether this record ends its task for good (see `TraceKind.endsTask`).
+    public var endsTask: Bool { kind?.endsTask ?? false }
 
     /// The line again, as the trace file has it.
     public var line: String {
         var text = "{\"t\":" + String(microseconds / 1_000_000) + "."
         let fraction = String(microseconds % 1_000_000)
-        text += String(repeating: "0", count: 6 - fraction.count) + fraction + ",\"ev\":\"" + kind + "\""
+        text += String(repeating: "0", count: 6 - fraction.count) + fraction + ",\"ev\":\"" + kindText + "\""
         for (name, value) in fields { text += ",\"\(name)\":\"\(value)\"" }
         return text + "}"
     }

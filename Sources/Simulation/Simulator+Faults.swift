@@ -14,20 +14,21 @@ extension Simulator {
             startWorker(worker)
         case .stopWorker(let name):
             guard let worker = workerIndexByName[name], workers[worker].isAlive else { return }
-            trace.record(now, "worker-sigterm", "worker", name)
+            trace.record(now, .workerSigterm, "worker", name)
             pendingInputs.append((worker, .shutdown(.warm)))
         case .brokerOutage:
-            trace.record(now, "broker-down")
+            trace.record(now, .brokerDown)
             brokerDown = true
         case .brokerLatency(let latency):
-            trace.record(now, "broker-latency", "add_us", String(latency.microseconds))
+            trace.record(now, .brokerLatency, "add_us", String(latency.microseconds))
             extraLatency = extraLatency + latency
         case .slowTasks(let factor, let pattern):
-            trace.record(now, "slow-tasks", "factor", String(factor), "task", pattern)
+            trace.record(now, .slowTasks, "factor", String(factor), "task", pattern)
             slowWindows.append((factor, pattern, index))
         case .memoryPressure(let bytes, let pattern):
-            trace.record(now, "memory-pressure", "bytes", String(bytes), "worker", pattern)
+            trace.record(now, .memoryPressure, "bytes", String(bytes), "worker", pattern)
             memoryPressure.append((bytes, pattern, index))
+            for worker in workers.indices where Glob.matches(pattern: pattern, workers[worker].name) { enforceMemoryLimit(worker) }
         }
     }
 
@@ -37,7 +38,7 @@ extension Simulator {
         case .killWorker, .restartWorker, .stopWorker:
             return
         case .brokerOutage:
-            trace.record(now, "broker-up")
+            trace.record(now, .brokerUp)
             brokerDown = false
             let held = publishesHeldByOutage
             publishesHeldByOutage.removeAll()
@@ -46,7 +47,7 @@ extension Simulator {
                 handOver(delivery.request, toConsumer: delivery.consumer, fromList: true)
             }
         case .brokerLatency(let latency):
-            trace.record(now, "broker-latency-end")
+            trace.record(now, .brokerLatencyEnd)
             extraLatency = extraLatency - latency
         case .slowTasks:
             slowWindows.removeAll { $0.fault == index }
@@ -57,27 +58,10 @@ extension Simulator {
 
     /// SIGKILL of the whole worker: no warm shutdown. What it held stays in `unacked` until a sweep
     /// restores it after the visibility timeout; early-acknowledged running tasks are gone.
-    /// A worker and its children, as the memory model has them: each child's baseline, its leak and
-    /// any memory pressure, plus the messages the worker holds unstarted (`held_message_memory`).
-    func workerMemoryBytes(_ index: Int) -> Int64 {
-        let heldBytes = scenario.fleet[workers[index].group].heldMessageBytes
-        let unstarted = Int64(workers[index].core.heldCount + workers[index].core.reservedWaitingCount)
-        return workers[index].memoryBytes(pressurePerChild: pressure(forWorker: index)) + unstarted * heldBytes
-    }
-
-    /// The container's memory limit was passed: the kernel kills the worker and its children at
-    /// once (SIGKILL, nothing given back), and its restart policy brings it back after a delay.
-    func oomKill(_ index: Int, limit: Int64) {
-        trace.record(now, "oom-kill", "worker", workers[index].name, "limit", String(limit))
-        ledger.counts.oomKilled += 1
-        killWorker(index)
-        queue.schedule(.oomRestart(worker: index), at: now + scenario.fleet[workers[index].group].restartDelay)
-    }
-
     func killWorker(_ worker: Int) {
         guard let core = workers[worker].liveCore else { return }
         let name = workers[worker].name
-        trace.record(now, "worker-kill", "worker", name)
+        trace.record(now, .workerKill, "worker", name)
         workers[worker].die()
         workers[worker].scheduledTimer = nil
         broker.cancelFetch(consumer: workers[worker].consumerToken)

@@ -47,13 +47,13 @@ final class SimulatorFleetWorld: SimFleetWorld {
 
     func warmStop(_ worker: FleetWorker, now: Instant) {
         let (trace, workers, worker) = (simulator.trace, simulator.workers, simIndex(of: worker))
-        trace.record(now, "scale-down", "worker", workers[worker].name)
+        trace.record(now, .scaleDown, "worker", workers[worker].name)
         simulator.pendingInputs.append((worker, .shutdown(.warm)))
     }
 
     func kill(_ worker: FleetWorker, now: Instant) {
         let (trace, workers, worker) = (simulator.trace, simulator.workers, simIndex(of: worker))
-        trace.record(now, "grace-over", "worker", workers[worker].name)
+        trace.record(now, .graceOver, "worker", workers[worker].name)
         simulator.killWorker(worker)
     }
 
@@ -77,12 +77,12 @@ final class SimulatorFleetWorld: SimFleetWorld {
 
     func polled(_ poll: FleetPoll, decision: FleetPoll.Decision, now: Instant) {
         let (trace, scenario) = (simulator.trace, simulator.scenario)
-        trace.record(now, "scaler", "group", scenario.fleet[poll.group].name, "desired", String(decision.desired),
+        trace.record(now, .scaler, "group", scenario.fleet[poll.group].name, "desired", String(decision.desired),
                      "list", String(decision.listLength), "backlog", String(decision.backlog))
     }
 
     func startScheduled(_ worker: FleetWorker, now: Instant) {
         let (trace, workers) = (simulator.trace, simulator.workers)
-        trace.record(now, "scale-up", "worker", workers[simIndex(of: worker)].name)
+        trace.record(now, .scaleUp, "worker", workers[simIndex(of: worker)].name)
     }
 }

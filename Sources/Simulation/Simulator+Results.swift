@@ -16,12 +16,6 @@ extension Simulator {
             checkAutoscaleBounds(worker: index, poolSize: poolSize)
             memory += workerMemoryBytes(index)
         }
-        // The OOM killer acts on what was just measured (a killed worker's memory still counts once).
-        for index in workers.indices where workers[index].isAlive {
-            if let limit = scenario.fleet[workers[index].group].memoryLimitBytes, workerMemoryBytes(index) > limit {
-                oomKill(index, limit: limit)
-            }
-        }
         peakWorkers = max(peakWorkers, alive)
         peakRunning = max(peakRunning, running)
         peakMemoryBytes = max(peakMemoryBytes, memory)

@@ -207,7 +207,7 @@ public final class Simulator {
             }
         }
         sample()
-        trace.record(now, "end", "records", String(trace.recordCount))
+        trace.record(now, .end, "records", String(trace.recordCount))
         trace.close()
         return makeResult()
     }
@@ -223,7 +223,7 @@ public final class Simulator {
         case .burst(let index):
             pendingBursts -= 1
             let burst = scenario.load.bursts[index]
-            trace.record(now, "burst", "count", String(burst.count))
+            trace.record(now, .burst, "count", String(burst.count))
             for _ in 0..<burst.count {
                 let taskIndex = burst.task.flatMap { taskIndexByName[$0] } ?? load.pickTask(random: &arrivals)
                 publishNew(taskIndex: taskIndex)
@@ -238,7 +238,7 @@ public final class Simulator {
             bodyFinished(worker: worker, generation: generation, slot: slot, execution: execution)
         case .childCrashed(let worker, let generation, let slot, let execution):
             guard workers[worker].generation == generation, workers[worker].children[slot].execution == execution else { return }
-            trace.record(now, "child-crash", "worker", workers[worker].name, "slot", String(slot))
+            trace.record(now, .childCrash, "worker", workers[worker].name, "slot", String(slot))
             workers[worker].children[slot].isAlive = false
             workers[worker].children[slot].execution = nil
             pendingInputs.append((worker, .childLost(slot: slot, reason: "signal 9 (SIGKILL)")))
@@ -246,6 +246,8 @@ public final class Simulator {
             guard workers[worker].generation == generation, workers[worker].isAlive else { return }
             workers[worker].children[slot].isAlive = true
             pendingInputs.append((worker, .childReady(slot: slot)))
+            // Killed here, the worker never hands the new child a task (the input finds it dead).
+            enforceMemoryLimit(worker)
         case .faultStart(let index):
             pendingFaultEvents -= 1
             startFault(index)
@@ -269,10 +271,10 @@ public final class Simulator {
         case .workerBooted(let worker, let generation):
             // A worker stopped or killed while it booted never consumes.
             guard workers[worker].generation == generation, workers[worker].isAlive else { return }
-            trace.record(now, "worker-booted", "worker", workers[worker].name)
+            trace.record(now, .workerBooted, "worker", workers[worker].name)
             pendingInputs.append((worker, .start))
         case .oomRestart(let worker):
-            trace.record(now, "oom-restart", "worker", workers[worker].name)
+            trace.record(now, .oomRestart, "worker", workers[worker].name)
             startWorker(worker)
         case .scalerGraceOver(let worker, let generation):
             scalerGraceOver(worker: worker, generation: generation)
@@ -302,6 +304,8 @@ public final class Simulator {
             apply(&out, worker: worker)
             returnBuffer(out)
             rescheduleTimer(worker)
+            // A delivery held, a child spawned at once: the directives are done, the limit can act.
+            enforceMemoryLimit(worker)
         }
     }
 
@@ -312,6 +316,8 @@ public final class Simulator {
         apply(&out, worker: worker)
         returnBuffer(out)
         rescheduleTimer(worker)
+        // The autoscaler may have spawned a child at once.
+        enforceMemoryLimit(worker)
     }
 
     func rescheduleTimer(_ worker: Int) {
@@ -344,7 +350,7 @@ public final class Simulator {
         workers[index].scheduledTimer = nil
         for slot in workers[index].children.indices { freeChild(worker: index, slot: slot) }
         workers[index].boot(jitterSeed: jitterSeeds.next())
-        trace.record(now, "worker-start", "worker", workers[index].name)
+        trace.record(now, .workerStart, "worker", workers[index].name)
         let boot = booted ? .zero : BodySampler.sampleDuration(scenario.fleet[workers[index].group].workerBoot, random: &boots)
         if boot > .zero {
             queue.schedule(.workerBooted(worker: index, generation: workers[index].generation), at: now + boot)

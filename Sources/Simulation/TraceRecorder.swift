@@ -38,16 +38,17 @@ final class TraceRecorder {
     }
 
     /// Records one event with up to four named fields, in a fixed order; the hash covers the time,
-    /// the kind and the first two fields. Fixed parameters rather than
+    /// the kind (its raw value's bytes) and the first two fields. Fixed parameters rather than
     /// a collection keep this allocation-free: it runs for every event of every run.
-    func record(_ now: Instant, _ kind: StaticString,
+    func record(_ now: Instant, _ kind: TraceKind,
                 _ name1: StaticString = "", _ value1: String = "",
                 _ name2: StaticString = "", _ value2: String = "",
                 _ name3: StaticString = "", _ value3: @autoclosure () -> String = "",
                 _ name4: StaticString = "", _ value4: @autoclosure () -> String = "") {
         recordCount += 1
         mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
-        kind.withUTF8Buffer { mix(bytes: UnsafeRawBufferPointer($0)) }
+        let kindText = kind.rawValue
+        mix(kindText)
         // The first two fields identify what happened to whom (task, delivery tag, worker); the
         // rest (names, queues, details) follow from them in a given run, so they go to the file only.
         if name1.utf8CodeUnitCount > 0 { mix(value1) }
@@ -57,7 +58,7 @@ final class TraceRecorder {
         append("{\"t\":")
         appendSeconds(now - epoch)
         append(",\"ev\":\"")
-        kind.withUTF8Buffer { appendEscaped($0) }
+        appendEscaped(kindText)
         line.append(UInt8(ascii: "\""))
         appendField(name1, value1)
         appendField(name2, value2)
@@ -86,10 +87,6 @@ final class TraceRecorder {
 
     private func appendEscaped(_ text: String) {
         for byte in text.utf8 { appendEscaped(byte) }
-    }
-
-    private func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-        for byte in bytes { appendEscaped(byte) }
     }
 
     private func appendEscaped(_ byte: UInt8) {

@@ -1,0 +1,60 @@
+import Scenarios
+import WorkerCore
+
+/// Client publishes: a new task's request and delivery tag, and the LPUSH that lands it after the
+/// broker's latency and the idle-wake cost of a quiet host (`broker.idle_wake`), or is held by an outage.
+extension Simulator {
+    /// A fresh delivery tag "d<n>" and its number n (the broker's key for it).
+    func newDeliveryTag() -> (tag: String, number: Int) {
+        nextTagNumber += 1
+        return (numberedID(UInt8(ascii: "d"), nextTagNumber), nextTagNumber)
+    }
+
+    /// A client publish of a new task of this type, routed as Celery's producer routes it.
+    func publishNew(taskIndex: Int) {
+        let template = publishTemplates[taskIndex]
+        nextTaskNumber += 1
+        let delivery = newDeliveryTag()
+        let request = TaskRequest(
+            id: numberedID(UInt8(ascii: "t"), nextTaskNumber), name: template.name, queue: template.queue,
+            deliveryTag: delivery.tag, retries: 0,
+            eta: template.countdown.map { now + $0 }, expires: template.expires.map { now + $0 },
+            priority: template.priority, ignoreResult: template.ignoreResult,
+            taskNumber: nextTaskNumber, deliveryNumber: delivery.number)
+        ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
+        trace.record(now, .publish, "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
+        send(request)
+    }
+
+    /// LPUSH, after the broker latency if any; held by the producer while the broker is down.
+    /// The ledger has already counted the copy as queued (`published`/`republished`).
+    func send(_ request: TaskRequest) {
+        var latency = scenario.broker.latency + extraLatency
+        if let idleWake = scenario.broker.idleWake {
+            // The quiet time before this publish decides what waking the host costs; the first
+            // publish of a run comes after an arbitrarily long quiet spell.
+            latency = latency + idleWake.cost(afterGap: lastPublishAt.map { now - $0 } ?? .seconds(3600))
+            lastPublishAt = now
+            var landsAt = now + latency
+            if let previous = lastPublishLandsAt, previous > landsAt { landsAt = previous }
+            lastPublishLandsAt = landsAt
+            latency = landsAt - now
+        }
+        if latency.microseconds > 0 {
+            queue.schedule(.brokerCommand(.publish(request, worker: nil)), at: now + latency)
+        } else {
+            landPublish(request)
+        }
+    }
+
+    func landPublish(_ request: TaskRequest) {
+        if brokerDown {
+            publishesHeldByOutage.append(request)
+            return
+        }
+        // The copy counted in `send` is now in a list, or goes straight to a blocked consumer.
+        if let delivery = broker.push(request, now: now) {
+            handOver(delivery.request, toConsumer: delivery.consumer, fromList: true)
+        }
+    }
+}
