@@ -1,5 +1,6 @@
 import Scenarios
 import WorkerCore
+import Workload
 
 /// The modelled pool children: a task body's run in a slot (its sampled fate), its end, soft and
 /// hard time limits, and children spawned, recycled and killed.
