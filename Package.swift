@@ -97,6 +97,7 @@ let package = Package(
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
+        .testTarget(name: "RealRunTests", dependencies: ["RealRun", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]
 )
