@@ -41,7 +41,12 @@ final class WorkerFleet: @unchecked Sendable {
         workingDirectory = options.celeryModuleDirectory
         log = options.log
         for (groupIndex, group) in scenario.fleet.enumerated() {
-            let tablePath = try Self.writeTaskTable(ScenarioTaskTable(scenario: scenario, group: group), in: options.logDirectory)
+            var table = ScenarioTaskTable(scenario: scenario, group: group)
+            // The run measures every task from its result document (started_at, date_done), so a
+            // group's ignore_result would leave it nothing to read: the workers store results (a
+            // task's own ignore_result still comes with its messages, as in the simulator).
+            for index in table.tasks.indices { table.tasks[index].options.ignoreResult = false }
+            let tablePath = try Self.writeTaskTable(table, in: options.logDirectory)
             // A scaled group has all its possible replicas; the first `count` start with the run.
             for number in 1...max(1, group.scaler?.maxReplicas ?? group.count) {
                 let name = "\(group.name)-\(number)"
@@ -61,9 +66,12 @@ final class WorkerFleet: @unchecked Sendable {
         }
     }
 
-    /// Writes a group's task table as `task-table-<group>.json` in `directory`; returns its path.
+    /// Writes a group's task table as `task-table-<group>.json` in `directory`; returns its absolute
+    /// path (the workers run in another directory).
     static func writeTaskTable(_ table: ScenarioTaskTable, in directory: String) throws -> String {
-        let path = (directory as NSString).appendingPathComponent("task-table-\(table.group).json")
+        let folder = directory.hasPrefix("/") ? directory
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        let path = (folder as NSString).appendingPathComponent("task-table-\(table.group).json")
         guard FileManager.default.createFile(atPath: path, contents: Data(table.json.serialized())) else {
             throw RealRunError("cannot write the task table \(path)")
         }
