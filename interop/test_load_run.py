@@ -220,8 +220,9 @@ def test_retry_policies_run_for_real_and_are_counted(lovage, tmp_path, target):
     completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=RETRY_SCENARIO)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     counts = json.loads((out / "summary.json").read_text())["counts"]
-    # 119 tasks, each attempt failing with p = 0.5 and retried up to twice: about 1/8 fail for good
-    # (after 2 retries each) and about 0.75 retries per task in all.
+    # 119 tasks, each attempt failing with p = 0.5 and retried up to twice by the worker (Lovage's
+    # core, or Celery's autoretry): about 1/8 fail for good (after 2 retries each) and about 0.75
+    # retries per task in all, counted from the task-retried events.
     assert counts["published"] == 119
     assert counts["succeeded"] + counts["failed"] == 119
     assert 3 <= counts["failed"] <= 35
@@ -239,6 +240,74 @@ def test_a_task_that_always_fails_is_retried_exactly_max_retries_times(lovage, t
     assert counts["published"] == 29
     assert counts["failed"] == 29 and counts["succeeded"] == 0
     assert counts["retried"] == 2 * 29
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_results_and_events_name_the_scenario_task(lovage, tmp_path, target):
+    # The load is published under the scenario's task names, which the fleet registered from the
+    # run's task table; the worker's own retry decision shows in the events it sent. A group's
+    # ignore_result is not passed on: the run reads every task's result.
+    text = RETRY_SCENARIO.replace("    acks_late: true\n", "    acks_late: true\n    ignore_result: true\n")
+    completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=text)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"]["succeeded"] + summary["counts"]["failed"] == 119
+    assert [row["task"] for row in summary["by_task"]] == ["flaky"]
+    assert summary["by_task"][0]["retried"] == summary["counts"]["retried"] > 0
+    table = json.loads((out / "logs" / "task-table-worker.json").read_text())
+    assert [(task["name"], task["max_retries"], task["autoretry_for"], task["default_retry_delay"], task["acks_late"],
+             task["ignore_result"]) for task in table["tasks"]] == [("flaky", 2, ["ConnectionError"], 0.1, True, False)]
+
+
+PER_TASK_SCENARIO = """
+name: interop-per-task
+seed: 2
+duration: 3s
+drain: 20s
+fleet:
+  - name: worker
+    count: 1
+    concurrency: 8
+    prefetch_multiplier: 4
+    queues: [celery]
+tasks:
+  - name: limited
+    duration: {constant: 5ms}
+    rate_limit: 1/s
+  - name: capped
+    duration: {constant: 3s}
+    time_limit: 500ms
+  - name: free
+    duration: {constant: 5ms}
+load:
+  arrival: even
+  phases:
+    - {duration: 3s, rate: 10/s}
+  mix: {limited: 1, capped: 1, free: 2}
+"""
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_per_task_rate_limits_and_time_limits_act_in_the_worker(lovage, tmp_path, target):
+    # Options set on one task, not on the fleet group: the worker applies them to that task only.
+    completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=PER_TASK_SCENARIO)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    tasks = {row["task"]: row for row in summary["by_task"]}
+    assert summary["counts"]["published"] == 29
+    # rate_limit 1/s: one start a second on the one worker, so the ~7 limited tasks published in
+    # 3 s wait seconds for their turn; the free ones do not wait for them.
+    assert tasks["limited"]["published"] >= 4 and tasks["limited"]["succeeded"] == tasks["limited"]["published"]
+    assert tasks["limited"]["queue_wait"]["p99"] >= 1_500_000, tasks["limited"]
+    assert tasks["limited"]["queue_wait"]["p50"] > 2 * tasks["free"]["queue_wait"]["p50"], tasks
+    assert tasks["free"]["succeeded"] == tasks["free"]["published"]
+    if target == "lovage":
+        # Lovage's core holds a limited task in its bucket without holding up the others. Celery's
+        # worker delays them too (free tasks waited 0.1-0.5 s at p50 here), which the model lacks.
+        assert tasks["free"]["queue_wait"]["p99"] < 300_000, tasks["free"]
+    # time_limit 500ms on a 3 s body: every attempt is killed (TimeLimitExceeded) and fails.
+    assert tasks["capped"]["published"] >= 3
+    assert tasks["capped"]["failed"] == tasks["capped"]["published"] and tasks["capped"]["succeeded"] == 0
 
 
 SCALED_SCENARIO = """

@@ -20,9 +20,8 @@ public enum BuiltinTasks {
         flakyOptions.retry.maxRetries = nil
         registry.register("lovage.flaky", options: flakyOptions, body: flaky)
         registry.register("lovage.progress", body: progress)
-        // lovage.synthetic enforces the retry policy its message carries (see SyntheticTask), so
-        // the worker-wide limit must not cut it short.
-        registry.register(SyntheticTask.name, options: flakyOptions, body: SyntheticTask.run)
+        // A synthetic failure is retried by the worker's options, as any task's (see SyntheticTask).
+        registry.register(SyntheticTask.name, body: SyntheticTask.run)
         registry.register("lovage.crash", body: { context in
             // The child process dies mid-task, as a segfault or an OOM kill would: WorkerLostError.
             guard context.inChildProcess else {

@@ -9,12 +9,14 @@ import WorkerCore
 /// (the exception type to raise), `retain_bytes` (memory kept alive by the process after the call,
 /// a leak), `result_bytes` (size of the returned string), `slow_windows` (`[[from, to, factor],
 /// ...]` in epoch seconds: a body that starts within a window runs `factor` times longer, as a
-/// scenario's `slow_tasks` fault slows what runs during it), `report_timing` (return
+/// scenario's `slow_tasks` fault slows what runs during it) and `report_timing` (return
 /// `{"started_at": <epoch seconds>, "retries": R, "result": ...}` so a load run can measure queue
-/// wait and count retries from the result alone) and `retry` (the scenario task's retry policy:
-/// `{"max_retries", "autoretry_for", "dont_autoretry_for", "backoff", "backoff_max_s", "jitter",
-/// "default_retry_delay_s"}`; a synthetic failure whose type it autoretries is retried with
-/// Celery's countdown rule until max_retries, then fails). Python's copy in
+/// wait and count retries from the result alone).
+///
+/// A synthetic failure is only a failure: whether it is retried is the worker's decision, from the
+/// task's Celery options (`autoretry_for`, `max_retries`, backoff), as for any task. `lovage worker
+/// --tasks-from` registers a scenario's task names with this body and the scenario's options;
+/// under its own name `lovage.synthetic` has the worker's defaults (no autoretry). Python's copy in
 /// interop/lovage_synthetic.py does the same.
 public enum SyntheticTask {
     public static let name = "lovage.synthetic"
@@ -45,13 +47,7 @@ public enum SyntheticTask {
         }
         if retainBytes > 0 { RetainedMemory.shared.keep(bytes: retainBytes) }
         if failProbability > 0, Double.random(in: 0..<1) < failProbability {
-            let error = ErrorDescription(type: errorType, message: "synthetic failure (p=\(failProbability))")
-            if let policy = retryPolicy(context.kwargs["retry"]), policy.autoretries(errorType: errorType),
-               policy.allowsRetry(afterRetries: context.retries) {
-                var random = SystemRandomNumberGenerator()
-                return .retry(countdown: policy.autoretryCountdown(retries: context.retries, random: &random), error: error)
-            }
-            return .failure(error)
+            return .failure(ErrorDescription(type: errorType, message: "synthetic failure (p=\(failProbability))"))
         }
         syntheticSpinSink = spin  // keeps the CPU loop from being optimised away
         let payload: JSONValue = resultBytes > 0 ? .string(String(repeating: "x", count: resultBytes)) : .null
@@ -69,33 +65,6 @@ public enum SyntheticTask {
             if time >= from && time < to { factor *= multiplier }
         }
         return factor
-    }
-
-    /// The retry policy a message carries (nil: none, failures are final).
-    static func retryPolicy(_ value: JSONValue?) -> RetryPolicy? {
-        guard let object = value?.objectValue else { return nil }
-        var policy = RetryPolicy()
-        policy.maxRetries = object["max_retries"]?.intValue.map { Int($0) }
-        policy.autoretryFor = object["autoretry_for"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        policy.dontAutoretryFor = object["dont_autoretry_for"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        policy.backoffFactor = object["backoff"]?.intValue.map { Int($0) }
-        if let seconds = object["backoff_max_s"]?.doubleValue { policy.backoffMax = .seconds(seconds) }
-        policy.jitter = object["jitter"]?.boolValue ?? true
-        if let seconds = object["default_retry_delay_s"]?.doubleValue { policy.defaultRetryDelay = .seconds(seconds) }
-        return policy
-    }
-
-    /// The policy as `retryPolicy` reads it (what a load run puts in the message).
-    public static func retryJSON(_ policy: RetryPolicy) -> JSONValue {
-        .object([
-            "max_retries": policy.maxRetries.map { .int(Int64($0)) } ?? .null,
-            "autoretry_for": .array(policy.autoretryFor.map { .string($0) }),
-            "dont_autoretry_for": .array(policy.dontAutoretryFor.map { .string($0) }),
-            "backoff": policy.backoffFactor.map { .int(Int64($0)) } ?? .null,
-            "backoff_max_s": .double(policy.backoffMax.seconds),
-            "jitter": .bool(policy.jitter),
-            "default_retry_delay_s": .double(policy.defaultRetryDelay.seconds),
-        ])
     }
 }
 

@@ -22,8 +22,6 @@ final class LoadPublisher: @unchecked Sendable {
     private let scenario: Scenario
     private let url: RedisURL
     private let router: TaskRouter
-    /// Each task type's retry policy, carried in its messages (lovage.synthetic enforces it).
-    private let retryPolicies: [RetryPolicy]
     /// When each task was actually sent, in microseconds after the load's start (0: not yet).
     private(set) var sentOffsets: [Int64]
     private let lock = NSLock()
@@ -43,7 +41,6 @@ final class LoadPublisher: @unchecked Sendable {
             String(format: "%08x-%04x-4000-8000-%012x", UInt32(truncatingIfNeeded: seed), UInt16(truncatingIfNeeded: seed >> 32), index)
         }
         sentOffsets = Array(repeating: 0, count: plan.count)
-        retryPolicies = RealRunSummary.retryPolicies(scenario)
     }
 
     /// Tasks sent so far.
@@ -111,6 +108,8 @@ final class LoadPublisher: @unchecked Sendable {
     }
 
     /// The LPUSH of task `index`, and its queue. Countdown and expiry count from the intended time.
+    /// The message names the scenario's task type, which the fleet's workers registered from the
+    /// run's task table with the type's options; its kwargs carry the planned body.
     private func message(_ index: Int, start: Date, slowWindows: [(start: TimeSpan, end: TimeSpan, factor: Double, pattern: String)]) -> (String, [[UInt8]]) {
         let planned = plan[index]
         let spec = scenario.tasks[planned.taskIndex]
@@ -132,17 +131,14 @@ final class LoadPublisher: @unchecked Sendable {
             kwargs["error"] = .string(spec.body.failureErrorType)
         }
         if spec.body.memoryRetainedPerCallBytes > 0 { kwargs["retain_bytes"] = .int(spec.body.memoryRetainedPerCallBytes) }
-        let retry = retryPolicies[planned.taskIndex]
-        if !retry.autoretryFor.isEmpty { kwargs["retry"] = SyntheticTask.retryJSON(retry) }
         let queue = router.queue(forTask: spec.name, explicitQueue: spec.queue)
         let priority = spec.priority ?? 0
         let message = TaskMessage.make(
-            task: "lovage.synthetic", id: ids[index], kwargs: kwargs, queue: queue, priority: priority,
+            task: spec.name, id: ids[index], kwargs: kwargs, queue: queue, priority: priority,
             deliveryTag: ids[index], origin: "lovage-run",
             eta: spec.countdown.map { intendedMicros + $0.microseconds },
             expires: spec.expires.map { intendedMicros + $0.microseconds },
-            ignoreResult: spec.options.ignoreResult ?? false, argsAsTuple: false,
-            extraHeaders: ["lovage_task_type": .string(spec.name)])
+            ignoreResult: spec.options.ignoreResult ?? false, argsAsTuple: false)
         let key = PriorityQueueKeys.listKey(queue: queue, priority: priority, steps: scenario.broker.prioritySteps)
         return (queue, [Array("LPUSH".utf8), Array(key.utf8), message.encode()])
     }

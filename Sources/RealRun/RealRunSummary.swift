@@ -27,17 +27,18 @@ struct RealRunSummary {
     /// What the task-event subscriber counted (nil when the run only published).
     let executions: (counter: ExecutionCounter, figures: RunSummary.TaskEventFigures)?
 
-    /// Each task type's effective retry policy: its own, else the first fleet group's default (as
-    /// the simulator counts max_retries).
-    static func retryPolicies(_ scenario: Scenario) -> [RetryPolicy] {
-        let defaults = scenario.fleet.first?.taskDefaults ?? TaskOptions()
-        return scenario.tasks.map { $0.options.applied(to: defaults).retry }
+    /// The retries task `index` went through, from what happened: the attempts that asked for a
+    /// retry (task-retried events), or the retries its successful result reports when that is more
+    /// (no events, or some missed). Without events a task that failed for good shows no retries:
+    /// its result is the exception, which does not say.
+    func retries(ofTask index: Int, outcome: ResultCollector.Outcome?) -> Int {
+        let fromResult = outcome?.status == "SUCCESS" ? (outcome?.retries ?? 0) : 0
+        return max(fromResult, executions?.counter.retries(uuid: publisher.ids[index]) ?? 0)
     }
 
     /// The summary, and each planned task's queue wait in µs by its index in the plan (-1 for a
     /// task with no final result or no start time): `RunResult.queueWaitByPlanIndexMicros`.
     func make() -> (summary: RunSummary, queueWaitByPlanIndexMicros: [Int64]) {
-        let retryPolicies = Self.retryPolicies(scenario)
         let startMicros = Int64(startedAt.timeIntervalSince1970 * 1_000_000)
         var counts = RunSummary.Counts()
         counts.published = publisher.sent
@@ -55,6 +56,11 @@ struct RealRunSummary {
             let planned = publisher.plan[index]
             let spec = scenario.tasks[planned.taskIndex]
             let intended = planned.offset.microseconds
+            if index < publisher.sent {
+                let retried = retries(ofTask: index, outcome: outcome)
+                counts.retried += retried
+                types[planned.taskIndex].retried += retried
+            }
             guard let outcome else {
                 // No result at all: sent and never started (unless its task-started was seen),
                 // it waited at least until the end of the run: censored there.
@@ -78,22 +84,10 @@ struct RealRunSummary {
             switch outcome.status {
             case "SUCCESS":
                 counts.succeeded += 1
-                counts.retried += outcome.retries ?? 0
                 types[planned.taskIndex].succeeded += 1
-                types[planned.taskIndex].retried += outcome.retries ?? 0
             case "FAILURE":
                 counts.failed += 1
                 types[planned.taskIndex].failed += 1
-                // A synthetic failure of a type its policy retries ran out of retries. Celery names
-                // the Python body's exception class (made at run time, so it cannot pickle it)
-                // UnpickleableExceptionWrapper; it is the same failure.
-                let policy = retryPolicies[planned.taskIndex]
-                let synthetic = spec.body.failureErrorType
-                if let type = outcome.errorType, type == synthetic || type == "UnpickleableExceptionWrapper",
-                   policy.autoretries(errorType: synthetic), let maxRetries = policy.maxRetries {
-                    counts.retried += maxRetries
-                    types[planned.taskIndex].retried += maxRetries
-                }
             case "REVOKED": counts.revoked += 1
             default: break
             }
@@ -171,14 +165,18 @@ struct RealRunSummary {
         let span = Double((sends.max() ?? 0) - (sends.min() ?? 0)) / 1_000_000
         summary.publisher = RunSummary.PublisherFigures(sendsBehind: publisher.sendsBehind, maxLagMicros: publisher.maxLag.microseconds,
                                                         sentPerSecond: span > 0 ? Double(sends.count) / span : 0)
+        let retriedOffsets = (executions?.counter.retriedAtMicros ?? []).map { $0 - startMicros }.sorted()
         summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
-                                    failed: failedOffsets.sorted(), waits: queueWaitByStart.sorted { $0.at < $1.at })
+                                    failed: failedOffsets.sorted(), retried: retriedOffsets,
+                                    waits: queueWaitByStart.sorted { $0.at < $1.at })
         return (summary, waitByPlanIndex)
     }
 
-    /// One row per sample: the sampler's broker figures plus the cumulative task counts up to the
+    /// One row per sample: the sampler's broker figures plus the cumulative task counts (retries from
+    /// the task-retried events) up to the
     /// sample's time and the queue wait of the tasks that started since the previous row.
-    private func timeline(started: [Int64], succeeded: [Int64], failed: [Int64], waits: [(at: Int64, wait: Int64)]) -> [RunSummary.TimelineSample] {
+    private func timeline(started: [Int64], succeeded: [Int64], failed: [Int64], retried: [Int64],
+                          waits: [(at: Int64, wait: Int64)]) -> [RunSummary.TimelineSample] {
         var rows: [RunSummary.TimelineSample] = []
         var waitIndex = 0
         var pollIndex = -1
@@ -195,7 +193,7 @@ struct RealRunSummary {
                 atSeconds: Double(sample.atMicros) / 1_000_000, queued: sample.lists.reduce(0, +), running: sample.running,
                 workers: sample.workers, poolSize: sample.poolSize, memoryBytes: sample.memoryBytes,
                 succeeded: Self.count(succeeded, upTo: sample.atMicros), failed: Self.count(failed, upTo: sample.atMicros),
-                retried: 0, queueWaitP50: interval.count > 0 ? interval.percentiles.p50 : 0,
+                retried: Self.count(retried, upTo: sample.atMicros), queueWaitP50: interval.count > 0 ? interval.percentiles.p50 : 0,
                 queueWaitP99: interval.count > 0 ? interval.percentiles.p99 : 0,
                 published: published, started: Self.count(started, upTo: sample.atMicros),
                 held: sample.held, unacked: sample.unacked, queuedByList: sample.lists))

@@ -11,8 +11,9 @@ import Workload
 /// `lovage run FILE --mode redis`: the scenario on real Redis with real worker processes.
 ///
 /// It starts (unless given a broker) a private redis-server on a free loopback port, starts the
-/// fleet as `lovage worker` (or Celery) processes with the scenario's settings, publishes the
-/// scenario's load with `lovage.synthetic` bodies from an open-model publisher, applies the
+/// fleet as `lovage worker` (or Celery) processes with the scenario's settings and its task names
+/// registered as synthetic bodies with their options (`ScenarioTaskTable`), publishes the
+/// scenario's load under those names from an open-model publisher, applies the
 /// faults for real, samples Redis once a second, reads every task's result at the end, and
 /// stops everything it started, also when the run fails or is interrupted (`interrupt()`).
 public final class RealRunner: @unchecked Sendable {
@@ -53,7 +54,7 @@ public final class RealRunner: @unchecked Sendable {
         defer { proxy?.stop() }
         let clientURL = proxy.map { RedisURL(endpoint: .tcp(host: "127.0.0.1", port: $0.port), username: url.username,
                                              password: url.password, database: url.database) } ?? url
-        let fleet = WorkerFleet(scenario: scenario, brokerURL: clientURL, options: options)
+        let fleet = try WorkerFleet(scenario: scenario, brokerURL: clientURL, options: options)
         defer { fleet.stopAll() }
         // The fleet runs with -E; the subscriber is listening before the first worker starts.
         let monitor = options.publishOnly || !options.taskEvents ? nil : TaskEventMonitor(url: url, log: options.log)

@@ -14,8 +14,6 @@ final class ResultCollector: @unchecked Sendable {
         var doneAtMicros: Int64?
         /// Retries before the attempt that succeeded (lovage.synthetic reports them).
         var retries: Int?
-        /// The exception type of a FAILURE.
-        var errorType: String?
     }
 
     let ids: [String]
@@ -53,8 +51,7 @@ final class ResultCollector: @unchecked Sendable {
                 let started = document.result["started_at"]?.doubleValue.map { Int64($0 * 1_000_000) }
                 let done = document.dateDone.flatMap { try? CeleryTimestamp.parse($0) }
                 outcomes[index] = Outcome(status: document.status, startedAtMicros: started, doneAtMicros: done,
-                                          retries: document.result["retries"]?.intValue.map { Int($0) },
-                                          errorType: document.result["exc_type"]?.stringValue)
+                                          retries: document.result["retries"]?.intValue.map { Int($0) })
                 if Self.isFinal(document.status) { finalCount += 1 }
             }
         }

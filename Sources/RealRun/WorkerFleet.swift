@@ -26,7 +26,9 @@ final class WorkerFleet: @unchecked Sendable {
     private let workingDirectory: String
     private let log: @Sendable (String) -> Void
 
-    init(scenario: Scenario, brokerURL: RedisURL, options: RealRunOptions) {
+    /// `scenario` is the scenario as it runs (time-scaled): each group's task table is written from
+    /// it to the logs folder, so the workers' time limits and retry delays are the scaled ones.
+    init(scenario: Scenario, brokerURL: RedisURL, options: RealRunOptions) throws {
         var environment = ProcessInfo.processInfo.environment
         environment["CELERY_BROKER_URL"] = brokerURL.absoluteString
         environment["PYTHONPATH"] = options.celeryModuleDirectory
@@ -39,25 +41,48 @@ final class WorkerFleet: @unchecked Sendable {
         workingDirectory = options.celeryModuleDirectory
         log = options.log
         for (groupIndex, group) in scenario.fleet.enumerated() {
+            var table = ScenarioTaskTable(scenario: scenario, group: group)
+            // The run measures every task from its result document (started_at, date_done), so a
+            // group's ignore_result would leave it nothing to read: the workers store results (a
+            // task's own ignore_result still comes with its messages, as in the simulator).
+            for index in table.tasks.indices { table.tasks[index].options.ignoreResult = false }
+            let tablePath = try Self.writeTaskTable(table, in: options.logDirectory)
             // A scaled group has all its possible replicas; the first `count` start with the run.
             for number in 1...max(1, group.scaler?.maxReplicas ?? group.count) {
                 let name = "\(group.name)-\(number)"
-                let (executable, arguments) = Self.command(for: group, name: name, scenario: scenario, brokerURL: brokerURL, options: options)
+                let (executable, arguments) = Self.command(for: group, name: name, scenario: scenario, brokerURL: brokerURL,
+                                                           taskTable: tablePath, options: options)
                 let defaults = group.taskDefaults
                 var settings = ["LOVAGE_ACKS_LATE": defaults.acksLate, "LOVAGE_REJECT_ON_WORKER_LOST": defaults.rejectOnWorkerLost,
                                 "LOVAGE_TRACK_STARTED": defaults.trackStarted].mapValues { $0 ? "1" : "0" }
                 // The autoscaler's keepalive (time-scaled with the run): both Lovage and Celery read it here.
                 if let keepalive = group.autoscale?.keepalive { settings["AUTOSCALE_KEEPALIVE"] = String(keepalive.seconds) }
+                // The scenario's task names with their options, for lovage_synthetic.py (a Lovage
+                // worker is given it as --tasks-from).
+                settings["LOVAGE_TASK_TABLE"] = tablePath
                 members.append(Member(name: name, group: groupIndex, executable: executable, arguments: arguments, environment: settings,
                                       startsWithRun: number <= group.count))
             }
         }
     }
 
+    /// Writes a group's task table as `task-table-<group>.json` in `directory`; returns its absolute
+    /// path (the workers run in another directory).
+    static func writeTaskTable(_ table: ScenarioTaskTable, in directory: String) throws -> String {
+        let folder = directory.hasPrefix("/") ? directory
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        let path = (folder as NSString).appendingPathComponent("task-table-\(table.group).json")
+        guard FileManager.default.createFile(atPath: path, contents: Data(table.json.serialized())) else {
+            throw RealRunError("cannot write the task table \(path)")
+        }
+        return path
+    }
+
     /// The command line of one worker: `lovage worker` or `celery worker` with the group's settings
-    /// as Celery's flags (the per-group task defaults become worker-wide flags).
+    /// as Celery's flags (the per-group task defaults become worker-wide flags), and the group's task
+    /// table, from which the worker registers the scenario's task names with their options.
     static func command(for group: WorkerGroupSpec, name: String, scenario: Scenario, brokerURL: RedisURL,
-                        options: RealRunOptions) -> (String, [String]) {
+                        taskTable: String, options: RealRunOptions) -> (String, [String]) {
         let defaults = group.taskDefaults
         var common = ["-Q", group.queues.joined(separator: ","), "-c", String(group.concurrency),
                       "--prefetch-multiplier", String(group.prefetchMultiplier), "-n", "\(name)@%h", "-P", "prefork",
@@ -71,7 +96,7 @@ final class WorkerFleet: @unchecked Sendable {
         if let limit = defaults.softTimeLimit { common += ["--soft-time-limit", String(limit.seconds)] }
         switch options.target {
         case .lovage:
-            var arguments = ["worker", "-b", brokerURL.absoluteString] + common
+            var arguments = ["worker", "-b", brokerURL.absoluteString] + common + ["--tasks-from", taskTable]
             arguments += ["--visibility-timeout", String(scenario.broker.visibilityTimeout.seconds),
                           "--priority-steps", scenario.broker.prioritySteps.map(String.init).joined(separator: ","),
                           "--queue-order-strategy", scenario.broker.queueOrderStrategy.rawValue]
@@ -81,7 +106,7 @@ final class WorkerFleet: @unchecked Sendable {
             return (options.lovageExecutable, arguments)
         case .celery:
             // acks_late and the other task defaults have no worker flag in Celery: lovage_synthetic.py
-            // reads them from the environment (see `Member.environment`).
+            // reads them, and the task table, from the environment (see `Member.environment`).
             return (options.pythonExecutable, ["-m", "celery", "-A", "lovage_synthetic", "worker"] + common)
         }
     }

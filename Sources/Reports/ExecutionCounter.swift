@@ -20,6 +20,11 @@ public struct ExecutionCounter: Sendable {
     public private(set) var duplicates = 0
     /// Deliveries of an attempt beyond its first (`task-received` again).
     public private(set) var redelivered = 0
+    /// Attempts that asked for a retry (`task-retried`), each counted once: the retries that
+    /// happened, as the simulator's ledger counts them.
+    public private(set) var retried = 0
+    /// When each of those retries was asked for (epoch microseconds), in the order seen.
+    public private(set) var retriedAtMicros: [Int64] = []
 
     struct Attempt: Hashable { var uuid: String; var retries: Int }
     struct Sender: Hashable { var hostname: String; var uuid: String }
@@ -40,6 +45,8 @@ public struct ExecutionCounter: Sendable {
     /// Duplicate causes in the order first seen, with a count and the first task id.
     var causeOrder: [String] = []
     var causes: [String: (count: Int, example: String)] = [:]
+    /// The attempts of each uuid that asked for a retry.
+    var retriesByUUID: [String: Int] = [:]
 
     public static let redeliveredCause = "started again after the message was delivered again (visibility-timeout restore, requeue or give-back)"
     public static let unexplainedCause = "started again with no second task-received seen (an event missed?)"
@@ -83,9 +90,17 @@ public struct ExecutionCounter: Sendable {
         let retries = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
         let attempt = Attempt(uuid: uuid, retries: retries)
         var record = attempts[attempt] ?? Record()
-        if record.retriedAtMicros == nil { record.retriedAtMicros = atMicros }
+        if record.retriedAtMicros == nil {
+            record.retriedAtMicros = atMicros
+            retried += 1
+            retriedAtMicros.append(atMicros)
+            retriesByUUID[uuid, default: 0] += 1
+        }
         attempts[attempt] = record
     }
+
+    /// How many attempts of the task asked for a retry (0 when no task-retried was seen).
+    public func retries(uuid: String) -> Int { retriesByUUID[uuid] ?? 0 }
 
     /// When a retry attempt (retries ≥ 1) became due, as the simulator measures queue wait: the
     /// later of the previous attempt's retry (the publish of this one) and this attempt's eta. Nil

@@ -4,7 +4,7 @@ extension Scenario {
     /// The same scenario run `1 / factor` times faster: every duration (run length, drain, phases,
     /// bursts, faults, task bodies, countdowns, expiries, time limits, visibility timeout, worker
     /// start-up, autoscaler keepalive, retry delays, fleet scaler intervals and delays, restart
-    /// delays) is multiplied by `factor` and every rate is
+    /// delays) is multiplied by `factor` and every rate (arrivals, task rate limits) is
     /// divided by it. Utilisation (arrival rate × body time ÷ slots) and the number of tasks stay
     /// the same, so a one-hour scenario can run for real in six minutes at `factor` 0.1.
     ///
@@ -26,7 +26,13 @@ extension Scenario {
             copy.timeLimit = options.timeLimit.map(scaled)
             copy.softTimeLimit = options.softTimeLimit.map(scaled)
             copy.retry = scaledRetry(options.retry)
+            copy.rateLimit = options.rateLimit.map(scaledRate)
             return copy
+        }
+        // A rate limit's spacing between starts shrinks with the durations; its text says the new rate.
+        func scaledRate(_ limit: RateLimit) -> RateLimit {
+            let interval = TimeSpan(microseconds: max(1, scaled(limit.interval).microseconds))
+            return RateLimit(interval: interval, text: "\(1_000_000 / Double(interval.microseconds))/s")
         }
         var copy = self
         copy.duration = scaled(duration)
@@ -64,6 +70,7 @@ extension Scenario {
             spec.options.timeLimit = spec.options.timeLimit.map(scaled)
             spec.options.softTimeLimit = spec.options.softTimeLimit.map(scaled)
             spec.options.retry = spec.options.retry.map(scaledRetry)
+            spec.options.rateLimit = spec.options.rateLimit.map(scaledRate)
             spec.body.duration = spec.body.duration.scaled(by: factor)
             return spec
         }

@@ -14,8 +14,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Both modes write summary.json, report.html and timeline.csv under --out. In redis mode Lovage \
         starts a redis-server of its own on a free loopback port (unless --broker names one), starts the \
-        scenario's fleet as `lovage worker` processes (or Celery workers with --target celery), publishes \
-        the load with lovage.synthetic bodies on the scenario's schedule (open model: latency counts from \
+        scenario's fleet as `lovage worker` processes (or Celery workers with --target celery) that register \
+        the scenario's task names as synthetic bodies with its task options (so the workers decide the retries), \
+        publishes the load under those names on the scenario's schedule (open model: latency counts from \
         each task's intended send time, late sends are counted), applies the faults for real, and stops \
         everything it started, also on Ctrl-C. Exits 1 when an assertion fails, 2 when the scenario \
         cannot run.

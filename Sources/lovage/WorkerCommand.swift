@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LiveWorker
+import RealRun
 import RedisClient
 import Scenarios
 import WorkerCore
@@ -23,7 +24,11 @@ struct WorkerCommand: ParsableCommand {
         SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown. \
         Durations (--time-limit, --soft-time-limit, --visibility-timeout, --heartbeat-interval, \
         --wait-for-broker) take units (90s, 5m, 1h, 500ms); a bare number is seconds, as in Celery. \
-        Exit status: 0 after a shutdown, 2 on a bad option or a broker that cannot be reached.
+        --tasks-from SCENARIO.yaml (or a task table lovage run wrote, .json) registers the scenario's task \
+        names as lovage.synthetic bodies with the scenario's Celery task options (the task's own over its \
+        fleet group's defaults): a body only fails, with the scenario's error and probability, and the \
+        worker retries it by the task's max_retries, autoretry_for and backoff, as in the simulator. \
+        Exit status: 0 after a shutdown, 2 on a bad option, a bad --tasks-from file or a broker that cannot be reached.
         """)
 
     @Option(name: [.customShort("A"), .long], help: "Accepted for compatibility with `celery -A app worker`; ignored.")
@@ -75,6 +80,12 @@ struct WorkerCommand: ParsableCommand {
     var heartbeatInterval: DurationArgument = DurationArgument(.seconds(2))
     @Option(help: "How long to wait for Redis at start, like wait-for-it: 30, 30s, 2m; a bare number is seconds (default 30s).", transform: DurationArgument.parse)
     var waitForBroker: DurationArgument = DurationArgument(.seconds(30))
+
+    @Option(help: ArgumentHelp("Register a scenario's task names as synthetic bodies with its task options: a scenario file, or a task table (.json) lovage run wrote.",
+                               valueName: "file"))
+    var tasksFrom: String?
+    @Option(help: "With --tasks-from SCENARIO: the fleet group whose task defaults apply (needed when the scenario has several).")
+    var tasksGroup: String?
 
     /// Checks that need no environment, before anything connects.
     func validate() throws {
@@ -141,6 +152,19 @@ struct WorkerCommand: ParsableCommand {
                                   queueOrderStrategy: transport.queueOrderStrategy, taskDefaults: defaults)
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: defaults)
+        if let tasksFrom {
+            let table: ScenarioTaskTable
+            do { table = try ScenarioTaskRegistration.table(from: tasksFrom, group: tasksGroup) } catch {
+                log("ERROR", "--tasks-from: \(error)")
+                throw ExitCode(ExitStatus.badInput)
+            }
+            ScenarioTaskRegistration.register(table, into: &registry)
+            // The prefork children are this executable too and inherit the environment.
+            setenv(ScenarioTaskRegistration.childEnvironmentKey, ScenarioTaskRegistration.childEnvironmentValue(table), 1)
+        } else if tasksGroup != nil {
+            log("ERROR", "--tasks-group needs --tasks-from")
+            throw ExitCode(ExitStatus.badInput)
+        }
 
         do {
             try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker.seconds)
@@ -270,6 +294,7 @@ struct WorkerChildCommand: ParsableCommand {
     func run() throws {
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: TaskOptions())
+        ScenarioTaskRegistration.registerForChild(from: ProcessInfo.processInfo.environment, into: &registry)
         ChildProcess.run(registry: registry)
     }
 }

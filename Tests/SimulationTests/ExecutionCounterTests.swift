@@ -65,4 +65,19 @@ struct ExecutionCounterTests {
         #expect(counter.dueMicros(uuid: "a", retries: 3) == nil)
         #expect(counter.dueMicros(uuid: "b", retries: 1) == nil)
     }
+
+    @Test("retries are the attempts that asked for one, each once, however often its event came")
+    func retriesThatHappened() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 5_000_000)
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 5_000_100)   // the same attempt again
+        counter.taskReceived(hostname: "w2", pid: 2, clock: 1, uuid: "a", retries: 1)
+        counter.taskRetried(hostname: "w2", uuid: "a", atMicros: 7_000_000)
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 2, uuid: "b", retries: 0)
+        #expect(counter.retries(uuid: "a") == 2)
+        #expect(counter.retries(uuid: "b") == 0)
+        #expect(counter.retried == 2)
+        #expect(counter.retriedAtMicros == [5_000_000, 7_000_000])
+    }
 }
