@@ -27,18 +27,31 @@ public enum ArrivalPlan {
         var bodies = SeededRandom.split(seed: seed, stream: 2)
         let start = Instant(microsecondsSinceEpoch: 0)
         var load = LoadGenerator(load: scenario.load, taskIndexByName: indexByName, start: start, duration: scenario.duration)
-        var planned: [(offset: TimeSpan, order: Int, taskIndex: Int)] = []
-        while let next = load.next(random: &arrivals) {
-            planned.append((next - start, planned.count, load.pickTask(random: &arrivals)))
-        }
-        for burst in scenario.load.bursts {
-            for _ in 0..<burst.count {
-                let taskIndex = burst.task.flatMap { indexByName[$0] } ?? load.pickTask(random: &arrivals)
-                planned.append((burst.at, planned.count, taskIndex))
+        // The draws from the arrivals stream come in the order the simulator makes them: it draws
+        // an arrival's time when the previous arrival is handled, and a task for each arrival and
+        // for each burst member that names none when that event is handled. Its events run by
+        // (time, insertion order); the first arrival is queued before the bursts, every later one
+        // after them, so a burst at the same instant as an arrival goes first, except the first's.
+        let bursts = scenario.load.bursts.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        var nextBurst = 0
+        var planned: [(offset: TimeSpan, taskIndex: Int)] = []
+        func publishBursts(before offset: TimeSpan?, inclusive: Bool) {
+            while nextBurst < bursts.count {
+                let burst = bursts[nextBurst]
+                if let offset, burst.at > offset || (burst.at == offset && !inclusive) { return }
+                for _ in 0..<burst.count {
+                    planned.append((burst.at, burst.task.flatMap { indexByName[$0] } ?? load.pickTask(random: &arrivals)))
+                }
+                nextBurst += 1
             }
         }
-        // Bursts land among the arrivals by time; equal times keep their generation order.
-        planned.sort { ($0.offset, $0.order) < ($1.offset, $1.order) }
+        var isFirstArrival = true
+        while let next = load.next(random: &arrivals) {
+            publishBursts(before: next - start, inclusive: !isFirstArrival)
+            planned.append((next - start, load.pickTask(random: &arrivals)))
+            isFirstArrival = false
+        }
+        publishBursts(before: nil, inclusive: true)
         return planned.map { entry in
             let duration = BodySampler.sampleDuration(scenario.tasks[entry.taskIndex].body.duration, random: &bodies)
             return PlannedTask(offset: entry.offset, taskIndex: entry.taskIndex, duration: duration)
