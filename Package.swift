@@ -59,7 +59,7 @@ let package = Package(
         ),
         // What both drivers share about the load: the seeded arrival process, the task mix, body
         // durations and fates, and the arrival plan a real run publishes (no clock, no I/O).
-        .target(name: "Workload", dependencies: ["WorkerCore", "Scenarios"]),
+        .target(name: "Workload", dependencies: ["CeleryWire", "WorkerCore", "Scenarios"]),
         // The deterministic, clock-driven simulation driver.
         .target(
             name: "Simulation",
@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "lovage",
             dependencies: [
-                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration",
+                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
-        .testTarget(name: "RealRunTests", dependencies: ["RealRun", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
+        .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Scenarios
+import Workload
 
 /// What a scenario asks for that a real run cannot do yet: checked before anything starts, so a
 /// run never silently measures something other than the file says.

@@ -2,6 +2,7 @@ import CeleryWire
 import Foundation
 import LiveWorker
 import Scenarios
+import Workload
 
 /// `lovage worker --tasks-from FILE`: a scenario's task names registered as synthetic bodies
 /// (`SyntheticTask.run`: the body model in the message's kwargs) with the scenario's Celery task

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import RedisClient
 import Scenarios
+import Workload
 
 /// The scenario's fleet as real worker processes, named as the simulator names them
 /// (`<group>-<n>`), each started by its PID-known `Process` so faults and clean-up signal exactly

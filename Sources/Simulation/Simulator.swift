@@ -1,5 +1,5 @@
-import Reports
 import CeleryWire
+import Reports
 import Scenarios
 import WorkerCore
 import Workload
@@ -145,7 +145,8 @@ public final class Simulator {
     private func buildFleet() {
         for (groupIndex, group) in scenario.fleet.enumerated() {
             var perTask: [String: TaskOptions] = [:]
-            for spec in taskSpecs { perTask[spec.name] = spec.options.applied(to: group.taskDefaults) }
+            // The options a real run's workers register too (`lovage worker --tasks-from`).
+            for task in ScenarioTaskTable(scenario: scenario, group: group).tasks { perTask[nativeString(task.name)] = task.options }
             // A scaled group has all its possible replicas; the first `count` start with the run.
             for number in 1...max(1, group.scaler?.maxReplicas ?? group.count) {
                 let name = nativeString("\(group.name)-\(number)")

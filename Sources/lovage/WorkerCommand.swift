@@ -6,6 +6,7 @@ import RealRun
 import RedisClient
 import Scenarios
 import WorkerCore
+import Workload
 
 /// `lovage worker`: a Celery worker on real Redis, with Celery's flags and Dify's environment
 /// variables, running Lovage's built-in tasks on a threads pool.

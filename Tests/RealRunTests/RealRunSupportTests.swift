@@ -1,6 +1,7 @@
 import RealRun
 import Scenarios
 import Testing
+import Workload
 
 /// What a real run refuses before it starts: only what the fleet cannot do (the synthetic body
 /// neither crashes nor hangs), no longer the per-task options the workers now register themselves.

@@ -5,6 +5,7 @@ import RealRun
 import Scenarios
 import Testing
 import WorkerCore
+import Workload
 
 /// The task table a real run's workers register the scenario's task names from: options applied as
 /// the simulator applies them, time-scaled as the run runs, and read back exactly.
