@@ -6,7 +6,6 @@ extension WorkerCore {
         // A result for an execution that was already killed (time limit, terminate) is stale.
         guard let running = runningRequest(slot: slot, execution: execution) else { return }
         let request = running.request
-        slots[slot].running = nil
         slots[slot].state = .idle
         slots[slot].tasksRun += 1
 
@@ -73,7 +72,6 @@ extension WorkerCore {
     mutating func childLost(slot: Int, reason: String, now: Instant, into out: inout [WorkerDirective]) {
         guard slots.indices.contains(slot), slots[slot].state != .absent else { return }
         let running = slots[slot].running
-        slots[slot].running = nil
         slots[slot].state = .spawning
         if let running {
             let request = running.request
