@@ -134,8 +134,8 @@ extension LiveWorkerDriver {
         case .storeResult(let request, let record):
             // Encoded when the writes go out, so a freed slot's next job is not kept waiting.
             pendingResults.append(PendingResult(taskID: request.id, record: record, nowMicros: Self.clock().microsecondsSinceEpoch))
-        case .publish(let next):
-            publishRetry(next)
+        case .publish(let next, let current):
+            publishRetry(next, of: current)
         case .restoreSweep:
             flushWrites()
             let restored = withBroker("restore sweep") { broker throws(RedisError) in
@@ -158,16 +158,16 @@ extension LiveWorkerDriver {
         }
     }
 
-    /// Celery's `Task.retry`: the next message is the current one with retries + 1, the new eta,
-    /// parent_id = its own id and a fresh delivery tag (capture 41).
-    private func publishRetry(_ next: TaskRequest) {
+    /// Celery's `Task.retry`: the next attempt the core decided, written into the message of the
+    /// delivery being retried (found by its tag) with a fresh delivery tag.
+    private func publishRetry(_ next: TaskRequest, of current: TaskRequest) {
         flushWrites()
-        guard let original = messages.values.first(where: { $0.id == next.id }) else {
-            log("[ERROR] retry of \(next.id): the original message is no longer held")
+        guard let original = messages[current.deliveryTag] else {
+            log("[ERROR] retry of \(next.id): the message of delivery \(current.deliveryTag) is no longer held")
             return
         }
-        let message = original.retried(newETA: next.eta?.microsecondsSinceEpoch,
-                                       newDeliveryTag: UUID().uuidString.lowercased())
+        let message = MessageTranslation.retryMessage(next: next, retrying: original,
+                                                      deliveryTag: UUID().uuidString.lowercased())
         withBroker("publish retry of \(next.id)") { broker throws(RedisError) in
             try broker.publish(message.encode(), queue: next.queue, priority: message.priority)
         }

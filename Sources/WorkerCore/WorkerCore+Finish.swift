@@ -16,13 +16,12 @@ extension WorkerCore {
             event(.succeeded, request, slot: slot, into: &out)
         case .failed(let error):
             if effectiveOptions(request).retry.autoretries(errorType: error.type) {
-                retryOrFail(running, countdown: nil, error: error, now: now, into: &out)
+                retryOrFail(running, cause: .automatic, error: error, now: now, into: &out)
             } else {
                 fail(running, error: error, into: &out)
             }
         case .retryRequested(let countdown, let error):
-            retryOrFail(running, countdown: countdown ?? effectiveOptions(request).retry.defaultRetryDelay, error: error,
-                        now: now, into: &out)
+            retryOrFail(running, cause: .requested(countdown: countdown), error: error, now: now, into: &out)
         case .rejected(let requeue):
             if !requeue { store(request, state: .failure, error: ErrorDescription(
                 type: "Reject", message: "rejected", module: "celery.exceptions"), into: &out) }
@@ -33,10 +32,10 @@ extension WorkerCore {
         recycleIfNeeded(slot: slot, childResidentKiB: childResidentKiB, into: &out)
     }
 
-    /// `Task.retry`: publish the next attempt (same id, retries + 1, eta = now + countdown), store
-    /// RETRY, then acknowledge the current message; past max_retries the error ends it in FAILURE.
-    /// A nil countdown means an automatic retry, whose countdown follows the backoff rule.
-    mutating func retryOrFail(_ running: Running, countdown: TimeSpan?, error: ErrorDescription,
+    /// `Task.retry`: publish the next attempt (`TaskRequest.retried`: same id, retries + 1,
+    /// eta = now + the policy's countdown for this cause), store RETRY, then acknowledge the current
+    /// message; past max_retries the error ends it in FAILURE.
+    mutating func retryOrFail(_ running: Running, cause: RetryPolicy.Cause, error: ErrorDescription,
                               now: Instant, into out: inout [WorkerDirective]) {
         let request = running.request
         let policy = effectiveOptions(request).retry
@@ -44,8 +43,8 @@ extension WorkerCore {
             fail(running, error: error, into: &out)
             return
         }
-        let delay = countdown ?? policy.autoretryCountdown(retries: request.retries, random: &jitter)
-        out.append(.publish(request.retried(eta: now + delay)))
+        let delay = policy.countdown(for: cause, retries: request.retries, random: &jitter)
+        out.append(.publish(request.retried(eta: now + delay), retryOf: request))
         store(request, state: .retry, error: error, into: &out)
         if running.unacked { acknowledge(request, into: &out) }
         event(.retried, request, slot: nil, detail: error.type, into: &out)
