@@ -5,15 +5,15 @@ import WorkerCore
 
 /// Carrying out the core's directives against Redis and the thread pool.
 extension LiveWorkerDriver {
+    /// Carries out the directives in `out`, then feeds the core the inputs that produced, one at a
+    /// time and in order, carrying out each one's directives before the next (see `FollowUpInputs`).
     func apply(_ out: inout [WorkerDirective]) {
-        var index = 0
-        // Directives may append more (a child ready at once feeds the core again), so walk by index.
-        while index < out.count {
-            let directive = out[index]
-            index += 1
-            perform(directive, into: &out)
+        while true {
+            for directive in out { perform(directive) }
+            out.removeAll(keepingCapacity: true)
+            guard let input = followUps.popFirst() else { break }
+            core.handle(input, now: Self.clock(), into: &out)
         }
-        out.removeAll(keepingCapacity: true)
         finishedBody = nil
     }
 
@@ -71,11 +71,13 @@ extension LiveWorkerDriver {
         withBackend("store \(commands.count) result(s)") { backend throws(RedisError) in try backend.pipeline(commands) }
     }
 
-    private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) {
+    /// Carries out one directive. What it tells the core back goes to `followUps`, never to the core
+    /// directly: the core is not re-entered while its directives are carried out.
+    private func perform(_ directive: WorkerDirective) {
         switch directive {
         case .fetch(let keys):
             if hasPendingDeliveries {
-                feedNextDelivery(now: Self.clock(), into: &out)
+                followUps.append(takeNextDelivery())
             } else {
                 fetcher.request(keys: keys, room: core.fetchRoom ?? Self.fetchBatchLimit)
             }
@@ -119,7 +121,7 @@ extension LiveWorkerDriver {
                 prefork.spawn(slot: slot)
             } else {
                 // Threads need no start-up: the slot is ready at once.
-                core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+                followUps.append(.childReady(slot: slot))
             }
         case .replaceChild(let slot, let reason):
             if let prefork {
@@ -127,7 +129,7 @@ extension LiveWorkerDriver {
                 prefork.close(slot: slot)
                 prefork.spawn(slot: slot)
             } else {
-                core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+                followUps.append(.childReady(slot: slot))
             }
         case .retireChild(let slot):
             prefork?.close(slot: slot)
