@@ -53,34 +53,23 @@ extension TaskMessage {
         return m
     }
 
-    /// The message Celery's worker publishes for `self.retry(...)`: same id and root_id,
-    /// `retries + 1`, the new eta, `parent_id` = this task's id, a fresh delivery tag, and
-    /// `properties.origin` (written right after reply_to, as the worker does) — `origin` defaults to
-    /// the `origin` header. Redelivery flags are dropped: the retry is a new message.
-    public func retried(newETA: Int64?, newDeliveryTag: String, origin: String? = nil) -> TaskMessage {
+    /// The message Celery's worker publishes for `self.retry(...)`, for the attempt the worker
+    /// decided (its `retries` and `eta`; WorkerCore's `TaskRequest.retried` works them out): same id
+    /// and root_id, `parent_id` = this task's id, a fresh delivery tag, and `properties.origin`
+    /// (written right after reply_to, as the worker does) — `origin` defaults to the `origin`
+    /// header. Redelivery flags are dropped: the retry is a new message.
+    public func nextAttempt(retries: Int, eta: Int64?, deliveryTag: String, origin: String? = nil) -> TaskMessage {
         var m = self
-        m.retries = retries + 1
-        m.eta = newETA.map(CeleryTimestamp.format)
+        m.retries = retries
+        m.eta = eta.map(CeleryTimestamp.format)
         m.parentID = id
         m.rootID = rootID ?? id
-        m.deliveryTag = newDeliveryTag
+        m.deliveryTag = deliveryTag
         m.redelivered = nil
         m.deliveryInfo?.redelivered = nil
         if let o = origin ?? self.origin {
             m.setExtraProperty("origin", .string(o), afterKnown: 1)
         }
-        return m
-    }
-
-    /// The message as Kombu puts it back in its queue after an unacked restore (warm shutdown,
-    /// visibility timeout): `headers.redelivered = true` and `delivery_info.redelivered = true`,
-    /// same delivery tag.
-    public func markedRedelivered() -> TaskMessage {
-        var m = self
-        m.redelivered = true
-        var info = deliveryInfo ?? DeliveryInfo.emptyLayout
-        info.redelivered = true
-        m.deliveryInfo = info
         return m
     }
 
@@ -93,14 +82,5 @@ extension TaskMessage {
         }
         let at = propertyLayout.insertExtra(afterKnown: afterKnown)
         extraProperties.insert(value, forKey: key, at: at)
-    }
-}
-
-extension DeliveryInfo {
-    /// A delivery_info that writes only the fields that get set.
-    static var emptyLayout: DeliveryInfo {
-        var info = DeliveryInfo(exchange: nil, routingKey: nil)
-        info.layout = KeyLayout(slots: [])
-        return info
     }
 }

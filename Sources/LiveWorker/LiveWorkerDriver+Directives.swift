@@ -5,15 +5,15 @@ import WorkerCore
 
 /// Carrying out the core's directives against Redis and the thread pool.
 extension LiveWorkerDriver {
+    /// Carries out the directives in `out`, then feeds the core the inputs that produced, one at a
+    /// time and in order, carrying out each one's directives before the next (see `FollowUpInputs`).
     func apply(_ out: inout [WorkerDirective]) {
-        var index = 0
-        // Directives may append more (a child ready at once feeds the core again), so walk by index.
-        while index < out.count {
-            let directive = out[index]
-            index += 1
-            perform(directive, into: &out)
+        while true {
+            for directive in out { perform(directive) }
+            out.removeAll(keepingCapacity: true)
+            guard let input = followUps.popFirst() else { break }
+            core.handle(input, now: Self.clock(), into: &out)
         }
-        out.removeAll(keepingCapacity: true)
         finishedBody = nil
     }
 
@@ -71,11 +71,13 @@ extension LiveWorkerDriver {
         withBackend("store \(commands.count) result(s)") { backend throws(RedisError) in try backend.pipeline(commands) }
     }
 
-    private func perform(_ directive: WorkerDirective, into out: inout [WorkerDirective]) {
+    /// Carries out one directive. What it tells the core back goes to `followUps`, never to the core
+    /// directly: the core is not re-entered while its directives are carried out.
+    private func perform(_ directive: WorkerDirective) {
         switch directive {
         case .fetch(let keys):
             if hasPendingDeliveries {
-                feedNextDelivery(now: Self.clock(), into: &out)
+                followUps.append(takeNextDelivery())
             } else {
                 fetcher.request(keys: keys, room: core.fetchRoom ?? Self.fetchBatchLimit)
             }
@@ -119,7 +121,7 @@ extension LiveWorkerDriver {
                 prefork.spawn(slot: slot)
             } else {
                 // Threads need no start-up: the slot is ready at once.
-                core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+                followUps.append(.childReady(slot: slot))
             }
         case .replaceChild(let slot, let reason):
             if let prefork {
@@ -127,15 +129,15 @@ extension LiveWorkerDriver {
                 prefork.close(slot: slot)
                 prefork.spawn(slot: slot)
             } else {
-                core.handle(.childReady(slot: slot), now: Self.clock(), into: &out)
+                followUps.append(.childReady(slot: slot))
             }
         case .retireChild(let slot):
             prefork?.close(slot: slot)
         case .storeResult(let request, let record):
             // Encoded when the writes go out, so a freed slot's next job is not kept waiting.
             pendingResults.append(PendingResult(taskID: request.id, record: record, nowMicros: Self.clock().microsecondsSinceEpoch))
-        case .publish(let next):
-            publishRetry(next)
+        case .publish(let next, let current):
+            publishRetry(next, of: current)
         case .restoreSweep:
             flushWrites()
             let restored = withBroker("restore sweep") { broker throws(RedisError) in
@@ -158,16 +160,16 @@ extension LiveWorkerDriver {
         }
     }
 
-    /// Celery's `Task.retry`: the next message is the current one with retries + 1, the new eta,
-    /// parent_id = its own id and a fresh delivery tag (capture 41).
-    private func publishRetry(_ next: TaskRequest) {
+    /// Celery's `Task.retry`: the next attempt the core decided, written into the message of the
+    /// delivery being retried (found by its tag) with a fresh delivery tag.
+    private func publishRetry(_ next: TaskRequest, of current: TaskRequest) {
         flushWrites()
-        guard let original = messages.values.first(where: { $0.id == next.id }) else {
-            log("[ERROR] retry of \(next.id): the original message is no longer held")
+        guard let original = messages[current.deliveryTag] else {
+            log("[ERROR] retry of \(next.id): the message of delivery \(current.deliveryTag) is no longer held")
             return
         }
-        let message = original.retried(newETA: next.eta?.microsecondsSinceEpoch,
-                                       newDeliveryTag: UUID().uuidString.lowercased())
+        let message = MessageTranslation.retryMessage(next: next, retrying: original,
+                                                      deliveryTag: UUID().uuidString.lowercased())
         withBroker("publish retry of \(next.id)") { broker throws(RedisError) in
             try broker.publish(message.encode(), queue: next.queue, priority: message.priority)
         }

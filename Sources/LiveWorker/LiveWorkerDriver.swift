@@ -27,6 +27,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Messages fetched in a batch and not yet handed to the core (each within its prefetch room).
     var pendingDeliveries: [RedisBroker.Delivery] = []
     var pendingIndex = 0
+    /// Inputs for the core that carrying out its directives produced, fed once those are done.
+    var followUps = FollowUpInputs()
     /// Acks and results gathered while applying directives, written in one round trip each.
     var brokerWrites: [[[UInt8]]] = []
     /// Results the core decided to store, encoded when the writes go out.
@@ -132,7 +134,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             pendingDeliveries.removeFirst(pendingIndex)
             pendingIndex = 0
             pendingDeliveries.append(contentsOf: deliveries)
-            feedNextDelivery(now: now, into: &out)
+            core.handle(takeNextDelivery(), now: now, into: &out)
         case .fetchFailed(let error):
             // The fetcher waits the outage out itself and goes on with the same fetch.
             log("[ERROR] consumer connection lost: \(error); reconnecting")
@@ -165,23 +167,23 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         }
     }
 
-    /// Hands the next fetched message to the core (the core's next `.fetch` takes the one after),
-    /// or tells it the fetch came back empty.
-    func feedNextDelivery(now: Instant, into out: inout [WorkerDirective]) {
+    /// Takes the next fetched message and returns what to tell the core: `.delivered` (the core's
+    /// next `.fetch` takes the one after), or `.fetchReturnedEmpty` when the batch is used up or the
+    /// message was dead-lettered instead.
+    func takeNextDelivery() -> WorkerEvent {
         guard pendingIndex < pendingDeliveries.count else {
             pendingDeliveries.removeAll(keepingCapacity: true)
             pendingIndex = 0
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
-            return
+            return .fetchReturnedEmpty
         }
         let delivery = pendingDeliveries[pendingIndex]
         pendingIndex += 1
         switch delivery {
         case .unusable(let raw, let queue, let reason, let recordedTag):
             deadLetter(raw: raw, queue: queue, reason: reason, acknowledgeTag: recordedTag)
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
+            return .fetchReturnedEmpty
         case .message(let received):
-            receive(received, now: now, into: &out)
+            return receive(received)
         }
     }
 
@@ -214,9 +216,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Whether fetched messages are waiting for the core.
     var hasPendingDeliveries: Bool { pendingIndex < pendingDeliveries.count }
 
-    /// A delivered envelope: decoded, checked against the registry, handed to the core; anything
-    /// the worker cannot run is acknowledged into the dead-letter list with the reason.
-    func receive(_ received: RedisBroker.ReceivedMessage, now: Instant, into out: inout [WorkerDirective]) {
+    /// A delivered envelope: decoded, checked against the registry and kept; anything the worker
+    /// cannot run is acknowledged into the dead-letter list with the reason. Returns what to tell
+    /// the core: `.delivered`, or `.fetchReturnedEmpty` for a dead-lettered message.
+    func receive(_ received: RedisBroker.ReceivedMessage) -> WorkerEvent {
         let message: TaskMessage
         let request: TaskRequest
         do {
@@ -226,18 +229,16 @@ public final class LiveWorkerDriver: @unchecked Sendable {
                                                      deliveryTag: received.deliveryTag, redelivered: received.redelivered)
         } catch {
             deadLetter(raw: received.raw, queue: received.queue, reason: error.description, acknowledgeTag: received.deliveryTag)
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
-            return
+            return .fetchReturnedEmpty
         }
         guard registry.entry(named: message.task) != nil else {
             log("[ERROR] Received unregistered task of type '\(message.task)' [\(message.id)]")
             deadLetter(raw: received.raw, queue: received.queue, reason: "unregistered task \(message.task)",
                        acknowledgeTag: received.deliveryTag)
-            core.handle(.fetchReturnedEmpty, now: now, into: &out)
-            return
+            return .fetchReturnedEmpty
         }
         messages[received.deliveryTag] = message
-        core.handle(.delivered(request), now: now, into: &out)
+        return .delivered(request)
     }
 
     static func outcome(_ result: TaskBodyResult) -> TaskOutcome {

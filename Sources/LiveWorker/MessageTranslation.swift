@@ -2,7 +2,8 @@ import CeleryWire
 import WorkerCore
 
 /// Between Celery's wire format and the core's vocabulary: the one place a message becomes a
-/// `TaskRequest` and a `ResultRecord` becomes a result document.
+/// `TaskRequest`, a retry the core decided becomes the next message, and a `ResultRecord` becomes
+/// a result document.
 enum MessageTranslation {
     /// The core's view of a decoded message. Throws the WireError of a malformed timestamp.
     static func request(from message: TaskMessage, queue: String, deliveryTag: String,
@@ -15,6 +16,13 @@ enum MessageTranslation {
             expires: try message.expiresMicros.map { Instant(microsecondsSinceEpoch: $0) },
             timeLimit: hard, softTimeLimit: soft, priority: message.priority, redelivered: redelivered,
             ignoreResult: message.ignoreResult ?? false)
+    }
+
+    /// The message for the next attempt the core decided (`next`, from `TaskRequest.retried`),
+    /// built from the message of the attempt being retried: the core's retries and eta, the
+    /// original's everything else (capture 41).
+    static func retryMessage(next: TaskRequest, retrying original: TaskMessage, deliveryTag: String) -> TaskMessage {
+        original.nextAttempt(retries: next.retries, eta: next.eta?.microsecondsSinceEpoch, deliveryTag: deliveryTag)
     }
 
     /// The `celery-task-meta-<id>` document for a result the core decided to store.

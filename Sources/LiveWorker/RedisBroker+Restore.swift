@@ -68,24 +68,14 @@ extension RedisBroker {
     }
 
     /// From an `unacked` hash value `[message, exchange, routing_key]`: the list to push back to
-    /// (the routing key's list for the message's priority) and the message marked redelivered in
-    /// `headers` and `delivery_info`, as Kombu's `_do_restore_message` writes it (capture 62).
+    /// (the routing key's list for the message's priority) and the message marked redelivered
+    /// (`Redelivery.mark`), as Kombu's `_do_restore_message` writes it (capture 62). The message
+    /// is kept as JSON, not decoded as a task: a restore gives back whatever Kombu stored.
     static func redeliverable(_ entry: [UInt8], prioritySteps: [Int]) -> (String, [UInt8])? {
         guard let parsed = try? JSONValue.parse(entry), let triple = parsed.arrayValue, triple.count == 3,
               case .object(var message) = triple[0], let routingKey = triple[2].stringValue else { return nil }
-        if case .object(var headers)? = message["headers"] {
-            headers["redelivered"] = .bool(true)
-            message["headers"] = .object(headers)
-        }
-        var priority: Int? = nil
-        if case .object(var properties)? = message["properties"] {
-            if case .object(var info)? = properties["delivery_info"] {
-                info["redelivered"] = .bool(true)
-                properties["delivery_info"] = .object(info)
-            }
-            priority = properties["priority"]?.intValue.map { Int($0) }
-            message["properties"] = .object(properties)
-        }
+        Redelivery.mark(&message)
+        let priority = message["properties"]?.objectValue?["priority"]?.intValue.map { Int($0) }
         let key = PriorityQueueKeys.listKey(queue: routingKey, priority: priority, steps: prioritySteps)
         return (key, JSONValue.object(message).serialized())
     }

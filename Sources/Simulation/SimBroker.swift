@@ -187,18 +187,14 @@ struct SimBroker {
     mutating func reject(deliveryNumber: Int, requeue: Bool, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
         guard let entry = unacked.removeValue(for: deliveryNumber) else { return (nil, nil) }
         guard requeue else { return (entry, nil) }
-        var request = entry.request
-        request.redelivered = true
-        return (entry, push(request, atConsumingEnd: false, now: now))
+        return (entry, push(entry.request.markedRedelivered(), atConsumingEnd: false, now: now))
     }
 
     /// Kombu's `restore_by_tag`: if the tag is still in `unacked`, remove it and RPUSH the message
     /// (redelivered). Returns the entry restored, if any, and a delivery if a consumer was waiting.
     mutating func restore(deliveryNumber: Int, now: Instant) -> (entry: UnackedEntry?, delivery: (consumer: Int, request: TaskRequest)?) {
         guard let entry = unacked.removeValue(for: deliveryNumber) else { return (nil, nil) }
-        var request = entry.request
-        request.redelivered = true
-        return (entry, push(request, atConsumingEnd: true, now: now))
+        return (entry, push(entry.request.markedRedelivered(), atConsumingEnd: true, now: now))
     }
 
     /// The restore sweep (`QoS.restore_visible`): every entry delivered at or before

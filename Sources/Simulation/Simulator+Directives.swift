@@ -49,7 +49,7 @@ extension Simulator {
             if let taskIndex = ledger.resultStored(request.taskNumber) {
                 resultStore.stored(bytes: bodyModels[taskIndex].resultSizeBytes, now: now)
             }
-        case .publish(let request):
+        case .publish(let request, _):
             var message = request
             (message.deliveryTag, message.deliveryNumber) = newDeliveryTag()
             ledger.republished(message, now: now)

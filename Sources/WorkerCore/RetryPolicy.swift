@@ -34,6 +34,24 @@ public struct RetryPolicy: Sendable, Equatable {
         return retries + 1 <= maxRetries
     }
 
+    /// Why an attempt is retried, which decides its countdown.
+    public enum Cause: Sendable, Equatable {
+        /// The body called `self.retry(countdown=...)`; nil when it gave none.
+        case requested(countdown: TimeSpan?)
+        /// `autoretry_for` caught the body's error.
+        case automatic
+    }
+
+    /// The countdown before the next attempt, the one place it is worked out: a requested retry's
+    /// own countdown, else `default_retry_delay`; an automatic one by `autoretryCountdown`, which
+    /// draws its jitter from `random` (the driver-seeded generator).
+    public func countdown<R: RandomNumberGenerator>(for cause: Cause, retries: Int, random: inout R) -> TimeSpan {
+        switch cause {
+        case .requested(let countdown): return countdown ?? defaultRetryDelay
+        case .automatic: return autoretryCountdown(retries: retries, random: &random)
+        }
+    }
+
     /// The countdown of an automatic retry, exactly as Celery computes it: with backoff,
     /// `min(retry_backoff_max, factor * 2 ** retries)` whole seconds, then with jitter a uniform
     /// integer in [0, countdown]; without backoff, `default_retry_delay`.

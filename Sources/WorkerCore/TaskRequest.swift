@@ -93,7 +93,9 @@ public struct TaskRequest: Sendable, Equatable {
     }
 
     /// The request Celery's `Task.retry` publishes: same id, retries + 1, a new eta, a fresh
-    /// delivery tag (the driver assigns it on publish, as Kombu's producer does).
+    /// delivery tag (the driver assigns it on publish, as Kombu's producer does). The one place
+    /// the next attempt is worked out; a live driver writes it into the message with
+    /// `TaskMessage.nextAttempt` (CeleryWire), which takes these retries and this eta.
     public func retried(eta newETA: Instant) -> TaskRequest {
         var next = self
         next.retries += 1
@@ -102,6 +104,16 @@ public struct TaskRequest: Sendable, Equatable {
         next.deliveryNumber = 0
         next.redelivered = false
         return next
+    }
+
+    /// The request as Kombu's transport gives it back to its queue (a restore, or a reject with
+    /// requeue): flagged redelivered, everything else the same. A real message gets the same mark
+    /// from `Redelivery.mark` (CeleryWire), in `headers` and `delivery_info`; this is its one flag
+    /// in the core's view, for a broker that keeps requests rather than messages (the simulator's).
+    public func markedRedelivered() -> TaskRequest {
+        var marked = self
+        marked.redelivered = true
+        return marked
     }
 
     public static func == (lhs: TaskRequest, rhs: TaskRequest) -> Bool {

@@ -6,7 +6,6 @@ extension WorkerCore {
         // A result for an execution that was already killed (time limit, terminate) is stale.
         guard let running = runningRequest(slot: slot, execution: execution) else { return }
         let request = running.request
-        slots[slot].running = nil
         slots[slot].state = .idle
         slots[slot].tasksRun += 1
 
@@ -17,13 +16,12 @@ extension WorkerCore {
             event(.succeeded, request, slot: slot, into: &out)
         case .failed(let error):
             if effectiveOptions(request).retry.autoretries(errorType: error.type) {
-                retryOrFail(running, countdown: nil, error: error, now: now, into: &out)
+                retryOrFail(running, cause: .automatic, error: error, now: now, into: &out)
             } else {
                 fail(running, error: error, into: &out)
             }
         case .retryRequested(let countdown, let error):
-            retryOrFail(running, countdown: countdown ?? effectiveOptions(request).retry.defaultRetryDelay, error: error,
-                        now: now, into: &out)
+            retryOrFail(running, cause: .requested(countdown: countdown), error: error, now: now, into: &out)
         case .rejected(let requeue):
             if !requeue { store(request, state: .failure, error: ErrorDescription(
                 type: "Reject", message: "rejected", module: "celery.exceptions"), into: &out) }
@@ -34,10 +32,10 @@ extension WorkerCore {
         recycleIfNeeded(slot: slot, childResidentKiB: childResidentKiB, into: &out)
     }
 
-    /// `Task.retry`: publish the next attempt (same id, retries + 1, eta = now + countdown), store
-    /// RETRY, then acknowledge the current message; past max_retries the error ends it in FAILURE.
-    /// A nil countdown means an automatic retry, whose countdown follows the backoff rule.
-    mutating func retryOrFail(_ running: Running, countdown: TimeSpan?, error: ErrorDescription,
+    /// `Task.retry`: publish the next attempt (`TaskRequest.retried`: same id, retries + 1,
+    /// eta = now + the policy's countdown for this cause), store RETRY, then acknowledge the current
+    /// message; past max_retries the error ends it in FAILURE.
+    mutating func retryOrFail(_ running: Running, cause: RetryPolicy.Cause, error: ErrorDescription,
                               now: Instant, into out: inout [WorkerDirective]) {
         let request = running.request
         let policy = effectiveOptions(request).retry
@@ -45,8 +43,8 @@ extension WorkerCore {
             fail(running, error: error, into: &out)
             return
         }
-        let delay = countdown ?? policy.autoretryCountdown(retries: request.retries, random: &jitter)
-        out.append(.publish(request.retried(eta: now + delay)))
+        let delay = policy.countdown(for: cause, retries: request.retries, random: &jitter)
+        out.append(.publish(request.retried(eta: now + delay), retryOf: request))
         store(request, state: .retry, error: error, into: &out)
         if running.unacked { acknowledge(request, into: &out) }
         event(.retried, request, slot: nil, detail: error.type, into: &out)
@@ -73,7 +71,6 @@ extension WorkerCore {
     mutating func childLost(slot: Int, reason: String, now: Instant, into out: inout [WorkerDirective]) {
         guard slots.indices.contains(slot), slots[slot].state != .absent else { return }
         let running = slots[slot].running
-        slots[slot].running = nil
         slots[slot].state = .spawning
         if let running {
             let request = running.request

@@ -3,7 +3,7 @@
 extension WorkerCore {
     mutating func receive(_ request: TaskRequest, now: Instant, into out: inout [WorkerDirective]) {
         fetchOutstanding = false
-        unackedCount += 1
+        unacked.add()
         deliverySequence += 1
         consumeOrder.served(queue: request.queue)
         let reservation = Reservation(request: request, sequence: deliverySequence)
@@ -76,11 +76,10 @@ extension WorkerCore {
             let hard = request.timeLimit ?? cachedOptions.timeLimit
             let soft = request.softTimeLimit ?? cachedOptions.softTimeLimit
             executionSequence += 1
-            slots[slot].state = .busy
-            slots[slot].running = Running(
+            slots[slot].state = .busy(Running(
                 request: request, execution: executionSequence, startedAt: now,
                 softDeadline: soft.map { now + $0 }, hardDeadline: hard.map { now + $0 },
-                unacked: acksLate, deliverySequence: reservation.sequence)
+                unacked: acksLate, deliverySequence: reservation.sequence))
             out.append(.execute(slot: slot, execution: executionSequence, request: request,
                                 softTimeLimit: soft, timeLimit: hard))
             event(.started, request, slot: slot, into: &out)
@@ -104,7 +103,6 @@ extension WorkerCore {
               let slot = slots.firstIndex(where: { $0.running?.request.id == taskID }),
               let running = slots[slot].running else { return }
         let request = running.request
-        slots[slot].running = nil
         slots[slot].state = .spawning
         out.append(.killChild(slot: slot, reason: .terminated))
         store(request, state: .revoked, error: .revoked("terminated"), into: &out)

@@ -25,7 +25,6 @@ extension WorkerCore {
                     }
                     out.append(.killChild(slot: slot, reason: .coldShutdown))
                 }
-                slots[slot].running = nil
                 slots[slot].state = .absent
             }
             giveBackUnacked(extra: runningUnacked, into: &out)
@@ -59,7 +58,7 @@ extension WorkerCore {
         }
         guard !pending.isEmpty else { return }
         pending.sort { $0.sequence > $1.sequence }
-        unackedCount -= pending.count
+        unacked.subtract(pending.count)
         out.append(.restore(pending.map(\.request)))
     }
 }

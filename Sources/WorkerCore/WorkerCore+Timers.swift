@@ -19,7 +19,6 @@ extension WorkerCore {
             if let hard = running.hardDeadline, hard <= now {
                 let request = running.request
                 let limit = hard - running.startedAt
-                slots[slot].running = nil
                 slots[slot].state = .spawning
                 out.append(.killChild(slot: slot, reason: .hardTimeLimit))
                 store(request, state: .failure, error: .timeLimitExceeded(limit), into: &out)
@@ -33,7 +32,9 @@ extension WorkerCore {
                 event(.failed, request, slot: slot, detail: "TimeLimitExceeded", into: &out)
                 out.append(.spawnChild(slot: slot))
             } else if let soft = running.softDeadline, soft <= now, !running.softLimitRaised {
-                slots[slot].running?.softLimitRaised = true
+                var raised = running
+                raised.softLimitRaised = true
+                slots[slot].state = .busy(raised)
                 out.append(.raiseSoftTimeLimit(slot: slot, execution: running.execution))
             }
         }

@@ -30,8 +30,9 @@ public struct WorkerCore: Sendable {
     /// Rate-limited requests waiting for their bucket, in bucket creation order.
     var rateBuckets: [RateBucket] = []
     var rateBucketIndex: [String: Int] = [:]
-    /// Delivered and not yet acknowledged or rejected: what counts against prefetch (minus held).
-    var unackedCount = 0
+    /// Delivered and not yet acknowledged, rejected or given back: what counts against prefetch
+    /// (minus held). Checked: settling more than was delivered is a bug, not a wider window.
+    var unacked = NonNegativeCount()
     var fetchOutstanding = false
     var consumeOrder: ConsumeOrder
     var revoked: RevokedSet
@@ -60,7 +61,7 @@ public struct WorkerCore: Sendable {
     // MARK: Observable state (for stats, metrics and tests)
 
     /// Tasks executing in a child now.
-    public var runningCount: Int { slots.indices.reduce(0) { $0 + (slots[$1].state == .busy ? 1 : 0) } }
+    public var runningCount: Int { slots.indices.reduce(0) { $0 + (slots[$1].isBusy ? 1 : 0) } }
     /// Child processes alive or starting (the pool size the autoscaler manages).
     public var poolSize: Int { slots.indices.reduce(0) { $0 + (slots[$1].state == .absent ? 0 : 1) } }
     /// Prefetched messages waiting for a child or a rate-limit token.
@@ -68,10 +69,10 @@ public struct WorkerCore: Sendable {
     /// Messages held for their eta.
     public var heldCount: Int { held.count }
     /// Messages delivered to this worker and not yet acknowledged.
-    public var unacknowledgedCount: Int { unackedCount }
+    public var unacknowledgedCount: Int { unacked.value }
     /// How many more messages the prefetch window takes now (nil = no limit). A driver that fetches
     /// several messages per round trip takes at most this many for one `.fetch`.
-    public var fetchRoom: Int? { config.prefetchLimit.map { max(0, $0 - (unackedCount - held.count)) } }
+    public var fetchRoom: Int? { config.prefetchLimit.map { max(0, $0 - (unacked.value - held.count)) } }
 
     /// Celery's `len(reserved_requests)`: received, due and not finished (ready + running).
     var reservedRequestCount: Int { ready.count + runningCount }
@@ -146,11 +147,12 @@ public struct WorkerCore: Sendable {
         }
         if lifecycle == .stopped { return nil }
         consider(held.min?.eta)
-        // Index-based access reads only the fields needed; iterating `slots` would copy each slot
+        // Index-based access reads one slot at a time; iterating `slots` would copy each slot
         // (and retain every string of its running request) several times per task.
-        for index in slots.indices where slots[index].state == .busy {
-            if slots[index].running?.softLimitRaised == false { consider(slots[index].running?.softDeadline) }
-            consider(slots[index].running?.hardDeadline)
+        for index in slots.indices {
+            guard case .busy(let running) = slots[index].state else { continue }
+            if !running.softLimitRaised { consider(running.softDeadline) }
+            consider(running.hardDeadline)
         }
         for bucket in rateBuckets where !bucket.waiting.isEmpty { consider(bucket.nextAllowed) }
         // The autoscaler and the restore sweep run only while the worker runs; during a shutdown
@@ -183,7 +185,7 @@ public struct WorkerCore: Sendable {
     /// max_concurrency × prefetch_multiplier (kombu `QoS.can_consume`).
     mutating func maybeFetch(into out: inout [WorkerDirective]) {
         guard lifecycle == .running, !fetchOutstanding else { return }
-        if let limit = config.prefetchLimit, unackedCount - held.count >= limit { return }
+        if let limit = config.prefetchLimit, unacked.value - held.count >= limit { return }
         fetchOutstanding = true
         out.append(.fetch(keys: consumeOrder.keys))
     }
@@ -221,12 +223,12 @@ public struct WorkerCore: Sendable {
     }
 
     mutating func acknowledge(_ request: TaskRequest, into out: inout [WorkerDirective]) {
-        unackedCount -= 1
+        unacked.subtract()
         out.append(.ack(request))
     }
 
     mutating func reject(_ request: TaskRequest, requeue: Bool, into out: inout [WorkerDirective]) {
-        unackedCount -= 1
+        unacked.subtract()
         out.append(.reject(request, requeue: requeue))
         out.append(.taskEvent(TaskEvent(kind: .rejected, request: request, requeued: requeue)))
     }

@@ -28,8 +28,10 @@ public enum WorkerDirective: Sendable, Equatable {
     case retireChild(slot: Int)
     /// Write a result document (`celery-task-meta-<id>`) for this request's task (`id`).
     case storeResult(TaskRequest, record: ResultRecord)
-    /// Publish a new message (a retry) to its queue with a fresh delivery tag.
-    case publish(TaskRequest)
+    /// Publish the next attempt of a retried task (`next`, from `TaskRequest.retried`) to its queue
+    /// with a fresh delivery tag. `retryOf` is the request being retried, still held by the
+    /// driver: a live driver builds the next message from that delivery's message.
+    case publish(TaskRequest, retryOf: TaskRequest)
     /// Run Kombu's restore sweep (`restore_visible`) now.
     case restoreSweep
     /// Stop consuming (a shutdown): end the fetch in flight at once and start no other; whatever the

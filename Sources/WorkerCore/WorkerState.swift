@@ -2,15 +2,37 @@ import DequeModule
 
 /// A child-process slot of the pool.
 struct Slot: Sendable {
-    enum State: Sendable, Equatable { case absent, spawning, idle, busy }
+    /// What the slot's child is doing. A busy slot carries its running task in the case itself, so
+    /// a slot busy without a task, or idle (spawning, absent) with one, cannot be written.
+    enum State: Sendable, Equatable {
+        /// No child (never started, retired by the autoscaler, or stopped by a shutdown).
+        case absent
+        /// A child is starting (or being replaced); the driver answers with `.childReady`.
+        case spawning
+        /// A child is ready and runs nothing.
+        case idle
+        /// The child runs this task.
+        case busy(Running)
+    }
+
     var state: State = .absent
-    var running: Running? = nil
     /// Tasks run by the current child, for `max_tasks_per_child`.
     var tasksRun = 0
+
+    /// The task the child runs, when it is busy.
+    var running: Running? {
+        if case .busy(let running) = state { return running }
+        return nil
+    }
+
+    var isBusy: Bool {
+        if case .busy = state { return true }
+        return false
+    }
 }
 
 /// A task executing in a slot, with the deadlines of its time limits.
-struct Running: Sendable {
+struct Running: Sendable, Equatable {
     var request: TaskRequest
     var execution: UInt64
     var startedAt: Instant

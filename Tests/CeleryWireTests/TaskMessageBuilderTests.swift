@@ -1,20 +1,20 @@
 import Testing
 import CeleryWire
 
-@Suite("TaskMessage builders: make, retried, markedRedelivered, unacked")
+@Suite("TaskMessage builders: make, the next attempt of a retry, the redelivered mark, unacked")
 struct TaskMessageBuilderTests {
     static func capture(_ prefix: String) throws -> (raw: [UInt8], message: TaskMessage) {
         let raw = try Captures.bytes(Captures.named(prefix: prefix))
         return (raw, try TaskMessage.decode(raw))
     }
 
-    @Test("retried() from capture 12 equals capture 41, and again equals 44")
+    @Test("nextAttempt() from capture 12 equals capture 41, and again equals 44")
     func retryMatchesWorker() throws {
         let original = try Self.capture("12-").message
         let (raw41, m41) = try Self.capture("41-")
         let eta41 = try m41.etaMicros
-        let built = original.retried(newETA: eta41, newDeliveryTag: try #require(m41.deliveryTag),
-                                     origin: "gen12750@vm")
+        let built = original.nextAttempt(retries: 1, eta: eta41, deliveryTag: try #require(m41.deliveryTag),
+                                         origin: "gen12750@vm")
         let encoded = built.encode()
         #expect(try JSONValue.parse(encoded).isEquivalent(to: JSONValue.parse(raw41)), "\(text(encoded))")
         #expect(encoded == raw41, "\(text(encoded))\n\(text(raw41))")
@@ -22,12 +22,12 @@ struct TaskMessageBuilderTests {
 
         let (raw44, m44) = try Self.capture("44-")
         let eta44 = try m44.etaMicros
-        let second = built.retried(newETA: eta44, newDeliveryTag: try #require(m44.deliveryTag))
+        let second = built.nextAttempt(retries: 2, eta: eta44, deliveryTag: try #require(m44.deliveryTag))
         #expect(second.encode() == raw44, "\(text(second.encode()))")
         #expect(second.retries == 2)
     }
 
-    @Test("markedRedelivered() reproduces the restored message (capture 62)")
+    @Test("Redelivery.mark reproduces the restored message (capture 62), and marking again changes nothing")
     func redelivered() throws {
         let (raw62, m62) = try Self.capture("62-")
         var fresh = m62
@@ -36,9 +36,14 @@ struct TaskMessageBuilderTests {
         let plain = fresh.encode()
         #expect(!text(plain).contains("redelivered"))
         // A message that never carried the flags: marking appends them where Kombu does.
-        var stripped = try TaskMessage.decode(plain)
-        stripped = stripped.markedRedelivered()
-        #expect(stripped.encode() == raw62, "\(text(stripped.encode()))")
+        var message = try #require(try JSONValue.parse(plain).objectValue)
+        Redelivery.mark(&message)
+        let marked = JSONValue.object(message).serialized()
+        #expect(marked == raw62, "\(text(marked))")
+        #expect(try TaskMessage.decode(marked) == m62)
+        // Restored a second time (another sweep), the flags stay where they are.
+        Redelivery.mark(&message)
+        #expect(JSONValue.object(message).serialized() == raw62)
     }
 
     @Test("make() reproduces apply_async and send_task messages byte-identically")

@@ -77,7 +77,7 @@ extension Array where Element == WorkerDirective {
     var storedRecords: [ResultRecord] {
         compactMap { if case .storeResult(_, let record) = $0 { return record } else { return nil } }
     }
-    var published: [TaskRequest] { compactMap { if case .publish(let request) = $0 { return request } else { return nil } } }
+    var published: [TaskRequest] { compactMap { if case .publish(let request, _) = $0 { return request } else { return nil } } }
     var eventKinds: [TaskEvent.Kind] { compactMap { if case .taskEvent(let event) = $0 { return event.kind } else { return nil } } }
     var spawnedSlots: [Int] { compactMap { if case .spawnChild(let slot) = $0 { return slot } else { return nil } } }
     var retiredSlots: [Int] { compactMap { if case .retireChild(let slot) = $0 { return slot } else { return nil } } }

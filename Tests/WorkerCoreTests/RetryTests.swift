@@ -127,4 +127,22 @@ struct RetryTests {
                                        childResidentKiB: nil))
         #expect(out.published.first?.eta == h.now + .seconds(2))
     }
+
+    @Test("self.retry() without a countdown waits default_retry_delay, even with backoff; the directive names the attempt retried")
+    func requestedRetryWithoutCountdown() {
+        var h = CoreHarness(retryConfig(backoff: 1))
+        h.start()
+        let run = h.send(.delivered(h.request())).executions[0]
+        let out = h.send(.taskFinished(slot: run.slot, execution: run.execution,
+                                       outcome: .retryRequested(countdown: nil,
+                                                                error: ErrorDescription(type: "ValueError", message: "x")),
+                                       childResidentKiB: nil))
+        #expect(out.published.first?.eta == h.now + h.core.config.taskDefaults.retry.defaultRetryDelay)
+        let retried = out.compactMap { if case .publish(_, let current) = $0 { return current } else { return nil } }
+        #expect(retried.map(\.deliveryTag) == [run.request.deliveryTag], "the driver finds the message to build the next one by this tag")
+        var random = SeededRandom(seed: 1)
+        let policy = h.core.config.taskDefaults.retry
+        #expect(policy.countdown(for: .requested(countdown: .seconds(5)), retries: 3, random: &random) == .seconds(5))
+        #expect(policy.countdown(for: .requested(countdown: nil), retries: 3, random: &random) == policy.defaultRetryDelay)
+    }
 }
