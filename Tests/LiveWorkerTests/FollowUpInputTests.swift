@@ -2,7 +2,7 @@ import CeleryWire
 import Foundation
 import LiveWorker
 import RedisClient
-import RedisTestSupport
+import PrivateRedis
 import Testing
 import WorkerCore
 
@@ -13,7 +13,7 @@ import WorkerCore
 struct FollowUpInputTests {
     @Test("one batch of an expired, an unregistered, a retried and a plain message: effects in delivery order")
     func batchEffectsInOrder() throws {
-        let server = try RedisTestServer()
+        let server = try PrivateRedisServer()
         defer { server.stop() }
         var registry = TaskRegistry()
         registry.register("app.add", options: nil) { _ in .success(.int(1)) }
