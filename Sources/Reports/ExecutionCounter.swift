@@ -86,8 +86,18 @@ public struct ExecutionCounter: Sendable {
 
     /// `task-retried`: the running attempt (the sender's latest received of the uuid) re-published
     /// the task; the next attempt is due from then (or its eta, if later).
+    ///
+    /// The event names no attempt, and it can come after the next attempt's task-received: the
+    /// retried attempt publishes its successor before its worker sends task-retried, and with a
+    /// countdown of 0 (jitter can make it 0) the same worker may receive the successor first. So it
+    /// belongs to the earliest attempt of this sender that started and has not retried yet, and
+    /// only without one to the sender's latest.
     public mutating func taskRetried(hostname: String, uuid: String, atMicros: Int64) {
-        let retries = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
+        let latest = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
+        let retries = (0...max(0, latest)).first { candidate in
+            guard let record = attempts[Attempt(uuid: uuid, retries: candidate)] else { return false }
+            return !record.starts.isEmpty && record.retriedAtMicros == nil
+        } ?? latest
         let attempt = Attempt(uuid: uuid, retries: retries)
         var record = attempts[attempt] ?? Record()
         if record.retriedAtMicros == nil {

@@ -66,6 +66,23 @@ struct ExecutionCounterTests {
         #expect(counter.dueMicros(uuid: "b", retries: 1) == nil)
     }
 
+    @Test("a task-retried that comes after the next attempt's task-received still counts for the attempt that retried")
+    func retriedAfterTheSuccessorWasReceived() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a")
+        // Countdown 0: the same worker receives retry 1 before it sends attempt 0's task-retried.
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 3, uuid: "a", retries: 1)
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 5_000_000)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 4, uuid: "a")
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 6_000_000)
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 5, uuid: "a", retries: 2)
+        #expect(counter.retried == 2)
+        #expect(counter.retries(uuid: "a") == 2)
+        #expect(counter.dueMicros(uuid: "a", retries: 1) == 5_000_000)
+        #expect(counter.dueMicros(uuid: "a", retries: 2) == 6_000_000)
+    }
+
     @Test("retries are the attempts that asked for one, each once, however often its event came")
     func retriesThatHappened() {
         var counter = ExecutionCounter()
