@@ -357,7 +357,7 @@ def test_a_fleet_scaler_starts_and_stops_real_workers(lovage, tmp_path):
 
 def test_recycling_by_max_tasks_per_child_is_counted_from_the_workers(lovage, tmp_path):
     # 199 tasks over 4 children of two workers, each child replaced after 5 tasks: about 39 recycles
-    # (the last two seconds' may be missing: workers publish their stats every 2 s).
+    # (workers refresh their stats within 250 ms of a recycle, so a short run sees nearly all of them).
     text = (SCENARIO.split("faults:")[0].replace("    acks_late: true\n", "    acks_late: true\n    max_tasks_per_child: 5\n")
             + "assertions:" + SCENARIO.split("assertions:")[1])
     completed, out = run(lovage, tmp_path, text=text)

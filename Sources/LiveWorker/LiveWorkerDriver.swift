@@ -50,6 +50,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     public internal(set) var processed = 0
     var childMemory: [Int: ChildMemory] = [:]
     var nextStatsAt = Date()
+    /// The recycle count the stats hash last showed: a recycle refreshes the hash at once (at most
+    /// every 250 ms), so a short run's reader does not miss the recycles of its last 2 s.
+    var recycledInStats = 0
+    var statsPublishedAt = Date.distantPast
     /// Celery's event dispatcher, when `-E` is on (nil: events cost nothing).
     let events: EventDispatcher?
     /// The body whose result the core is handling now, for the task event it emits (see +Events).
@@ -115,8 +119,11 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             // Everything this batch of inputs decided to write, events included, goes out in one pipeline.
             flushCeleryEvents()
             sendWrites()
-            if Date() >= nextStatsAt {
+            let recycledSinceStats = core.childrenRecycled != recycledInStats && Date().timeIntervalSince(statsPublishedAt) >= 0.25
+            if Date() >= nextStatsAt || recycledSinceStats {
                 nextStatsAt = Date().addingTimeInterval(2)
+                statsPublishedAt = Date()
+                recycledInStats = core.childrenRecycled
                 publishStats()
             }
         }

@@ -2,7 +2,7 @@ import CeleryWire
 import Foundation
 import RedisClient
 
-/// The worker's stats, refreshed every 2 s in the Redis hash `lovage.stats.<hostname>` (it expires
+/// The worker's stats, refreshed every 2 s (and within 250 ms of a recycle) in the Redis hash `lovage.stats.<hostname>` (it expires
 /// 10 s after the last refresh, so a dead worker's entry goes away): counts, the pool, the prefetch
 /// state, and memory — jemalloc's figures for the parent, and each child's last report.
 extension LiveWorkerDriver {
