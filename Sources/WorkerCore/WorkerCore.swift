@@ -137,7 +137,7 @@ public struct WorkerCore: Sendable {
 
     /// The earliest time the core needs `handleTimers`, or nil when nothing is pending. Stored and
     /// refreshed after every call, so a driver can read it without copying the core.
-    public private(set) var nextDeadline: Instant? = nil
+    public internal(set) var nextDeadline: Instant? = nil
 
     func computeNextDeadline() -> Instant? {
         var earliest: Instant? = nil
