@@ -116,6 +116,14 @@ extension LiveWorkerDriver {
                 slotThreads.abandon(slot: slot)
                 log("[WARNING] slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
             }
+        case .terminateChild(let slot, let signal):
+            if let prefork {
+                log("[INFO] slot \(slot): terminating its child with \(signal) (revoked with terminate)")
+                prefork.signalChild(slot: slot, signal: Self.signalNumber(signal))
+            } else {
+                slotThreads.abandon(slot: slot)
+                log("[WARNING] slot \(slot): terminate — the threads pool cannot stop a running body; its result will be ignored")
+            }
         case .spawnChild(let slot):
             if let prefork {
                 prefork.spawn(slot: slot)
@@ -220,5 +228,17 @@ extension LiveWorkerDriver {
             try broker.pushDeadLetter(record, key: settings.deadLetterKey)
             if let acknowledgeTag { try broker.ack(deliveryTag: acknowledgeTag) }
         }
+    }
+}
+
+extension LiveWorkerDriver {
+    /// A signal by Celery's names ("SIGTERM", "TERM", "KILL") or number; SIGTERM when unknown,
+    /// as Celery's `signals.signum` defaults a terminate to TERM.
+    static func signalNumber(_ name: String) -> Int32 {
+        if let number = Int32(name) { return number }
+        let bare = name.uppercased().hasPrefix("SIG") ? String(name.uppercased().dropFirst(3)) : name.uppercased()
+        let known: [(String, Int32)] = [("TERM", SIGTERM), ("KILL", SIGKILL), ("INT", SIGINT), ("QUIT", SIGQUIT),
+                                        ("HUP", SIGHUP), ("USR1", SIGUSR1), ("USR2", SIGUSR2)]
+        return known.first { $0.0 == bare }?.1 ?? SIGTERM
     }
 }

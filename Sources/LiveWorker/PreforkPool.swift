@@ -136,6 +136,19 @@ final class PreforkPool: @unchecked Sendable {
         Glibc.kill(child.process.processIdentifier, SIGKILL)
     }
 
+    /// Send `signal` to the child now (a terminate control); its exit is expected, as after
+    /// `killChild`, and a signal it survives is followed by SIGKILL so the slot is free for the
+    /// child that replaces it.
+    func signalChild(slot: Int, signal: Int32) {
+        guard let child = lock.withLock({ children.removeValue(forKey: slot) }) else { return }
+        lock.withLock { generations[slot] = (generations[slot] ?? 0) + 1 }
+        let pid = child.process.processIdentifier
+        Glibc.kill(pid, signal)
+        if signal != SIGKILL {
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { if child.process.isRunning { Glibc.kill(pid, SIGKILL) } }
+        }
+    }
+
     /// Let the child finish and exit (recycling, retiring, warm shutdown): close its stdin.
     func close(slot: Int) {
         guard let child = lock.withLock({ children.removeValue(forKey: slot) }) else { return }

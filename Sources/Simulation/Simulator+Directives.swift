@@ -37,6 +37,9 @@ extension Simulator {
             raiseSoftTimeLimit(slot: slot, execution: execution, worker: worker)
         case .killChild(let slot, let reason):
             killChild(slot: slot, reason: reason, worker: worker)
+        case .terminateChild(let slot, _):
+            // A simulated child dies of any terminate signal.
+            killChild(slot: slot, reason: .terminated, worker: worker)
         case .spawnChild(let slot):
             spawnChild(slot: slot, worker: worker, recycled: nil)
         case .replaceChild(let slot, let reason):

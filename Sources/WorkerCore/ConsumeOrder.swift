@@ -26,6 +26,26 @@ public struct ConsumeOrder: Sendable {
         keys = Self.keys(cycle: cycle, steps: steps)
     }
 
+    /// `add_consumer`: consume from one more queue (at the back of the cycle, or in name order for
+    /// `sorted`). Returns false when it is consumed already.
+    @discardableResult
+    public mutating func add(queue: String) -> Bool {
+        guard !cycle.contains(queue) else { return false }
+        cycle.append(queue)
+        if strategy == .sorted { cycle.sort() }
+        keys = Self.keys(cycle: cycle, steps: steps)
+        return true
+    }
+
+    /// `cancel_consumer`: stop consuming from a queue. Returns false when it was not consumed.
+    @discardableResult
+    public mutating func remove(queue: String) -> Bool {
+        guard let index = cycle.firstIndex(of: queue) else { return false }
+        cycle.remove(at: index)
+        keys = Self.keys(cycle: cycle, steps: steps)
+        return true
+    }
+
     /// The queue a list key belongs to (the key without its priority suffix).
     public static func queue(ofKey key: String) -> String {
         guard let range = key.firstRange(of: PriorityQueueKeys.separator) else { return key }

@@ -15,6 +15,12 @@ public struct RevokedSet: Sendable {
 
     public func contains(_ id: String) -> Bool { !members.isEmpty && members.contains(id) }
 
+    /// The remembered ids, oldest first (Celery's `inspect revoked` lists its LimitedSet).
+    public var ordered: [String] {
+        guard order.count == limit, oldest > 0 else { return order }
+        return Array(order[oldest...]) + Array(order[..<oldest])
+    }
+
     public mutating func insert(_ id: String) {
         guard members.insert(id).inserted else { return }
         if order.count < limit {

@@ -31,6 +31,16 @@ public struct WorkerConfig: Sendable {
     public var taskDefaults: TaskOptions
     /// Per-task overrides by task name.
     public var taskOptions: [String: TaskOptions]
+    /// `-E` / `worker_send_task_events`: send task events from the start. Celery's dispatcher then
+    /// serves every event group, which is why `enable_events`/`disable_events` answer "already"
+    /// on such a worker and change nothing (celery/worker/control.py, captures 16 and 17).
+    public var sendTaskEvents: Bool
+    /// `worker_pool_restarts`: whether the `pool_restart` control is allowed.
+    public var poolRestarts: Bool
+    /// Task names the worker has registered besides those in `taskOptions` (Celery's
+    /// `app.tasks`), for the "unknown task" answer of `rate_limit` and `time_limit`. Nil: any name
+    /// is known (a simulated worker runs whatever its scenario sends).
+    public var knownTaskNames: [String]?
 
     public init(
         hostname: String,
@@ -45,7 +55,10 @@ public struct WorkerConfig: Sendable {
         restoreSweepInterval: TimeSpan = .seconds(100),
         revokedIdsLimit: Int = 50_000,
         taskDefaults: TaskOptions = TaskOptions(),
-        taskOptions: [String: TaskOptions] = [:]
+        taskOptions: [String: TaskOptions] = [:],
+        sendTaskEvents: Bool = false,
+        poolRestarts: Bool = false,
+        knownTaskNames: [String]? = nil
     ) {
         self.hostname = hostname
         self.queues = queues
@@ -60,6 +73,16 @@ public struct WorkerConfig: Sendable {
         self.revokedIdsLimit = revokedIdsLimit
         self.taskDefaults = taskDefaults
         self.taskOptions = taskOptions
+        self.sendTaskEvents = sendTaskEvents
+        self.poolRestarts = poolRestarts
+        self.knownTaskNames = knownTaskNames
+    }
+
+    /// Whether the worker knows this task name (Celery: `name in app.tasks`).
+    public func knowsTask(_ name: String) -> Bool {
+        if taskOptions[name] != nil { return true }
+        guard let known = knownTaskNames else { return true }
+        return known.contains(name)
     }
 
     /// The options in force for a task name.

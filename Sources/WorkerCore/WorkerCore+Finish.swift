@@ -29,6 +29,7 @@ extension WorkerCore {
         case .ignored:
             if running.unacked { acknowledge(request, into: &out) }
         }
+        if stopAfterTaskIfAsked(slot: slot, into: &out) { return }
         recycleIfNeeded(slot: slot, childResidentKiB: childResidentKiB, into: &out)
     }
 

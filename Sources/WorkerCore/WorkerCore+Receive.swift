@@ -83,6 +83,7 @@ extension WorkerCore {
             out.append(.execute(slot: slot, execution: executionSequence, request: request,
                                 softTimeLimit: soft, timeLimit: hard))
             event(.started, request, slot: slot, into: &out)
+            countAccepted(request.name)
             if trackStarted { store(request, state: .started, into: &out) }
             // Early acknowledgement happens when a child accepts the task, freeing a prefetch slot.
             if !acksLate { acknowledge(request, into: &out) }
@@ -97,17 +98,27 @@ extension WorkerCore {
     }
 
     /// `revoke(task_id, terminate=...)`: remember the id; with terminate, kill a running task.
-    mutating func revoke(taskID: String, terminate: Bool, now: Instant, into out: inout [WorkerDirective]) {
+    /// With a `signal` (the remote control) the driver sends that signal (`.terminateChild`);
+    /// without one (the `.revoke` event) the child is killed as before (`.killChild`).
+    /// Returns whether a running task was terminated.
+    @discardableResult
+    mutating func revoke(taskID: String, terminate: Bool, signal: String? = nil, now: Instant,
+                         into out: inout [WorkerDirective]) -> Bool {
         revoked.insert(taskID)
         guard terminate,
               let slot = slots.firstIndex(where: { $0.running?.request.id == taskID }),
-              let running = slots[slot].running else { return }
+              let running = slots[slot].running else { return false }
         let request = running.request
         slots[slot].state = .spawning
-        out.append(.killChild(slot: slot, reason: .terminated))
+        if let signal {
+            out.append(.terminateChild(slot: slot, signal: signal))
+        } else {
+            out.append(.killChild(slot: slot, reason: .terminated))
+        }
         store(request, state: .revoked, error: .revoked("terminated"), into: &out)
         if running.unacked { acknowledge(request, into: &out) }
         event(.revoked, request, slot: slot, detail: "terminated", into: &out)
         out.append(.spawnChild(slot: slot))
+        return true
     }
 }

@@ -17,7 +17,13 @@ import HeapModule
 /// in a heap ordered by (eta, delivery sequence), prefetched ones in a FIFO deque, and slots in an
 /// array. The simulator and the live worker drive this same type, so a rule lives in one place.
 public struct WorkerCore: Sendable {
-    public let config: WorkerConfig
+    /// The worker's settings. Remote controls change some of them (pool size, autoscale bounds,
+    /// queues, per-task rate and time limits): see WorkerCore+Control.swift.
+    public internal(set) var config: WorkerConfig
+    /// Whether task events are published now: `config.sendTaskEvents` at start, then
+    /// `enable_events`/`disable_events`. The core emits `.taskEvent` directives either way (the
+    /// simulator's ledger counts tasks by them); a driver publishes them only while this is true.
+    public internal(set) var taskEventsEnabled: Bool
     public internal(set) var lifecycle: Lifecycle = .created
     /// Children replaced by max_tasks_per_child or max_memory_per_child since the worker started.
     public internal(set) var childrenRecycled = 0
@@ -44,6 +50,9 @@ public struct WorkerCore: Sendable {
     var jitter: SeededRandom
     var cachedOptionsName: String? = nil
     var cachedOptions = TaskOptions()
+    /// Celery's `state.total_count`: tasks accepted (started) per task name, in first-seen order.
+    var totals: [(name: String, count: Int)] = []
+    var totalsIndex: [String: Int] = [:]
 
     public enum Lifecycle: Sendable, Equatable {
         case created, running, warmShutdown, stopped
@@ -51,6 +60,7 @@ public struct WorkerCore: Sendable {
 
     public init(config: WorkerConfig, jitterSeed: UInt64) {
         self.config = config
+        self.taskEventsEnabled = config.sendTaskEvents
         self.slots = Array(repeating: Slot(), count: max(1, config.maxConcurrency))
         self.consumeOrder = ConsumeOrder(queues: config.queues, steps: config.prioritySteps,
                                          strategy: config.queueOrderStrategy)
@@ -92,6 +102,7 @@ public struct WorkerCore: Sendable {
             if slots.indices.contains(slot), slots[slot].state == .spawning {
                 slots[slot].state = .idle
                 slots[slot].tasksRun = 0
+                childBecameReady(slot: slot, into: &out)
             }
         case .taskFinished(let slot, let execution, let outcome, let residentKiB):
             finish(slot: slot, execution: execution, outcome: outcome, childResidentKiB: residentKiB,
@@ -186,6 +197,8 @@ public struct WorkerCore: Sendable {
     mutating func maybeFetch(into out: inout [WorkerDirective]) {
         guard lifecycle == .running, !fetchOutstanding else { return }
         if let limit = config.prefetchLimit, unacked.value - held.count >= limit { return }
+        // `cancel_consumer` of the last queue: nothing to fetch from until `add_consumer`.
+        guard !consumeOrder.keys.isEmpty else { return }
         fetchOutstanding = true
         out.append(.fetch(keys: consumeOrder.keys))
     }

@@ -20,6 +20,10 @@ public enum WorkerDirective: Sendable, Equatable {
     case raiseSoftTimeLimit(slot: Int, execution: UInt64)
     /// Kill the child in this slot now (SIGKILL); a `.spawnChild` for the slot follows when it is replaced.
     case killChild(slot: Int, reason: ChildStopReason)
+    /// Send this signal (a name such as "SIGTERM", or a number) to the child in this slot: a
+    /// `revoke(terminate=True, signal=...)` or `terminate` control. The core counts the child as gone
+    /// (as after `.killChild`); a `.spawnChild` for the slot follows.
+    case terminateChild(slot: Int, signal: String)
     /// Start a child process in this slot; answer with `.childReady`.
     case spawnChild(slot: Int)
     /// Stop the (idle) child in this slot after its task and start a fresh one; answer with `.childReady`.
@@ -52,6 +56,7 @@ public enum ChildStopReason: String, Sendable, Equatable {
     case maxMemoryPerChild = "max_memory_per_child"
     case coldShutdown = "cold shutdown"
     case lost = "child lost"
+    case poolRestart = "pool_restart"
 }
 
 /// A result-backend write. Drivers turn it into a `celery-task-meta-<id>` document.

@@ -18,6 +18,10 @@ struct Slot: Sendable {
     var state: State = .absent
     /// Tasks run by the current child, for `max_tasks_per_child`.
     var tasksRun = 0
+    /// `pool_shrink` / `autoscale` found the child busy: retire it once its task ends.
+    var retireAfterTask = false
+    /// `pool_restart` found the child busy: replace it once its task ends.
+    var restartAfterTask = false
 
     /// The task the child runs, when it is busy.
     var running: Running? {
