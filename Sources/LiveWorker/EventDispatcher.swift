@@ -25,7 +25,8 @@ final class EventDispatcher {
     /// Read once: Foundation's time zone lookup is not free, and the offset changes only at a DST
     /// switch (Celery reads it per event; a worker running across a switch reports the old offset).
     let utcoffset = EventDispatcher.utcoffset()
-    private var clock = 0
+    /// The app's Lamport clock (`app.clock`), which `clock`, `stats` and `hello` report.
+    private(set) var clock = 0
     private var buffered: [CeleryEvent] = []
     private(set) var nextHeartbeat = Date.distantPast
     private static let publish = Array("PUBLISH".utf8)

@@ -102,6 +102,9 @@ extension LiveWorkerDriver {
                 messages[request.deliveryTag] = nil
             }
         case .execute(let slot, let execution, let request, _, _):
+            runningInfo[request.deliveryTag] = RunningInfo(startedAt: Date().timeIntervalSince1970, pid: prefork?.pid(slot: slot))
+            // celery/worker/state.py `task_accepted` counts a task when it starts.
+            startedByName[request.name, default: 0] += 1
             execute(request, slot: slot, execution: execution)
         case .raiseSoftTimeLimit(let slot, let execution):
             softLimitFlags[execution]?.raise()
@@ -153,9 +156,11 @@ extension LiveWorkerDriver {
             } ?? []
             if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
         case .taskEvent(let event):
-            if events != nil { bufferCeleryEvent(event) }
+            if taskEventsOn { bufferCeleryEvent(event) }
             switch event.kind {
-            case .succeeded, .failed, .retried, .revoked, .rejected: messages[event.deliveryTag] = nil
+            case .succeeded, .failed, .retried, .revoked, .rejected:
+                messages[event.deliveryTag] = nil
+                runningInfo[event.deliveryTag] = nil
             case .received, .started: break
             }
             if settings.logTasks, event.kind != .succeeded {

@@ -54,8 +54,26 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// every 250 ms), so a short run's reader does not miss the recycles of its last 2 s.
     var recycledInStats = 0
     var statsPublishedAt = Date.distantPast
-    /// Celery's event dispatcher, when `-E` is on (nil: events cost nothing).
+    /// Celery's event dispatcher. It always exists: a Celery worker sends worker-online, heartbeat
+    /// and offline even without -E (celery/worker/consumer/events.py, `groups=['worker']`); task
+    /// events are sent only while `taskEventsOn` (-E, or `enable_events` at run time).
     let events: EventDispatcher?
+    /// Remote control (nil with `--without-control`): the mailbox thread, its bounded hand-off, the
+    /// reply thread, and the mailbox's Lamport clock (kombu's `Node` clock).
+    let controlQueue: ControlQueue?
+    var mailbox: PidboxMailbox?
+    var replier: PidboxReplier?
+    var mailboxClock: Int64 = 0
+    /// When this worker started (`stats` uptime).
+    let startedAt = Date()
+    /// Start time and process of each running delivery, by delivery tag (`inspect active`).
+    var runningInfo: [String: RunningInfo] = [:]
+    /// Tasks started by name (`stats` total).
+    var startedByName: [String: Int] = [:]
+    /// Revoked ids in the order learnt (until the core answers `revokedIDs`).
+    var revokedLog: [String] = []
+    /// Resident-memory samples `memsample` took, for `memdump` (at most 10, as Celery keeps).
+    var memorySamples: [Int] = []
     /// The body whose result the core is handling now, for the task event it emits (see +Events).
     var finishedBody: FinishedBody?
 
@@ -72,10 +90,9 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)
         fetcher = Fetcher(url: settings.brokerURL, options: settings.transport, inbox: inbox, now: { LiveWorkerDriver.clock() })
         if settings.pool == .prefork { prefork = PreforkPool(inbox: inbox, log: log) }
-        events = settings.taskEvents
-            ? EventDispatcher(hostname: settings.core.hostname, pid: Int(getpid()), database: settings.brokerURL.database,
-                              heartbeatSeconds: settings.heartbeatSeconds)
-            : nil
+        events = EventDispatcher(hostname: settings.core.hostname, pid: Int(getpid()), database: settings.brokerURL.database,
+                                 heartbeatSeconds: settings.heartbeatSeconds)
+        controlQueue = settings.remoteControl ? ControlQueue() : nil
     }
 
     /// The real clock, in the core's units.
@@ -89,8 +106,11 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Runs the worker until its core says it stopped. `onReady` is called once its pool is started and its
     /// start-up sweep done, as Celery logs `ready.` once the consumer runs.
     public func run(onReady: () -> Void = {}) {
+        if settings.mingle { mingle() }
+        startRemoteControl()
         fetcher.start()
         defer {
+            stopRemoteControl()
             completeWritesInFlight()
             fetcher.stop()
             slotThreads.stopAll()
@@ -149,7 +169,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             softLimitFlags[execution] = nil
             processed += 1
             if let memory { childMemory[slot] = memory }
-            if events != nil { finishedBody = FinishedBody(result: result, runtimeSeconds: runtime) }
+            if taskEventsOn { finishedBody = FinishedBody(result: result, runtimeSeconds: runtime) }
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
                                       childResidentKiB: residentKiB), now: now, into: &out)
             if settings.logTasks, case .success(let value) = result {
@@ -168,6 +188,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             }
         case .stateUpdated(let slot, let execution, let state, let meta):
             core.handle(.taskStateUpdated(slot: slot, execution: execution, state: state, metaJSON: meta), now: now, into: &out)
+        case .controlWaiting:
+            answerControlRequests(into: &out)
         case .shutdown(let kind):
             log("[INFO] \(kind == .warm ? "warm" : "cold") shutdown")
             core.handle(.shutdown(kind), now: Self.clock(), into: &out)

@@ -17,8 +17,15 @@ public struct LiveWorkerSettings: Sendable {
     public var pool: PoolKind = .threads
     /// `-E` (`worker_send_task_events`): publish Celery's task events, plus worker-online,
     /// worker-heartbeat every `heartbeatSeconds` and worker-offline, on the broker's `celeryev`
-    /// fanout, as a Celery 5.7 worker does. Off: nothing is published and nothing is built.
+    /// fanout, as a Celery 5.7 worker does. Off: worker events are still sent (Celery sends them without
+    /// -E too), task events are not until an `enable_events` control.
     public var taskEvents = false
+    /// Mingle at start (`--without-mingle` turns it off): ask the other workers for their revoked ids.
+    public var mingle = true
+    /// Answer Celery's remote control (`--without-control` turns it off).
+    public var remoteControl = true
+    /// `worker_pool_restarts` (`--pool-restarts`): allow the `pool_restart` control.
+    public var poolRestarts = false
     /// Celery's heartbeat interval (`Heart.interval`, 2 s).
     public var heartbeatSeconds: Double = 2
 

@@ -105,6 +105,14 @@ final class PreforkPool: @unchecked Sendable {
         return inputs
     }
 
+    /// The process id of the slot's child, if it has one.
+    func pid(slot: Int) -> Int32? { lock.withLock { children[slot].map { $0.process.processIdentifier } } }
+
+    /// Every child's process id, by slot order (`stats` pool processes).
+    func childPIDs() -> [Int32] {
+        lock.withLock { children.keys.sorted().compactMap { children[$0].map { $0.process.processIdentifier } } }
+    }
+
     func isCurrent(slot: Int, generation: Int) -> Bool { lock.withLock { generations[slot] == generation } }
 
     func send(slot: Int, _ bytes: [UInt8]) {

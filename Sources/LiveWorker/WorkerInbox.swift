@@ -19,6 +19,8 @@ final class WorkerInbox: @unchecked Sendable {
         case childExited(slot: Int, generation: Int, status: Int32, signalled: Bool)
         case stateUpdated(slot: Int, execution: UInt64, state: String, meta: String)
         case shutdown(ShutdownKind)
+        /// Remote-control requests wait in the driver's `ControlQueue` (bounded).
+        case controlWaiting
     }
 
     private let lock = NSLock()

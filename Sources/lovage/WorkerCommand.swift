@@ -21,7 +21,12 @@ struct WorkerCommand: ParsableCommand {
         through click's CELERY_ prefix). Flags win over the environment. \
         With -E the worker publishes Celery's task events (task-received, -started, -succeeded, -failed, \
         -retried, -rejected, -revoked) and worker-online, worker-heartbeat and worker-offline on the broker's \
-        celeryev fanout, so `celery events`, Flower and celery.events.Receiver see it as a Celery worker. \
+        celeryev fanout, so `celery events`, Flower and celery.events.Receiver see it as a Celery worker; \
+        without -E it still sends the worker events (as Celery does) and task events start with `celery control enable_events`. \
+        The worker answers Celery's remote control (`celery inspect ...`, `celery control ...`, `celery status`, Flower) \
+        on the broker's celery.pidbox mailbox (--without-control: it does not); at start it asks the other workers \
+        for their revoked task ids (mingle; --without-mingle skips it); --pool-restarts (worker_pool_restarts) allows \
+        `celery control pool_restart`. See docs/remote-control.md. \
         SIGTERM or a first SIGINT: warm shutdown; SIGQUIT or a second SIGINT: cold shutdown. \
         Durations (--time-limit, --soft-time-limit, --visibility-timeout, --heartbeat-interval, \
         --wait-for-broker) take units (90s, 5m, 1h, 500ms); a bare number is seconds, as in Celery. \
@@ -77,6 +82,12 @@ struct WorkerCommand: ParsableCommand {
     @Flag(name: [.customShort("E"), .customLong("task-events"), .customLong("events")],
           help: "Send Celery's task events (and worker heartbeats) for monitors such as Flower.")
     var taskEvents = false
+    @Flag(help: "Skip mingle at start: do not ask the other workers (hello) for the task ids they revoked.")
+    var withoutMingle = false
+    @Flag(help: "Do not answer Celery's remote control (celery inspect / celery control / Flower).")
+    var withoutControl = false
+    @Flag(help: "worker_pool_restarts: allow the pool_restart remote control (replace every pool child).")
+    var poolRestarts = false
     @Option(help: "Time between worker-heartbeat events (with -E): 2, 2s, 500ms; a bare number is seconds (default 2s).", transform: DurationArgument.parse)
     var heartbeatInterval: DurationArgument = DurationArgument(.seconds(2))
     @Option(help: "How long to wait for Redis at start, like wait-for-it: 30, 30s, 2m; a bare number is seconds (default 30s).", transform: DurationArgument.parse)
@@ -179,6 +190,9 @@ struct WorkerCommand: ParsableCommand {
         settings.pool = poolName == "prefork" ? .prefork : .threads
         settings.taskEvents = taskEvents || Self.truthy(env["CELERY_WORKER_TASK_EVENTS"])
         settings.heartbeatSeconds = heartbeatInterval.seconds
+        settings.mingle = !withoutMingle
+        settings.remoteControl = !withoutControl
+        settings.poolRestarts = poolRestarts || Self.truthy(env["CELERY_WORKER_POOL_RESTARTS"])
         let driver: LiveWorkerDriver
         do {
             driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in
