@@ -13,7 +13,7 @@ extension TraceKind {
              .burst, .start, .hang, .taskRetried, .taskRejected, .childCrash, .childKill, .childRecycle, .childRetire,
              .workerStart, .workerBooted, .workerSigterm, .workerStopped, .workerKill, .oomKill, .oomRestart,
              .scaler, .scaleUp, .scaleDown, .graceOver, .brokerDown, .brokerUp, .brokerLatency, .brokerLatencyEnd,
-             .slowTasks, .memoryPressure, .end:
+             .slowTasks, .memoryPressure, .control, .end:
             return false
         }
     }
@@ -23,7 +23,7 @@ extension TraceKind {
     public var isWorkerEvent: Bool {
         switch self {
         case .workerStart, .workerKill, .workerStopped, .workerSigterm, .oomKill, .oomRestart, .brokerDown, .brokerUp,
-             .scaleDown, .graceOver, .childCrash, .childKill:
+             .scaleDown, .graceOver, .childCrash, .childKill, .control:
             return true
         case .publish, .retryPublish, .deliver, .deliveryToDeadWorker, .ack, .ackLost, .reject, .rejectLost, .restore,
              .burst, .start, .hang, .taskSucceeded, .taskFailed, .taskRetried, .taskRejected, .taskRevoked,

@@ -44,6 +44,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var byTask: [TaskFigures] = []
     /// The worker groups that ran, as configured (after any `--set`).
     public var fleet: [FleetGroup] = []
+    /// The scenario's scheduled controls, one per addressed worker with its reply (nil: the
+    /// scenario has none, and the field stays out of the JSON so summaries without it are unchanged).
+    public var controls: [ControlOutcome]? = nil
     /// The settings a run changed from its scenario file (`--set KEY=VALUE`), in the order given.
     public var appliedSettings: [String] = []
 
@@ -328,5 +331,6 @@ extension RunSummary {
         byTask = try c.decodeIfPresent([TaskFigures].self, forKey: .byTask) ?? []
         fleet = try c.decodeIfPresent([FleetGroup].self, forKey: .fleet) ?? []
         appliedSettings = try c.decodeIfPresent([String].self, forKey: .appliedSettings) ?? []
+        controls = try c.decodeIfPresent([ControlOutcome].self, forKey: .controls)
     }
 }

@@ -92,6 +92,20 @@ extension Scenario {
             fault.end = fault.end.map(scaled)
             return fault
         }
+        // Operator actions happen at scaled times; a time limit they set shrinks with the bodies
+        // and a rate limit they set speeds up with the arrivals, as the task's own options do.
+        copy.controls = controls.map { scheduled in
+            var scheduled = scheduled
+            scheduled.at = scaled(scheduled.at)
+            if case let .control(.timeLimit(task, soft, hard)) = scheduled.command {
+                scheduled.command = .control(.timeLimit(taskName: task, soft: soft.map { $0 * factor },
+                                                        hard: hard.map { $0 * factor }))
+            }
+            if case let .control(.rateLimit(task, rate)) = scheduled.command, let limit = RateLimit.parse(rate) {
+                scheduled.command = .control(.rateLimit(taskName: task, rate: scaledRate(limit).text))
+            }
+            return scheduled
+        }
         return copy
     }
 }

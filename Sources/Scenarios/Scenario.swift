@@ -26,6 +26,8 @@ public struct Scenario: Sendable {
     public var invariants = InvariantSpec()
     /// The CPUs the whole run shares (`host:`); nil: CPU time is not modelled.
     public var host: HostSpec? = nil
+    /// Operator actions at set times (`controls:`), in file order; both drivers apply them.
+    public var controls: [ScheduledControl] = []
     /// Where the scenario came from, for messages.
     public var sourcePath: String
 

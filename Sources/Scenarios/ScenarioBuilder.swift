@@ -66,6 +66,14 @@ struct ScenarioBuilder {
             faults = readFaults(node, runLength: duration.map { $0 + drain }, workers: workers, tasks: names)
         }
 
+        var controls: [ScheduledControl] = []
+        if let node = top["controls"] {
+            let queues = fleetComplete && names.complete
+                ? Self.namedQueues(fleet: fleet, tasks: tasks, routes: routes, unconsumed: unconsumed) : nil
+            controls = readControls(node, context: ControlContext(runLength: duration.map { $0 + drain }, workers: workers,
+                                                                  tasks: names, queues: queues))
+        }
+
         var assertions: [Assertion] = []
         if let node = top["assertions"] { assertions = readAssertions(node) }
 
@@ -81,6 +89,7 @@ struct ScenarioBuilder {
                                 assertions: assertions, sourcePath: sourcePath)
         scenario.invariants = invariants
         scenario.host = host
+        scenario.controls = controls
         return scenario
     }
 }

@@ -54,6 +54,8 @@ enum SimEvent {
     /// A fault begins (index into `faults`) or a window fault ends.
     case faultStart(Int)
     case faultEnd(Int)
+    /// A scenario's scheduled control (index into `scenario.controls`).
+    case control(Int)
     /// A delayed broker command (broker latency). Indirect keeps every other event small, so the
     /// agenda's heap moves a few words per entry instead of a whole task request.
     indirect case brokerCommand(BrokerCommand)

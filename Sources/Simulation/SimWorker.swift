@@ -35,6 +35,11 @@ final class SimWorker {
         core.handle(event, now: now, into: &out)
     }
 
+    /// Hands a remote-control command to the core in place (a scenario's `controls:`).
+    func control(_ command: WorkerControl, now: Instant, into out: inout [WorkerDirective]) -> ControlResult {
+        core.control(command, now: now, into: &out)
+    }
+
     /// Fires the core's due timers in place.
     func handleTimers(now: Instant, into out: inout [WorkerDirective]) {
         core.handleTimers(now: now, into: &out)

@@ -86,6 +86,7 @@ extension Simulator {
         summary.censoredWaits = ledger.censoredWaits
         summary.byTask = ledger.taskFigures(names: scenario.tasks.map(\.name))
         summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
+        if !scenario.controls.isEmpty { summary.controls = controlOutcomes }
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         var result = RunResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
                                       eventsProcessed: eventsProcessed)

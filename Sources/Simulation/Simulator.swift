@@ -75,6 +75,10 @@ public final class Simulator {
     var loadFinished = false
     var pendingBursts = 0
     var pendingFaultEvents = 0
+    /// Scheduled controls not yet applied (the run does not end before the last one).
+    var pendingControls = 0
+    /// Each scheduled control's application to each addressed worker, in the order applied.
+    var controlOutcomes: [RunSummary.ControlOutcome] = []
     // Fault state.
     var brokerDown = false
     var publishesHeldByOutage: [TaskRequest] = []
@@ -190,6 +194,7 @@ public final class Simulator {
                 queue.schedule(.faultEnd(index), at: Simulator.epoch + end)
             }
         }
+        scheduleControls()
         queue.schedule(.sample, at: Simulator.epoch)
         drainInputs()
 
@@ -203,7 +208,7 @@ public final class Simulator {
                 progress(Double((now - Simulator.epoch).microseconds) / Double((runEnd - Simulator.epoch).microseconds),
                          (now - Simulator.epoch).seconds)
             }
-            if loadFinished && pendingBursts == 0 && pendingFaultEvents == 0 && ledger.isEmpty && now >= loadEnd {
+            if loadFinished && pendingBursts == 0 && pendingFaultEvents == 0 && pendingControls == 0 && ledger.isEmpty && now >= loadEnd {
                 break
             }
         }
@@ -255,6 +260,9 @@ public final class Simulator {
         case .faultEnd(let index):
             pendingFaultEvents -= 1
             endFault(index)
+        case .control(let index):
+            pendingControls -= 1
+            applyControl(index)
         case .brokerCommand(let command):
             switch command {
             case .publish(let request, _):

@@ -101,6 +101,13 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// A memory-pressure window began: bytes, worker (a pattern).
     case memoryPressure = "memory-pressure"
 
+    // MARK: The operator
+
+    /// A scenario's scheduled control reached a worker's core (`controls:`): worker, command (as
+    /// applied, a revoke with its resolved ids), reply (`ok: ...`, `error: ...`, or `no reply` from a
+    /// worker that was down).
+    case control
+
     // MARK: The run
 
     /// The last record: records (how many came before it).

@@ -47,6 +47,10 @@ enum SummaryText {
             lines += taskTable(s.byTask)
         }
         lines.append("")
+        if !s.controlLines.isEmpty {
+            lines += s.controlLines
+            lines.append("")
+        }
         lines.append("peaks     queue depth \(s.peakQueueDepth)  workers \(s.peakWorkers)  running \(s.peakRunning)  memory \(humanBytes(s.peakMemoryBytes))")
         lines.append("workers   " + sparkline(s.timeline.map { Double($0.poolSize) }) + "  (pool size, max \(s.timeline.map(\.poolSize).max() ?? 0))")
         lines.append("queued    " + sparkline(s.timeline.map { Double($0.queued) }) + "  (max \(s.timeline.map(\.queued).max() ?? 0))")

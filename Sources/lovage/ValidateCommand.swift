@@ -51,6 +51,10 @@ struct ValidateCommand: ParsableCommand {
                                             taskTypes: scenario.tasks.count))
                 if !json {
                     print("ok: \(file) (\(scenario.name): \(scenario.fleet.count) worker group(s), \(scenario.tasks.count) task type(s))")
+                    // The operator's scheduled actions, so a reader sees what the run will do and to whom.
+                    for control in scenario.controls {
+                        print("  control at \(DurationText.format(control.at)) (line \(control.line)): \(control.description)")
+                    }
                 }
             } catch {
                 let problems = error.all.map { Problem(line: $0.line, column: $0.column, key: $0.keyPath, message: $0.message, text: $0.headline) }
