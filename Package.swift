@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "PrivateRedis", targets: ["PrivateRedis"]),
         .library(name: "LiveWorker", targets: ["LiveWorker"]),
+        .library(name: "RemoteControl", targets: ["RemoteControl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -78,6 +79,8 @@ let package = Package(
             name: "Exploration",
             dependencies: ["Scenarios", "Simulation", "Reports", "WorkerCore", .product(name: "Yams", package: "Yams")]
         ),
+        // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
+        .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
@@ -86,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "lovage",
             dependencies: [
-                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload",
+                "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload", "RemoteControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +108,7 @@ let package = Package(
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
+        .testTarget(name: "RemoteControlTests", dependencies: ["RemoteControl", "CeleryWire", "RedisClient", "PrivateRedis"]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]
