@@ -4,6 +4,11 @@
 set -euo pipefail
 
 packages=(libhiredis-dev libjemalloc-dev redis-server python3-venv)
+# `--with-test-tools` (scripts/test.sh): also what only the tests use — headless Chromium, which
+# renders Flower's worker page of a Lovage worker in interop/test_flower_lovage_worker.py.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  packages+=(chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh --with-test-tools
 swift build --build-tests
 mkdir -p .build
 set +e
