@@ -103,8 +103,6 @@ extension LiveWorkerDriver {
             }
         case .execute(let slot, let execution, let request, _, _):
             runningInfo[request.deliveryTag] = RunningInfo(startedAt: Date().timeIntervalSince1970, pid: prefork?.pid(slot: slot))
-            // celery/worker/state.py `task_accepted` counts a task when it starts.
-            startedByName[request.name, default: 0] += 1
             execute(request, slot: slot, execution: execution)
         case .raiseSoftTimeLimit(let slot, let execution):
             softLimitFlags[execution]?.raise()

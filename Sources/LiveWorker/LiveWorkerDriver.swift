@@ -68,10 +68,6 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     let startedAt = Date()
     /// Start time and process of each running delivery, by delivery tag (`inspect active`).
     var runningInfo: [String: RunningInfo] = [:]
-    /// Tasks started by name (`stats` total).
-    var startedByName: [String: Int] = [:]
-    /// Revoked ids in the order learnt (until the core answers `revokedIDs`).
-    var revokedLog: [String] = []
     /// Resident-memory samples `memsample` took, for `memdump` (at most 10, as Celery keeps).
     var memorySamples: [Int] = []
     /// The body whose result the core is handling now, for the task event it emits (see +Events).
@@ -85,6 +81,11 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         for name in registry.names {
             if let options = registry.entry(named: name)?.options { config.taskOptions[name] = options }
         }
+        // What remote controls ask the core about: -E, worker_pool_restarts, and the task names
+        // `rate_limit`/`time_limit` may name (Celery's `app.tasks`).
+        config.sendTaskEvents = settings.taskEvents
+        config.poolRestarts = settings.poolRestarts
+        config.knownTaskNames = registry.names
         core = WorkerCore(config: config, jitterSeed: UInt64.random(in: 0...UInt64.max))
         broker = try RedisBroker(url: settings.brokerURL, options: settings.transport)
         backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)

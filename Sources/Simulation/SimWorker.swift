@@ -37,7 +37,10 @@ final class SimWorker {
 
     /// Hands a remote-control command to the core in place (a scenario's `controls:`).
     func control(_ command: WorkerControl, now: Instant, into out: inout [WorkerDirective]) -> ControlResult {
-        core.control(command, now: now, into: &out)
+        let result = core.control(command, now: now, into: &out)
+        // A pool grown past its start size (pool_grow, autoscale) has slots the children did not have.
+        while children.count < core.slotCount { children.append(SimChild()) }
+        return result
     }
 
     /// Fires the core's due timers in place.

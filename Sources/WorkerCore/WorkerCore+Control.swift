@@ -257,6 +257,9 @@ extension WorkerCore {
     public var revokedIDs: [String] { revoked.ordered }
     /// Tasks accepted per name, in first-seen order (`stats` `total`).
     public var totalByTaskName: [(name: String, count: Int)] { totals }
+    /// How many child slots the pool has now (it grows with `pool_grow` and `autoscale`): a driver
+    /// keeps one record per slot.
+    public var slotCount: Int { slots.count }
     /// The queues consumed now, in order (`active_queues`).
     public var consumingQueues: [String] { config.queues }
 
