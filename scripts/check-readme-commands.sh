@@ -23,7 +23,7 @@
 #  - Not run, and counted as skipped:
 #      * synopses: lines with a `[...]` part or an ALL-CAPS placeholder word (FILE, N, URL...)
 #        outside quotes;
-#      * commands that need Redis: `worker`, `enqueue`, `fidelity` and `run --mode redis`, and any
+#      * commands that need Redis: `worker`, `enqueue`, `inspect`, `control`, `status`, `fidelity` and `run --mode redis`, and any
 #        line whose trailing comment contains `needs redis`;
 #      * any line whose trailing comment contains `not run`.
 #  - Other trailing comments are ignored (and not passed to the shell).
@@ -38,7 +38,7 @@ binary = os.path.abspath(os.environ.get("LOVAGE_BIN", ".build/release/lovage"))
 limit = float(os.environ.get("README_COMMAND_TIMEOUT", "180"))
 PREFIX = re.compile(r"^(?:\$ )?(?:\.build/(?:release|debug)/)?lovage(?= )")
 PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]+(?:\.\.\.)?$")
-REDIS_COMMANDS = {"worker", "enqueue", "fidelity", "worker-child"}
+REDIS_COMMANDS = {"worker", "enqueue", "fidelity", "worker-child", "inspect", "control", "status"}
 
 def split_comment(line):
     """The command and its trailing comment: the first `#` outside quotes after a space."""
