@@ -105,7 +105,9 @@ def test_controls_through_the_celery_cli(broker, lovage_worker):
     def control(*arguments):
         result = celery(broker, "control", *arguments, "-d", NODE, "--json")
         assert result.returncode == 0, result.stdout + result.stderr
-        return json.loads(result.stdout)[NODE]
+        # `celery control --json` prints the list of replies, one {node: value} each.
+        replies = json.loads(result.stdout)
+        return next(reply[NODE] for reply in replies if NODE in reply)
 
     assert control("rate_limit", "lovage.add", "5/s") == {"ok": "new rate limit set successfully"}
     assert "lovage.add [rate_limit=5/s]" in inspect_json(broker, "registered", "rate_limit")

@@ -125,7 +125,9 @@ def test_receiver_sees_lovage_task_and_worker_events(lovage, redis_url, client, 
     assert not state.workers[hostname].alive
 
 
-def test_no_events_without_the_flag(lovage, redis_url, client, capture):
+def test_no_task_events_without_the_flag(lovage, redis_url, client, capture):
+    """Without -E a worker sends its worker events (online, heartbeat, offline), as Celery's does
+    (celery/worker/consumer/events.py: groups ['worker']), and no task event."""
     queue = "events-off"
     process, log_name = start_lovage_worker(lovage, redis_url, "-Q", queue, "-c", "1", "-n", "events-off@interop")
     try:
@@ -133,4 +135,6 @@ def test_no_events_without_the_flag(lovage, redis_url, client, capture):
         time.sleep(2.5)
     finally:
         stop_lovage_worker(process, log_name)
-    assert [e for e in capture.snapshot() if e["hostname"] == "events-off@interop"] == []
+    kinds = [e["type"] for e in capture.snapshot() if e["hostname"] == "events-off@interop"]
+    assert not [kind for kind in kinds if kind.startswith("task-")], kinds
+    assert "worker-online" in kinds and "worker-offline" in kinds, kinds

@@ -34,7 +34,9 @@ extension LiveWorkerDriver {
         var pool = JSONObject()
         pool.add("implementation", .string(settings.pool == .prefork ? "celery.concurrency.prefork:TaskPool"
                                                         : "celery.concurrency.thread:TaskPool"))
-        pool.add("max-concurrency", .int(Int64(core.config.maxConcurrency)))
+        // Celery's TaskPool.info reports the `limit` the pool was started with: after pool_grow
+        // a Celery prefork worker lists one more process under the same max-concurrency.
+        pool.add("max-concurrency", .int(Int64(settings.core.maxConcurrency)))
         let pids = prefork?.childPIDs() ?? []
         pool.add("processes", .array(pids.map { .int(Int64($0)) }))
         pool.add("max-tasks-per-child", core.config.maxTasksPerChild.map { .int(Int64($0)) } ?? .string("N/A"))
@@ -133,7 +135,10 @@ extension LiveWorkerDriver {
     /// `registered(taskinfoitems)`: sorted names without Celery's own `celery.*` tasks, each with
     /// ` [item=value ...]` for the asked items that are set (control.py `_extract_info`).
     func registeredValue(_ arguments: JSONObject) -> JSONValue {
-        let items = arguments["taskinfoitems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        // celery/worker/control.py: `taskinfoitems or DEFAULT_TASK_INFO_ITEMS` (exchange,
+        // routing_key, rate_limit), so a rate limit shows in a plain `inspect registered`.
+        let asked = arguments["taskinfoitems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let items = asked.isEmpty ? ["exchange", "routing_key", "rate_limit"] : asked
         let names = registry.names.filter { !$0.hasPrefix("celery.") }.sorted()
         return .array(names.map { name in
             let options = currentOptions(for: name)

@@ -6,18 +6,9 @@ import Scenarios
 import WorkerCore
 
 /// A scenario's `controls:` act on the simulated workers at their virtual time, through the core's
-/// own control input, and show in the trace and the summary. These need `WorkerCore.control`
-/// (h-core's WorkerCore+Control.swift): with the stand-in stub every control answers an error.
+/// own control input (`WorkerCore.control`), and show in the trace and the summary.
 @Suite("Scenario controls in the simulator")
 struct ControlsSimulationTests {
-    /// False while this clone carries WorkerCore+ControlStub.swift (every control answers "not
-    /// implemented"); true once h-core's real WorkerCore.control is merged, which enables the
-    /// behaviour tests below.
-    static let coreControlMerged: Bool = {
-        var core = WorkerCore(config: WorkerConfig(hostname: "probe"), jitterSeed: 1)
-        var out: [WorkerDirective] = []
-        return core.control(.enableEvents, now: Instant(microsecondsSinceEpoch: 0), into: &out) != .error("not implemented")
-    }()
     /// One worker, `concurrency` 1 process, 1 s tasks published at 4/s for 20 s: a backlog at
     /// once; the controls section given is appended.
     static func scenario(_ controls: String, extraTask: Bool = false) throws -> Scenario {
@@ -66,7 +57,7 @@ struct ControlsSimulationTests {
         #expect(summary.controlLines.first?.hasPrefix("controls applied: 1") == true)
     }
 
-    @Test("pool_grow at 5s: one task at a time before it, four at once after it", .enabled(if: coreControlMerged))
+    @Test("pool_grow at 5s: one task at a time before it, four at once after it")
     func poolGrowRaisesConcurrency() throws {
         let (summary, trace) = try Self.run(try Self.scenario("  - {at: 5s, control: {command: pool_grow, n: 3}}"))
         #expect(summary.controls?.first?.status == "ok")
@@ -79,7 +70,7 @@ struct ControlsSimulationTests {
         #expect(after.count >= 12)
     }
 
-    @Test("revoke task_index 30 (published at 7.5s, after the control): that task is revoked, never started", .enabled(if: coreControlMerged))
+    @Test("revoke task_index 30 (published at 7.5s, after the control): that task is revoked, never started")
     func revokeByIndex() throws {
         let (summary, trace) = try Self.run(try Self.scenario("  - {at: 2s, control: {command: revoke, task_index: 30}}"))
         #expect(summary.controls?.first?.control == "revoke ids=t31")
@@ -88,7 +79,7 @@ struct ControlsSimulationTests {
         #expect(trace.contains { $0.contains(#""ev":"task-revoked""#) && $0.contains(#""task":"t31""#) })
     }
 
-    @Test("rate_limit 1/2s after a pool grow: starts are spaced two seconds apart", .enabled(if: coreControlMerged))
+    @Test("rate_limit 1/2s after a pool grow: starts are spaced two seconds apart")
     func rateLimitSpacesStarts() throws {
         let (_, trace) = try Self.run(try Self.scenario("""
           - {at: 1s, control: {command: pool_grow, n: 3}}
