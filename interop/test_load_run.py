@@ -460,3 +460,48 @@ assertions:
     assert "oom: worker-1 killed" in completed.stderr and "oom: restarted worker-1" in completed.stderr
     # The restarted worker goes on consuming: most calls still succeed.
     assert summary["counts"]["succeeded"] >= 60
+
+
+CONTROLS_SCENARIO = """
+name: interop-controls
+seed: 7
+duration: 6s
+drain: 10s
+fleet:
+  - name: worker
+    count: 1
+    concurrency: 1
+    prefetch_multiplier: 1
+    queues: [celery]
+    acks_late: true
+tasks:
+  - name: slow
+    duration: {constant: 200ms}
+load:
+  arrival: even
+  phases:
+    - {duration: 6s, rate: 10/s}
+  mix: {slow: 1}
+controls:
+  - {at: 2s, control: {command: pool_grow, n: 3}, destination: worker-1}
+  - {at: 3s, control: {command: revoke, task_index: 55}}
+  - {at: 4s, control: {command: rate_limit, task: slow, rate: 100/s}}
+assertions:
+  - revoked == 1
+  - lost == 0
+"""
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_a_scenarios_controls_reach_the_real_workers_through_the_mailbox(lovage, tmp_path, target):
+    """The runbook in a real run: each control is sent through the pidbox mailbox at its time, to
+    Lovage workers and to Python Celery workers alike, and their replies are in the summary."""
+    completed, out = run(lovage, tmp_path, "--target", target, text=CONTROLS_SCENARIO)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    controls = summary["controls"]
+    assert [c["control"].split(" ")[0] for c in controls] == ["pool_grow", "revoke", "rate_limit"], controls
+    assert all(c["status"] == "ok" for c in controls), controls
+    assert all(c["worker"] == "worker-1" for c in controls), controls
+    assert controls[0]["reply"] == "pool will grow"
+    assert "controls applied: 3 (ok 3" in completed.stdout

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 scales=(steady-mmc:0.25 dify-default:0.1 burst:0.1 retry-storm:0.1 slow-tasks:0.1 worker-killed-acks-late:0.1
         memory-growth:0.1 memory-leak-unrecycled:0.1 max-memory-every-task:0.1 eta-flood-oom:0.1
         keda-fooled-by-prefetch:0.05 hpa-celery-backlog:0.05 visibility-timeout-duplicate:0.01
-        visibility-timeout-fixed:0.01)
+        visibility-timeout-fixed:0.01 runbook-grow-pool:0.1)
 
 swift build -c release --product lovage 2>&1 | grep -E "error" || true
 out=results/runs/fidelity

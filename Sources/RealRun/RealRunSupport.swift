@@ -22,11 +22,6 @@ public enum RealRunSupport {
             case .killWorker, .restartWorker, .stopWorker, .brokerOutage, .brokerLatency, .slowTasks: break
             }
         }
-        // Operator controls are applied by the simulator only so far: a real run refuses them
-        // rather than run the scenario without them.
-        if !scenario.controls.isEmpty {
-            problems.append("controls: \(scenario.controls.count) operator action(s) (a real run does not send them through the mailbox yet; run the scenario in the simulator)")
-        }
         return problems
     }
 }

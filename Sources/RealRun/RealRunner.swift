@@ -87,22 +87,25 @@ public final class RealRunner: @unchecked Sendable {
         if !options.publishOnly { memoryLimit.start() }
         defer { memoryLimit.stop() }
         let faults = FaultTimeline(scenario.faults)
+        let controls = RealControlSender(scenario: scenario, url: url, publishedIDs: publisher.ids, listKeys: listKeys(),
+                                         log: options.log)
         let end = scenario.duration + scenario.drain
         var stoppedBy: String? = nil
         while true {
             let now = TimeSpan(microseconds: LoadPublisher.offset(since: start))
             for action in faults.due(at: now) { apply(action, fleet: fleet, server: server, proxy: proxy) }
             if !scaler.isEmpty { scaler.tick(now: now) }
+            controls.tick(now: now)
             progress?(min(1, now.seconds / max(end.seconds, 0.001)), now.seconds)
             if isInterrupted { stoppedBy = "interrupted"; publisher.stop(); break }
             if let failure = publisher.failure { stoppedBy = failure; break }
             if now >= end { break }
             if options.publishOnly, publishing.isFinished { break }
-            if now >= scenario.duration, publishing.isFinished, faults.isDone,
+            if now >= scenario.duration, publishing.isFinished, faults.isDone, controls.isDone,
                collector.refresh(sentCount: publisher.sent) == publisher.plan.count { break }
             // Faults and scaler actions happen on time, not on the next 0.2 s round: at time scale
             // 0.05 a round is 4 s of the scenario, longer than a scaled 15 s start-up delay.
-            let nextDue = [faults.nextDue, scaler.nextDue].compactMap { $0 }.min()
+            let nextDue = [faults.nextDue, scaler.nextDue, controls.nextDue].compactMap { $0 }.min()
             let wait = nextDue.map { min(Self.loopRoundSeconds, max(0, ($0 - now).seconds)) } ?? Self.loopRoundSeconds
             Thread.sleep(forTimeInterval: wait)
         }
@@ -119,10 +122,12 @@ public final class RealRunner: @unchecked Sendable {
                                   oomKilled: memoryLimit.oomKilled,
                                   listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start,
                                   executions: executions).make()
-        let outcomes = AssertionOutcome.check(scenario.assertions, against: made.summary)
+        var summary = made.summary
+        if !scenario.controls.isEmpty { summary.controls = controls.waitAndCollect() }
+        let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         var lines = collector.leftoverLines(limit: 20)
         if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }
-        var result = RunResult(summary: made.summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
+        var result = RunResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
         result.queueWaitByPlanIndexMicros = made.queueWaitByPlanIndexMicros
         return result
     }

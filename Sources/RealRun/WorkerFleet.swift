@@ -87,7 +87,10 @@ final class WorkerFleet: @unchecked Sendable {
         let defaults = group.taskDefaults
         var common = ["-Q", group.queues.joined(separator: ","), "-c", String(group.concurrency),
                       "--prefetch-multiplier", String(group.prefetchMultiplier), "-n", "\(name)@%h", "-P", "prefork",
-                      "-l", "WARNING"]
+                      "-l", "WARNING", "--without-mingle"]
+        // No mingle, on either target: the simulator does not model it (a restarted worker starts
+        // with a fresh core), and its 1 s BRPOP on the reply queue would pass `waitForFleet`'s
+        // readiness check (one BRPOP client per worker) before the worker consumes a task.
         // Task events: the run counts executions from them.
         if options.taskEvents { common.append("-E") }
         if let autoscale = group.autoscale { common += ["--autoscale", "\(autoscale.maxConcurrency),\(autoscale.minConcurrency)"] }
