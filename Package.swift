@@ -38,7 +38,7 @@ let package = Package(
         // ppoll(2) with a microsecond timeout, which Swift's Glibc module does not expose.
         .target(name: "CPrecisePoll"),
         // The live driver: Kombu's transport and Celery's result backend on real Redis, the pools.
-        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "CJemalloc", "CPrecisePoll"]),
+        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "RemoteControl", "CJemalloc", "CPrecisePoll"]),
         // The sans-IO worker: no clock, randomness, I/O or Foundation (a test enforces it).
         .target(
             name: "WorkerCore",

@@ -159,7 +159,25 @@ def test_a_worker_started_after_a_revoke_learns_it_through_hello(lovage, broker,
         os.unlink(log_name)
 
 
+def test_query_task_finds_a_held_task(broker, lovage_worker):
+    client = Celery("rc_client", broker=broker, backend=broker)
+    held = client.send_task("lovage.add", args=(3, 4), countdown=5)
+    deadline = time.time() + 5
+    while True:
+        value = inspect_json(broker, "query_task", held.id)
+        if held.id in value:
+            break
+        assert time.time() < deadline, value
+        time.sleep(0.2)
+    state, info = value[held.id]
+    assert state == "scheduled"
+    assert info["id"] == held.id and info["name"] == "lovage.add" and info["args"] == [3, 4]
+    assert inspect_json(broker, "query_task", "no-such-id") == {}
+    assert held.get(timeout=15) == 7
+
+
 def test_remote_shutdown_is_warm_and_loses_nothing(broker, lovage_worker):
+    """Last in the file: it stops the module's Lovage worker."""
     process, log_name = lovage_worker
     client = Celery("rc_client", broker=broker, backend=broker)
     running = client.send_task("lovage.sleep", args=(1,))
@@ -173,3 +191,4 @@ def test_remote_shutdown_is_warm_and_loses_nothing(broker, lovage_worker):
     assert process.returncode == 0
     assert client.AsyncResult(running.id).state == "SUCCESS"
     assert "Got shutdown from remote" in Path(log_name).read_text(errors="replace")
+

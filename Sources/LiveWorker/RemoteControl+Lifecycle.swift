@@ -1,6 +1,7 @@
 import CeleryWire
 import Foundation
 import RedisClient
+import RemoteControl
 import WorkerCore
 
 /// Joining and leaving the mailbox, and mingle (celery/worker/consumer/mingle.py) at start.
@@ -29,43 +30,21 @@ extension LiveWorkerDriver {
         replier = nil
     }
 
-    /// Mingle (capture 00/40): publish `hello` with this node's own reply binding, read replies for
-    /// 1 s, and feed every revoked id learnt to the core before consuming. Logs as Celery does.
+    /// Mingle (capture 00/40, celery/worker/consumer/mingle.py): `hello` to every other node through
+    /// the same client `lovage inspect` uses (Kombu's, with its own reply binding), replies read for
+    /// 1 s, and every revoked id learnt fed to the core before consuming. Logs as Celery does.
     func mingle() {
         log("[INFO] mingle: searching for neighbors")
-        let oid = UUID().uuidString.lowercased()
-        let replyQueue = PidboxNames.replyQueue(oid: oid)
-        let replySet = PidboxNames.bindingSet(exchange: PidboxNames.replyExchange())
-        let member = PidboxNames.bindingMember(routingKey: oid, queue: replyQueue)
-        guard let connection = try? RedisConnection(url: settings.brokerURL, connectTimeout: 5, commandTimeout: 5) else {
-            log("[WARNING] mingle: broker unreachable; skipped")
-            return
-        }
-        defer { connection.close() }
-        mailboxClock += 1
-        let request = PidboxRequest(
-            method: "hello", arguments: ["from_node": .string(settings.core.hostname), "revoked": .array([])],
-            ticket: UUID().uuidString.lowercased(),
-            replyTo: .init(exchange: PidboxNames.replyExchange(), routingKey: oid), clock: mailboxClock,
-            expires: Date().timeIntervalSince1970 + 1)
         var replies: [PidboxReply] = []
         do {
-            _ = try connection.command("SADD", replySet, member)
-            _ = try connection.command([Array("PUBLISH".utf8), Array(PidboxNames.requestChannel(database: settings.brokerURL.database).utf8),
-                                        request.encode(deliveryTag: UUID().uuidString.lowercased())])
-            let deadline = Date().addingTimeInterval(1)
-            while Date() < deadline {
-                let wait = max(0.05, deadline.timeIntervalSinceNow)
-                let reply = try connection.command("BRPOP", replyQueue, String(format: "%.2f", wait))
-                guard let parts = reply.arrayValue, parts.count == 2, let payload = parts[1].bytes else { continue }
-                guard let decoded = try? PidboxReply.decode(payload) else { continue }
-                replies += decoded.filter { $0.ticket == request.ticket && $0.hostname != settings.core.hostname }
-            }
+            let client = try MailboxClient(url: settings.brokerURL)
+            replies = try client.call("hello", arguments: ["from_node": .string(settings.core.hostname), "revoked": .array([])],
+                                      timeout: 1.0)
+                .filter { $0.hostname != settings.core.hostname }
         } catch {
-            log("[WARNING] mingle: \(error)")
+            log("[WARNING] mingle: \(error); skipped")
+            return
         }
-        _ = try? connection.command("SREM", replySet, member)
-        _ = try? connection.command("DEL", replyQueue)
         guard !replies.isEmpty else {
             log("[INFO] mingle: all alone")
             return
