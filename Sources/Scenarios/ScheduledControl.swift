@@ -46,26 +46,7 @@ public enum ScenarioControl: Sendable, Equatable {
     public var method: String {
         switch self {
         case .revokeArrival, .revokeQueued: return "revoke"
-        case let .control(control): return ScenarioControl.method(of: control)
-        }
-    }
-
-    /// Celery's method name of a core control (celery/worker/control.py).
-    public static func method(of control: WorkerControl) -> String {
-        switch control {
-        case .revoke: return "revoke"
-        case .rateLimit: return "rate_limit"
-        case .timeLimit: return "time_limit"
-        case .poolGrow: return "pool_grow"
-        case .poolShrink: return "pool_shrink"
-        case .autoscale: return "autoscale"
-        case .addConsumer: return "add_consumer"
-        case .cancelConsumer: return "cancel_consumer"
-        case .enableEvents: return "enable_events"
-        case .disableEvents: return "disable_events"
-        case .learnRevoked: return "hello"
-        case .poolRestart: return "pool_restart"
-        case .shutdown: return "shutdown"
+        case let .control(control): return control.method
         }
     }
 
@@ -77,7 +58,7 @@ public enum ScenarioControl: Sendable, Equatable {
         case let .revokeQueued(name, terminate):
             return "revoke queued=\(name)" + (terminate ? " terminate=true" : "")
         case let .control(control):
-            let name = ScenarioControl.method(of: control)
+            let name = control.method
             switch control {
             case let .revoke(ids, terminate, _):
                 return "\(name) ids=\(ids.joined(separator: ","))" + (terminate ? " terminate=true" : "")
