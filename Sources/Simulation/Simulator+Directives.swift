@@ -58,6 +58,9 @@ extension Simulator {
             ledger.republished(message, now: now)
             trace.record(now, .retryPublish, "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
             send(message)
+        case .canvas:
+            // No simulated task carries canvas links yet (scenario pipelines come with issue 17).
+            break
         case .restoreSweep:
             restoreSweep(by: worker)
         case .taskEvent(let event):

@@ -81,15 +81,21 @@ public struct TaskRequest: Sendable, Equatable {
         get { storage.fields.deliveryNumber }
         set { unique().fields.deliveryNumber = newValue }
     }
+    /// What the message's canvas says follows the task (`CanvasLinks.none` for a plain task).
+    public var canvas: CanvasLinks {
+        get { storage.fields.canvas }
+        set { unique().fields.canvas = newValue }
+    }
 
     public init(id: String, name: String, queue: String, deliveryTag: String, retries: Int = 0,
                 eta: Instant? = nil, expires: Instant? = nil, timeLimit: TimeSpan? = nil,
                 softTimeLimit: TimeSpan? = nil, priority: Int? = nil, redelivered: Bool = false,
-                ignoreResult: Bool = false, taskNumber: Int = 0, deliveryNumber: Int = 0) {
+                ignoreResult: Bool = false, taskNumber: Int = 0, deliveryNumber: Int = 0,
+                canvas: CanvasLinks = .none) {
         storage = Storage(Fields(id: id, name: name, queue: queue, deliveryTag: deliveryTag, retries: retries, eta: eta,
                                  expires: expires, timeLimit: timeLimit, softTimeLimit: softTimeLimit, priority: priority,
                                  redelivered: redelivered, ignoreResult: ignoreResult, taskNumber: taskNumber,
-                                 deliveryNumber: deliveryNumber))
+                                 deliveryNumber: deliveryNumber, canvas: canvas))
     }
 
     /// The request Celery's `Task.retry` publishes: same id, retries + 1, a new eta, a fresh
@@ -137,5 +143,6 @@ public struct TaskRequest: Sendable, Equatable {
         var id: String, name: String, queue: String, deliveryTag: String, retries: Int
         var eta: Instant?, expires: Instant?, timeLimit: TimeSpan?, softTimeLimit: TimeSpan?, priority: Int?
         var redelivered: Bool, ignoreResult: Bool, taskNumber: Int, deliveryNumber: Int
+        var canvas: CanvasLinks
     }
 }

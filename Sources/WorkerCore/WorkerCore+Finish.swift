@@ -11,7 +11,9 @@ extension WorkerCore {
 
         switch outcome {
         case .succeeded(let resultJSON):
+            canvasBeforeSuccessStore(request, resultJSON: resultJSON, into: &out)
             store(request, state: .success, payloadJSON: resultJSON, into: &out)
+            canvasAfterSuccessStore(request, resultJSON: resultJSON, into: &out)
             if running.unacked { acknowledge(request, into: &out) }
             event(.succeeded, request, slot: slot, into: &out)
         case .failed(let error):
@@ -56,6 +58,7 @@ extension WorkerCore {
     mutating func fail(_ running: Running, error: ErrorDescription, into out: inout [WorkerDirective]) {
         let request = running.request
         store(request, state: .failure, error: error, into: &out)
+        canvasAfterFailure(request, error: error, into: &out)
         if running.unacked {
             if effectiveOptions(request).acksOnFailureOrTimeout {
                 acknowledge(request, into: &out)
@@ -81,6 +84,7 @@ extension WorkerCore {
                 reject(request, requeue: true, into: &out)
             } else {
                 store(request, state: .failure, error: error, into: &out)
+                canvasAfterFailure(request, error: error, into: &out)
                 if running.unacked {
                     if options.acksOnFailureOrTimeout {
                         acknowledge(request, into: &out)

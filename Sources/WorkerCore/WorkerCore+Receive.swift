@@ -56,6 +56,7 @@ extension WorkerCore {
             return false
         }
         store(request, state: .revoked, error: .revoked(reason), into: &out)
+        canvasAfterRevoke(request, error: .revoked(reason), into: &out)
         acknowledge(request, into: &out)
         event(.revoked, request, detail: reason, into: &out)
         return true
@@ -116,6 +117,7 @@ extension WorkerCore {
             out.append(.killChild(slot: slot, reason: .terminated))
         }
         store(request, state: .revoked, error: .revoked("terminated"), into: &out)
+        canvasAfterRevoke(request, error: .revoked("terminated"), into: &out)
         if running.unacked { acknowledge(request, into: &out) }
         event(.revoked, request, slot: slot, detail: "terminated", into: &out)
         out.append(.spawnChild(slot: slot))

@@ -22,6 +22,7 @@ extension WorkerCore {
                 slots[slot].state = .spawning
                 out.append(.killChild(slot: slot, reason: .hardTimeLimit))
                 store(request, state: .failure, error: .timeLimitExceeded(limit), into: &out)
+                canvasAfterFailure(request, error: .timeLimitExceeded(limit), into: &out)
                 if running.unacked {
                     if effectiveOptions(request).acksOnFailureOrTimeout {
                         acknowledge(request, into: &out)

@@ -36,6 +36,10 @@ public enum WorkerDirective: Sendable, Equatable {
     /// with a fresh delivery tag. `retryOf` is the request being retried, still held by the
     /// driver: a live driver builds the next message from that delivery's message.
     case publish(TaskRequest, retryOf: TaskRequest)
+    /// Carry out what a task's canvas says follows its outcome (`WorkerCore+Canvas.swift`): apply
+    /// its callbacks, the chain's next task or its errbacks, or count its return toward a chord.
+    /// A live driver applies the signatures in the message; the simulator, its pipeline's stages.
+    case canvas(CanvasStep)
     /// Run Kombu's restore sweep (`restore_visible`) now.
     case restoreSweep
     /// Stop consuming (a shutdown): end the fetch in flight at once and start no other; whatever the
