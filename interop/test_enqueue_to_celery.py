@@ -58,3 +58,27 @@ def test_routed_to_another_queue_with_a_priority(lovage, redis_url, celery_worke
                    "--wait", "--timeout", "20")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().split("\n", 1)[1])["result"] == 42
+
+
+def test_a_chain_runs_on_celery_each_step_getting_the_previous_result(lovage, redis_url, celery_worker):
+    done = enqueue(lovage, redis_url, "interop.add", "--args", "[1, 2]", "--then", "interop.add:[10]",
+                   "--then", "interop.add:[100]", "--wait", "--timeout", "20")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().split("\n")
+    first_id = lines[0]
+    steps = [line.split() for line in lines[1:3]]
+    assert [step[:2] for step in steps] == [["then", "interop.add"], ["then", "interop.add"]]
+    last = json.loads(lines[3])
+    assert last["status"] == "SUCCESS" and last["result"] == 113
+    assert last["task_id"] == steps[1][2]
+    # Celery's worker lists the step it applied as the first task's child, under the id we froze.
+    import redis
+    first = json.loads(redis.Redis.from_url(redis_url).get(f"celery-task-meta-{first_id}"))
+    assert first["result"] == 3
+    assert first["children"] == [[[steps[0][2], None], None]]
+
+
+def test_a_bad_then_is_refused_before_anything_is_published(lovage, redis_url):
+    done = enqueue(lovage, redis_url, "interop.add", "--args", "[1, 2]", "--then", "interop.add:{\"x\": 1}")
+    assert done.returncode == 2
+    assert "--then #1" in done.stderr and "JSON array" in done.stderr

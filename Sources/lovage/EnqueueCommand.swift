@@ -46,6 +46,11 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "The task id (default: a new UUID).")
     var id: String?
 
+    @Option(name: .customLong("then"), help: ArgumentHelp(
+        "Chain another task after this one: NAME or NAME:ARGS_JSON, e.g. 'lovage.add:[10]'; repeat for a longer chain.",
+        discussion: "Each task gets the previous one's result prepended to its arguments, as Celery's chain(add.s(1, 2), add.s(10)) does; with --wait the last task's result is printed."))
+    var then: [String] = []
+
     @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
 
@@ -66,7 +71,9 @@ struct EnqueueCommand: ParsableCommand {
     }
 
     func run() throws {
-        let message = try buildMessage(now: Date())
+        var message = try buildMessage(now: Date())
+        let chain = try ChainSteps(then, replyTo: message.replyTo)
+        message.embed.chain = chain.embedJSON
         let brokerURL = try Self.redisURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"]
                                      ?? "redis://127.0.0.1:6379/0", what: "broker")
         var options = BrokerTransportOptions()
@@ -78,9 +85,10 @@ struct EnqueueCommand: ParsableCommand {
             throw ValidationError("cannot publish: \(error)")
         }
         print(message.id)
+        for step in chain.steps { print("then \(step.name) \(step.id)") }
         guard wait else { return }
         let backendURL = try resultBackend.map { try Self.redisURL($0, what: "result backend") } ?? brokerURL
-        try waitForResult(taskID: message.id, url: backendURL)
+        try waitForResult(taskID: chain.steps.last?.id ?? message.id, url: backendURL)
     }
 
     func buildMessage(now: Date) throws -> TaskMessage {
