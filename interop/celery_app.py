@@ -35,3 +35,25 @@ def echo(value):
 def stamp():
     """When the task really ran (seconds since the epoch), to check countdowns."""
     return time.time()
+
+
+@app.task(name="interop.tsum")
+def tsum(numbers):
+    """A chord body: the sum of the header's results."""
+    return sum(numbers)
+
+
+@app.task(name="interop.boom")
+def boom(*args):
+    raise ZeroDivisionError("division by zero")
+
+
+@app.task(name="interop.errback")
+def errback(task_id):
+    """Old-style errback (task_id,): Celery publishes it as a message."""
+    return "errback:%s" % task_id
+
+
+# The same bodies under Lovage's built-in names, so a Python worker can share a queue with a Lovage worker.
+app.task(name="lovage.add")(add.run)
+app.task(name="lovage.tsum")(tsum.run)
