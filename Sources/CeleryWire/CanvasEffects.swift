@@ -18,6 +18,11 @@ public struct CanvasEffects: Sendable, Equatable {
         /// `[r.as_tuple() for r in results]`.
         public var results: [JSONValue]
         public init(groupID: String, results: [JSONValue]) { self.groupID = groupID; self.results = results }
+
+        /// The saved value, `encode({'result': result.as_tuple()})` (celery/backends/base.py `_save_group`).
+        public var document: [UInt8] {
+            JSONValue.object(["result": CanvasApplier.groupTuple(groupID, results)]).serialized()
+        }
     }
 
     /// One message and the queue (Kombu routing key) it goes to.
