@@ -88,6 +88,16 @@ struct CanvasWorkerTests {
         #expect(b2["result"]?["exc_message"] == ["Dependency k2 raised RuntimeError('boom')"])
         #expect(try Self.document(c, "be")?["result"] == "b2")
 
+        // celery.starmap (xstarmap, chunks): the named task inline per item; an unknown one is NotRegistered.
+        let starKwargs: JSONObject = ["task": Self.sig("lovage.add", [], id: "x"), "it": [[1, 2], [3, 4]]]
+        let star = TaskMessage.make(task: "celery.starmap", id: "s1", kwargs: starKwargs, deliveryTag: "tag-s1")
+        _ = try c.command([Array("LPUSH".utf8), Array("celery".utf8), star.encode()])
+        #expect(try Self.document(c, "s1")?["result"] == [3, 7])
+        let unknown = TaskMessage.make(task: "celery.starmap", id: "s2",
+                                       kwargs: ["task": Self.sig("app.nothere", [], id: "y"), "it": [[1]]], deliveryTag: "tag-s2")
+        _ = try c.command([Array("LPUSH".utf8), Array("celery".utf8), unknown.encode()])
+        #expect(try Self.document(c, "s2")?["result"]?["exc_type"] == "NotRegistered")
+
         // A malformed embed: dead-lettered with the path, never run.
         try Self.push(c, "lovage.add", [1, 1], id: "bad", embed: TaskEmbed(chain: [3]))
         let deadline = Date().addingTimeInterval(10)
