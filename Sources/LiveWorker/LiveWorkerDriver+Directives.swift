@@ -59,7 +59,7 @@ extension LiveWorkerDriver {
         let pid = getpid()
         let commands = pendingResults.map { pending in
             backend.storeCommand(MessageTranslation.document(taskID: pending.taskID, record: pending.record, pid: pid,
-                                                             nowMicros: pending.nowMicros))
+                                                             nowMicros: pending.nowMicros, children: pending.children))
         }
         pendingResults.removeAll(keepingCapacity: true)
         return commands
@@ -144,12 +144,12 @@ extension LiveWorkerDriver {
             prefork?.close(slot: slot)
         case .storeResult(let request, let record):
             // Encoded when the writes go out, so a freed slot's next job is not kept waiting.
-            pendingResults.append(PendingResult(taskID: request.id, record: record, nowMicros: Self.clock().microsecondsSinceEpoch))
+            pendingResults.append(PendingResult(taskID: request.id, record: record, nowMicros: Self.clock().microsecondsSinceEpoch,
+                                                children: pendingChildren.removeValue(forKey: request.id) ?? []))
         case .publish(let next, let current):
             publishRetry(next, of: current)
-        case .canvas:
-            // Messages are not translated with canvas links yet (issue 17 in progress).
-            break
+        case .canvas(let step):
+            performCanvas(step)
         case .restoreSweep:
             flushWrites()
             let restored = withBroker("restore sweep") { broker throws(RedisError) in

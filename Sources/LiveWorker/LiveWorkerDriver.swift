@@ -32,7 +32,14 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Acks and results gathered while applying directives, written in one round trip each.
     var brokerWrites: [[[UInt8]]] = []
     /// Results the core decided to store, encoded when the writes go out.
-    struct PendingResult { var taskID: String; var record: ResultRecord; var nowMicros: Int64 }
+    struct PendingResult { var taskID: String; var record: ResultRecord; var nowMicros: Int64; var children: [JSONValue] = [] }
+    /// What each task applied before its result is stored (callbacks, the chain's next step), by
+    /// task id: the stored document's `children` (see LiveWorkerDriver+Canvas).
+    var pendingChildren: [String: [JSONValue]] = [:]
+    /// The reply queue id of the messages this worker publishes when a signature has none
+    /// (Celery's `app.thread_oid`), and their `origin` (`anon_nodename()`: "gen<pid>@<host>").
+    let replyOID = UUID().uuidString.lowercased()
+    let canvasOrigin = "gen\(getpid())@\(ProcessInfo.processInfo.hostName)"
     var pendingResults: [PendingResult] = []
     /// Writes sent on the broker connection whose replies are not read yet (see `sendWrites`).
     var writesInFlight: [[[UInt8]]] = []

@@ -177,6 +177,7 @@ struct WorkerCommand: ParsableCommand {
             log("ERROR", "--tasks-group needs --tasks-from")
             throw ExitCode(ExitStatus.badInput)
         }
+        BuiltinTasks.registerCanvas(into: &registry)
 
         do {
             try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker.seconds)
@@ -310,6 +311,7 @@ struct WorkerChildCommand: ParsableCommand {
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: TaskOptions())
         ScenarioTaskRegistration.registerForChild(from: ProcessInfo.processInfo.environment, into: &registry)
+        BuiltinTasks.registerCanvas(into: &registry)
         ChildProcess.run(registry: registry)
     }
 }

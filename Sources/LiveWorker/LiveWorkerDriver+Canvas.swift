@@ -1,0 +1,109 @@
+import CeleryWire
+import Foundation
+import RedisClient
+import WorkerCore
+
+/// Carrying out the core's `.canvas` steps: what a Celery worker publishes after a task (the
+/// chain's next step, link callbacks, link_error errbacks) and the chord join, built by CeleryWire
+/// from the message the driver holds, sent through the broker (LPUSH onto Kombu's priority lists)
+/// and the result backend.
+extension LiveWorkerDriver {
+    func performCanvas(_ step: CanvasStep) {
+        guard let message = messages[step.request.deliveryTag] else {
+            log("[ERROR] canvas of \(step.request.id): the message of delivery \(step.request.deliveryTag) is no longer held")
+            return
+        }
+        // The embed was read when the message arrived (a malformed one was dead-lettered then).
+        guard let embed = try? CanvasEmbed.decode(message.embed) else { return }
+        var applier = makeApplier(for: message)
+        switch step.kind {
+        case .callbacks:
+            applier.applyCallbacks(embed.callbacks, result: Self.resultValue(step))
+        case .chainNext:
+            applier.applyChainNext(embed.chain, result: Self.resultValue(step))
+        case .errbacks:
+            applier.applyErrbacks(embed.errbacks, failedTaskID: message.id, rootID: message.rootID)
+        case .chordPartReturn:
+            guard let body = embed.chord else { return }
+            chordPartReturn(step, message: message, body: body)
+            return
+        }
+        carryOut(applier.effects, appliedBy: message.id)
+    }
+
+    func makeApplier(for message: TaskMessage) -> CanvasApplier {
+        CanvasApplier(context: CanvasContext(current: message, origin: canvasOrigin, replyTo: replyOID,
+                                             nowMicros: Self.clock().microsecondsSinceEpoch),
+                      newID: { UUID().uuidString.lowercased() })
+    }
+
+    static func resultValue(_ step: CanvasStep) -> JSONValue {
+        step.resultJSON.flatMap { try? JSONValue.parse($0) } ?? .null
+    }
+
+    /// Chord sizes and group saves first (before any member could finish), then the messages in
+    /// order; the children wait for the parent's result document.
+    func carryOut(_ effects: CanvasEffects, appliedBy parentID: String?) {
+        if !effects.chordSizes.isEmpty || !effects.groupSaves.isEmpty {
+            withBackend("chord sizes and groups") { backend throws(RedisError) in
+                for size in effects.chordSizes { try backend.setChordSize(groupID: size.groupID, size: size.size) }
+                for save in effects.groupSaves { try backend.saveGroup(save) }
+            }
+        }
+        for published in effects.messages {
+            let bytes = published.message.encode()
+            withBroker("publish \(published.message.task)[\(published.message.id)]") { broker throws(RedisError) in
+                try broker.publish(bytes, queue: published.queue, priority: published.message.priority)
+            }
+        }
+        if let parentID, !effects.children.isEmpty { pendingChildren[parentID, default: []] += effects.children }
+    }
+
+    /// `on_chord_part_return`: this member's entry joins the sorted set; the member that completes
+    /// the join applies the body with the ordered results, or stores ChordError as the body's
+    /// FAILURE and applies the body's errbacks.
+    func chordPartReturn(_ step: CanvasStep, message: TaskMessage, body: CanvasSignature) {
+        guard let groupID = message.group else { return }
+        // Celery stores the member's result before its part returns.
+        flushWrites()
+        let exception = step.error.map { ExceptionInfo(excType: $0.type, excMessage: [.string($0.message)], excModule: $0.module) }
+        let encoded = ChordJoin.encodeResult(state: step.state.rawValue, result: Self.resultValue(step), exception: exception)
+        let entry = ChordJoin.entry(taskID: message.id, state: step.state.rawValue, encodedResult: encoded)
+        guard let reply = withBackend("chord part return of \(message.id)", { backend throws(RedisError) in
+            try backend.chordPartReturn(groupID: groupID, groupIndex: message.groupIndex, entry: entry)
+        }) else { return }
+        guard ChordJoin.decide(readyCount: reply.readyCount, totalDiff: reply.totalDiff, size: reply.size) == .complete,
+              let entries = withBackend("read chord \(groupID)", { backend throws(RedisError) in
+                  try backend.chordEntries(groupID: groupID)
+              }) else { return }
+        var applier = makeApplier(for: message)
+        let outcome: ChordJoin.Outcome
+        do {
+            outcome = try ChordJoin.outcome(entries: entries)
+        } catch {
+            outcome = .fail(ExceptionInfo(excType: "ChordError", excMessage: [.string("Join error: \(error.description)")],
+                                          excModule: "celery.exceptions"))
+        }
+        switch outcome {
+        case .fire(let results):
+            applier.applyChordBody(body, results: results)
+            carryOut(applier.effects, appliedBy: nil)
+            withBackend("delete chord \(groupID)") { backend throws(RedisError) in try backend.deleteChord(groupID: groupID) }
+        case .fail(let error):
+            log("[ERROR] Chord '\(groupID)' raised: ChordError(\(PythonRepr.string(error.excMessage.first?.stringValue ?? "")))")
+            failChordBody(body, error: error, applier: &applier)
+        }
+    }
+
+    /// `chord_error_from_stack`: the body's errbacks applied with its id, then ChordError stored as
+    /// its FAILURE.
+    func failChordBody(_ body: CanvasSignature, error: ExceptionInfo, applier: inout CanvasApplier) {
+        let bodyID = body.taskID ?? UUID().uuidString.lowercased()
+        let errbacks = (try? CanvasSignature.decodeList(body.options["link_error"] ?? .null, path: "chord.options.link_error")) ?? []
+        applier.applyErrbacks(errbacks, failedTaskID: bodyID, rootID: nil)
+        carryOut(applier.effects, appliedBy: nil)
+        let document = ResultDocument.failure(taskID: bodyID, exception: error, traceback: nil,
+                                              dateDone: Self.clock().microsecondsSinceEpoch)
+        withBackend("store the chord body's FAILURE") { backend throws(RedisError) in _ = try backend.store(document) }
+    }
+}
