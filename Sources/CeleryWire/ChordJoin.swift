@@ -13,6 +13,10 @@ public enum ChordJoin {
     public static func joinKey(_ groupID: String) -> String { "celery-taskset-meta-\(groupID).j" }
     public static func totalDiffKey(_ groupID: String) -> String { "celery-taskset-meta-\(groupID).t" }
     public static func sizeKey(_ groupID: String) -> String { "celery-taskset-meta-\(groupID).s" }
+    /// `.d`: the members already counted (`"<tid>:<group_index>"`), so a redelivered member counts once.
+    public static func dedupeKey(_ groupID: String) -> String { "celery-taskset-meta-\(groupID).d" }
+    /// `.c`: the dispatch claim (a token while one worker applies the body, then `done`).
+    public static func claimKey(_ groupID: String) -> String { "celery-taskset-meta-\(groupID).c" }
     /// `celery-taskset-meta-<gid>`: a saved GroupResult (`{"result": [as_tuple, ...]}`).
     public static func groupKey(_ groupID: String) -> String { "celery-taskset-meta-\(groupID)" }
 

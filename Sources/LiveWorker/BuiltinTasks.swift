@@ -4,8 +4,9 @@ import WorkerCore
 
 /// Tasks every Lovage worker has, so any Celery client can use it with no Swift code:
 /// `lovage.noop`, `lovage.add(x, y)`, `lovage.echo(value)`, `lovage.sleep(seconds)`,
-/// `lovage.fail(message)`, `lovage.flaky(key, fail_times)`, `lovage.progress(steps)` and
-/// `lovage.synthetic(...)`.
+/// `lovage.fail(message)`, `lovage.flaky(key, fail_times)`, `lovage.progress(steps)`,
+/// `lovage.synthetic(...)`, and for canvas work `lovage.tsum(numbers)` (a chord body),
+/// `lovage.boom()` (ZeroDivisionError) and `lovage.errback(task_id)` (a link_error errback).
 public enum BuiltinTasks {
     public static func register(into registry: inout TaskRegistry, defaults: TaskOptions) {
         registry.register("lovage.noop", body: { _ in .success(.null) })
@@ -20,6 +21,13 @@ public enum BuiltinTasks {
         flakyOptions.retry.maxRetries = nil
         registry.register("lovage.flaky", options: flakyOptions, body: flaky)
         registry.register("lovage.progress", body: progress)
+        registry.register("lovage.tsum", body: tsum)
+        registry.register("lovage.boom", body: { _ in
+            .failure(ErrorDescription(type: "ZeroDivisionError", message: "division by zero"))
+        })
+        registry.register("lovage.errback", body: { context in
+            .success(.string("errback:" + (context.argument(0, "task_id")?.stringValue ?? "")))
+        })
         // A synthetic failure is retried by the worker's options, as any task's (see SyntheticTask).
         registry.register(SyntheticTask.name, body: SyntheticTask.run)
         registry.register("lovage.crash", body: { context in
@@ -29,6 +37,23 @@ public enum BuiltinTasks {
             }
             _exit(Int32(context.argument(0, "code")?.intValue ?? 13))
         })
+    }
+
+    /// `sum(numbers)`: integers stay integers, a float makes the sum a float; TypeError otherwise.
+    static func tsum(_ context: TaskContext) -> TaskBodyResult {
+        guard let numbers = context.argument(0, "numbers")?.arrayValue else {
+            return .failure(ErrorDescription(type: "TypeError", message: "tsum() needs a list of numbers"))
+        }
+        var integer: Int64 = 0
+        var real = 0.0
+        var sawReal = false
+        for value in numbers {
+            if let n = value.intValue { integer += n } else if let d = value.doubleValue { real += d; sawReal = true } else {
+                return .failure(ErrorDescription(type: "TypeError",
+                                                 message: "unsupported operand type(s) for +: 'int' and '\(value.typeName)'"))
+            }
+        }
+        return .success(sawReal ? .double(Double(integer) + real) : .int(integer))
     }
 
     /// `x + y` for numbers (ints stay ints), strings and lists; TypeError otherwise, as Python.

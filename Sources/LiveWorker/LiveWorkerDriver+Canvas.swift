@@ -23,6 +23,9 @@ extension LiveWorkerDriver {
             applier.applyChainNext(embed.chain, result: Self.resultValue(step))
         case .errbacks:
             applier.applyErrbacks(embed.errbacks, failedTaskID: message.id, rootID: message.rootID)
+        case .chainFailed:
+            failRemainingChain(embed.chain, error: step.error)
+            return
         case .chordPartReturn:
             guard let body = embed.chord else { return }
             chordPartReturn(step, message: message, body: body)
@@ -69,10 +72,15 @@ extension LiveWorkerDriver {
         let exception = step.error.map { ExceptionInfo(excType: $0.type, excMessage: [.string($0.message)], excModule: $0.module) }
         let encoded = ChordJoin.encodeResult(state: step.state.rawValue, result: Self.resultValue(step), exception: exception)
         let entry = ChordJoin.entry(taskID: message.id, state: step.state.rawValue, encodedResult: encoded)
+        let claimToken = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         guard let reply = withBackend("chord part return of \(message.id)", { backend throws(RedisError) in
-            try backend.chordPartReturn(groupID: groupID, groupIndex: message.groupIndex, entry: entry)
+            try backend.chordPartReturn(groupID: groupID, groupIndex: message.groupIndex, taskID: message.id,
+                                        entry: entry, claimToken: claimToken)
         }) else { return }
-        guard ChordJoin.decide(readyCount: reply.readyCount, totalDiff: reply.totalDiff, size: reply.size) == .complete,
+        // Only the member that completed the join and won the claim applies the body (another
+        // worker, Lovage or Celery, may have completed it at the same moment).
+        guard reply.claimed,
+              ChordJoin.decide(readyCount: reply.readyCount, totalDiff: reply.totalDiff, size: reply.size) == .complete,
               let entries = withBackend("read chord \(groupID)", { backend throws(RedisError) in
                   try backend.chordEntries(groupID: groupID)
               }) else { return }
@@ -86,12 +94,40 @@ extension LiveWorkerDriver {
         }
         switch outcome {
         case .fire(let results):
+            let extended = withBackend("extend the claim of chord \(groupID)") { backend throws(RedisError) in
+                try backend.extendChordClaim(groupID: groupID, claimToken: claimToken)
+            } ?? false
+            guard extended else {
+                log("[WARNING] Chord callback for '\(groupID)' not published: dispatch claim is no longer owned by this worker")
+                return
+            }
             applier.applyChordBody(body, results: results)
             carryOut(applier.effects, appliedBy: nil)
-            withBackend("delete chord \(groupID)") { backend throws(RedisError) in try backend.deleteChord(groupID: groupID) }
+            let cleaned = withBackend("clean up chord \(groupID)") { backend throws(RedisError) in
+                try backend.cleanupChord(groupID: groupID, claimToken: claimToken)
+            } ?? false
+            if !cleaned { log("[WARNING] Chord callback claim for '\(groupID)' was lost before cleanup; chord data was left for expiry") }
         case .fail(let error):
             log("[ERROR] Chord '\(groupID)' raised: ChordError(\(PythonRepr.string(error.excMessage.first?.stringValue ?? "")))")
             failChordBody(body, error: error, applier: &applier)
+            withBackend("drop the size of chord \(groupID)") { backend throws(RedisError) in
+                try backend.dropChordSize(groupID: groupID)
+            }
+        }
+    }
+
+    /// `mark_as_failure` walking `request.chain`: the same FAILURE stored under each later step's
+    /// frozen task id, so `chain(...).get()` raises instead of waiting. A step with no id of its
+    /// own (a group or chord Celery did not freeze) is skipped, as Celery skips it.
+    func failRemainingChain(_ chain: [CanvasSignature], error: ErrorDescription?) {
+        guard let error else { return }
+        let exception = ExceptionInfo(excType: error.type, excMessage: [.string(error.message)], excModule: error.module)
+        flushWrites()
+        for step in chain {
+            guard let taskID = step.taskID else { continue }
+            let document = ResultDocument.failure(taskID: taskID, exception: exception, traceback: nil,
+                                                  dateDone: Self.clock().microsecondsSinceEpoch)
+            withBackend("store FAILURE down the chain") { backend throws(RedisError) in _ = try backend.store(document) }
         }
     }
 

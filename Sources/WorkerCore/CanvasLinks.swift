@@ -36,6 +36,9 @@ public struct CanvasStep: Sendable, Equatable {
         case callbacks
         /// Apply the next task of `embed.chain` with the result prepended and the rest of the chain.
         case chainNext
+        /// Store the failure under every task id still in the chain, so the chain's result (its last
+        /// task) fails instead of waiting forever (celery/backends/base.py `mark_as_failure`).
+        case chainFailed
         /// Apply every `link_error` errback with the failed task's id (the backend's
         /// `_call_task_errbacks`, which publishes them as one group with `(task_id,)`).
         case errbacks

@@ -7,7 +7,8 @@
 ///   the task ignores its result (celery/backends/base.py `mark_as_done`).
 /// - Failure, whether the body raised, the hard time limit killed it or its child was lost
 ///   (`mark_as_failure(call_errbacks=True)`): FAILURE is stored, the chord part returns, then the
-///   `link_error` errbacks run. The rest of a chain is never applied.
+///   `link_error` errbacks run. The rest of a chain is never applied, but the failure is stored under
+///   each of its task ids (`mark_as_failure` walks `request.chain`), between the two.
 /// - Revoked, expired or terminated (`mark_as_revoked`): REVOKED is stored and the chord part
 ///   returns; no errback runs and the chain stops.
 /// - A retry applies nothing: the next attempt carries the same links. Neither does `Reject` or
@@ -37,6 +38,9 @@ extension WorkerCore {
         guard !links.isEmpty else { return }
         if links.chordMember {
             out.append(.canvas(CanvasStep(kind: .chordPartReturn, request: request, state: .failure, error: error)))
+        }
+        if links.chainSteps > 0 {
+            out.append(.canvas(CanvasStep(kind: .chainFailed, request: request, state: .failure, error: error)))
         }
         if links.errbacks > 0 {
             out.append(.canvas(CanvasStep(kind: .errbacks, request: request, state: .failure, error: error)))

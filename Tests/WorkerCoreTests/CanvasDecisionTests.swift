@@ -17,6 +17,7 @@ struct CanvasDecisionTests {
                 case .chainNext: return "chain \(step.state.rawValue)"
                 case .errbacks: return "errbacks \(step.state.rawValue)"
                 case .chordPartReturn: return "chord \(step.state.rawValue)"
+                case .chainFailed: return "chain failed"
                 }
             default: return nil
             }
@@ -62,7 +63,7 @@ struct CanvasDecisionTests {
         #expect(labels(out) == ["chord SUCCESS"])
     }
 
-    @Test("failure: FAILURE, then the chord part, then errbacks; no callback and the chain stops")
+    @Test("failure: FAILURE, the chord part, the failure stored down the chain, then errbacks; no callback")
     func failureOrder() {
         var h = CoreHarness(config(concurrency: 1))
         h.start()
@@ -71,7 +72,7 @@ struct CanvasDecisionTests {
         let error = ErrorDescription(type: "ZeroDivisionError", message: "division by zero")
         let out = h.send(.taskFinished(slot: run.slot, execution: run.execution,
                                        outcome: .failed(error), childResidentKiB: nil))
-        #expect(labels(out) == ["store FAILURE", "chord FAILURE", "errbacks FAILURE"])
+        #expect(labels(out) == ["store FAILURE", "chord FAILURE", "chain failed", "errbacks FAILURE"])
         let steps = out.compactMap { if case .canvas(let step) = $0 { return step } else { return nil } }
         #expect(steps.allSatisfy { $0.error == error })
     }
@@ -99,7 +100,7 @@ struct CanvasDecisionTests {
         let second = out.executions[0]
         let final = h.send(.taskFinished(slot: second.slot, execution: second.execution,
                                          outcome: .failed(error), childResidentKiB: nil))
-        #expect(labels(final) == ["store FAILURE", "errbacks FAILURE"])
+        #expect(labels(final) == ["store FAILURE", "chain failed", "errbacks FAILURE"])
     }
 
     @Test("a hard time limit fails the task: chord part and errbacks follow")
