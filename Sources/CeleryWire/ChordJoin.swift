@@ -59,7 +59,10 @@ public enum ChordJoin {
         case complete
     }
 
-    /// After the first pipeline: `readyCount` from ZCOUNT, `totalDiff` from GET `.t`, `size` from GET `.s`.
+    /// Whether the join is complete: `readyCount` members counted, `totalDiff` from `.t`, `size`
+    /// from `.s`. On Redis, Celery 5.7's part-return script applies this same rule inside Redis
+    /// (it takes the dispatch claim only then; LiveWorker's `ChordScripts`); this is the rule for
+    /// a join counted outside Redis.
     public static func decide(readyCount: Int, totalDiff: Int?, size: Int?) -> Decision {
         guard let size else { return .notAChord }
         return readyCount == size + (totalDiff ?? 0) ? .complete : .wait

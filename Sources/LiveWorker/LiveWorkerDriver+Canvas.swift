@@ -69,7 +69,7 @@ extension LiveWorkerDriver {
         guard let groupID = message.group else { return }
         // Celery stores the member's result before its part returns.
         flushWrites()
-        let exception = step.error.map { ExceptionInfo(excType: $0.type, excMessage: [.string($0.message)], excModule: $0.module) }
+        let exception = step.error.map(MessageTranslation.exception)
         let encoded = ChordJoin.encodeResult(state: step.state.rawValue, result: Self.resultValue(step), exception: exception)
         let entry = ChordJoin.entry(taskID: message.id, state: step.state.rawValue, encodedResult: encoded)
         let claimToken = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -78,9 +78,9 @@ extension LiveWorkerDriver {
                                         entry: entry, claimToken: claimToken)
         }) else { return }
         // Only the member that completed the join and won the claim applies the body (another
-        // worker, Lovage or Celery, may have completed it at the same moment).
+        // worker, Lovage or Celery, may have completed it at the same moment). The script takes
+        // the claim only when the count reaches size + total diff: `ChordJoin.decide`'s rule.
         guard reply.claimed,
-              ChordJoin.decide(readyCount: reply.readyCount, totalDiff: reply.totalDiff, size: reply.size) == .complete,
               let entries = withBackend("read chord \(groupID)", { backend throws(RedisError) in
                   try backend.chordEntries(groupID: groupID)
               }) else { return }
@@ -121,14 +121,20 @@ extension LiveWorkerDriver {
     /// own (a group or chord Celery did not freeze) is skipped, as Celery skips it.
     func failRemainingChain(_ chain: [CanvasSignature], error: ErrorDescription?) {
         guard let error else { return }
-        let exception = ExceptionInfo(excType: error.type, excMessage: [.string(error.message)], excModule: error.module)
+        let exception = MessageTranslation.exception(error)
         flushWrites()
         for step in chain {
             guard let taskID = step.taskID else { continue }
-            let document = ResultDocument.failure(taskID: taskID, exception: exception, traceback: nil,
-                                                  dateDone: Self.clock().microsecondsSinceEpoch)
-            withBackend("store FAILURE down the chain") { backend throws(RedisError) in _ = try backend.store(document) }
+            storeFailure(taskID: taskID, exception: exception, what: "store FAILURE down the chain")
         }
+    }
+
+    /// A FAILURE document written at once, for a task this worker did not run (a later chain
+    /// step, a chord body).
+    func storeFailure(taskID: String, exception: ExceptionInfo, what: String) {
+        let document = ResultDocument.failure(taskID: taskID, exception: exception, traceback: nil,
+                                              dateDone: Self.clock().microsecondsSinceEpoch)
+        withBackend(what) { backend throws(RedisError) in _ = try backend.store(document) }
     }
 
     /// `chord_error_from_stack`: the body's errbacks applied with its id, then ChordError stored as
@@ -138,8 +144,6 @@ extension LiveWorkerDriver {
         let errbacks = (try? CanvasSignature.decodeList(body.options["link_error"] ?? .null, path: "chord.options.link_error")) ?? []
         applier.applyErrbacks(errbacks, failedTaskID: bodyID, rootID: nil)
         carryOut(applier.effects, appliedBy: nil)
-        let document = ResultDocument.failure(taskID: bodyID, exception: error, traceback: nil,
-                                              dateDone: Self.clock().microsecondsSinceEpoch)
-        withBackend("store the chord body's FAILURE") { backend throws(RedisError) in _ = try backend.store(document) }
+        storeFailure(taskID: bodyID, exception: error, what: "store the chord body's FAILURE")
     }
 }

@@ -37,14 +37,17 @@ enum MessageTranslation {
     }
 
     /// The `celery-task-meta-<id>` document for a result the core decided to store.
+    /// The core's error as a result document stores it (`exc_type`, `exc_message`, `exc_module`).
+    static func exception(_ error: ErrorDescription) -> ExceptionInfo {
+        ExceptionInfo(excType: error.type, excMessage: [.string(error.message)], excModule: error.module)
+    }
+
     /// `children` is what the task applied before its result was stored (`AsyncResult.as_tuple()`
     /// of each, capture 54).
     static func document(taskID: String, record: ResultRecord, pid: Int32, nowMicros: Int64,
                          children: [JSONValue] = []) -> ResultDocument {
         let payload = record.payloadJSON.flatMap { try? JSONValue.parse($0) } ?? .null
-        let exception = record.error.map {
-            ExceptionInfo(excType: $0.type, excMessage: [.string($0.message)], excModule: $0.module)
-        }
+        let exception = record.error.map(Self.exception)
         switch record.state {
         case "STARTED":
             return .started(taskID: taskID, pid: Int(pid), hostname: record.hostname)
