@@ -118,6 +118,8 @@ public struct TaskTypeSpec: Sendable, Equatable {
     /// Options that override the worker group's task defaults for this type (retry policy, limits...).
     public var options: TaskOptionsOverride = TaskOptionsOverride()
     public var body: TaskBodyModel = TaskBodyModel()
+    /// What follows this task in a pipeline (`then`, `fan_out`, `join`, `on_failure`).
+    public var followers: TaskFollowers = TaskFollowers()
     public init(name: String) { self.name = name }
 }
 

@@ -6,7 +6,7 @@ extension ScenarioBuilder {
     static let taskKeys = ["name", "queue", "priority", "countdown", "expires", "acks_late", "reject_on_worker_lost",
                            "acks_on_failure_or_timeout", "track_started", "ignore_result", "time_limit",
                            "soft_time_limit", "rate_limit", "retry", "duration", "failure", "hang", "crash", "memory",
-                           "result_size"]
+                           "result_size", "then", "fan_out", "join", "on_failure"]
 
     func readTasks(_ node: Node) -> ([TaskTypeSpec], Names) {
         guard let items = reader.list(node, "tasks", expected: "a list of task types") else {
@@ -119,6 +119,7 @@ extension ScenarioBuilder {
             body.resultSizeBytes = bytes
         }
         task.body = body
+        if let followers = check(readFollowers(fields)) { task.followers = followers }
         return ok ? task : nil
     }
 

@@ -45,6 +45,7 @@ struct ScenarioBuilder {
         var names = Names(complete: false)
         if let node = reader.required(top, "tasks", what: "a list of task types") {
             (tasks, names) = readTasks(node)
+            if names.complete { checkPipelines(tasks: tasks, tasksNode: node) }
         }
 
         var routes: [RouteRule] = []
