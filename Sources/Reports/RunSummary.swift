@@ -49,6 +49,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var controls: [ControlOutcome]? = nil
     /// The settings a run changed from its scenario file (`--set KEY=VALUE`), in the order given.
     public var appliedSettings: [String] = []
+    /// Each task type with followers (`then`, `fan_out`): its pipelines' figures, in the
+    /// scenario's task order (nil: the scenario has none, and the field stays out of the JSON).
+    public var pipelines: [PipelineFigures]? = nil
+    /// Latency of every pipeline of the run (`pipeline.latency.*`); nil without pipelines.
+    public var pipelineLatency: Percentiles? = nil
 
     /// What a real run's event subscriber saw (`ExecutionCounter`): task-received and task-started
     /// events, deliveries received again, and whether it may have missed some. Redis pub/sub is
@@ -267,6 +272,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// A metric by the name scenario assertions use; nil for an unknown name.
     public func metric(_ name: String) -> Double? {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 2, parts[0] == "pipeline" {
+            let inner = parts[1].split(separator: ".", maxSplits: 1).map(String.init)
+            guard inner.count == 2, inner[0] == "latency" else { return nil }
+            return (pipelineLatency ?? Percentiles(p50: 0, p90: 0, p99: 0, max: 0, mean: 0)).value(named: inner[1])
+        }
         if parts.count == 2 {
             switch parts[0] {
             case "queue_wait": return queueWait.value(named: parts[1])
@@ -297,6 +307,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case "mean_workers": return meanWorkers
         case "peak_running": return Double(peakRunning)
         case "censored_waits": return Double(censoredWaits)
+        case "pipelines_started": return Double(pipelines?.reduce(0) { $0 + $1.started } ?? 0)
+        case "pipelines_completed": return Double(pipelines?.reduce(0) { $0 + $1.completed } ?? 0)
+        case "pipelines_failed": return Double(pipelines?.reduce(0) { $0 + $1.failed } ?? 0)
+        case "pipelines_stuck": return Double(pipelines?.reduce(0) { $0 + $1.stuck } ?? 0)
+        case "joins_stuck": return Double(pipelines?.reduce(0) { $0 + ($1.joins?.stuck ?? 0) } ?? 0)
         default: return nil
         }
     }
@@ -332,5 +347,7 @@ extension RunSummary {
         fleet = try c.decodeIfPresent([FleetGroup].self, forKey: .fleet) ?? []
         appliedSettings = try c.decodeIfPresent([String].self, forKey: .appliedSettings) ?? []
         controls = try c.decodeIfPresent([ControlOutcome].self, forKey: .controls)
+        pipelines = try c.decodeIfPresent([PipelineFigures].self, forKey: .pipelines)
+        pipelineLatency = try c.decodeIfPresent(Percentiles.self, forKey: .pipelineLatency)
     }
 }

@@ -49,6 +49,10 @@ public enum Metrics {
         for family in ["queue_wait", "run_time", "latency"] {
             for statistic in timeStatistics { list.append(("\(family).\(statistic)", .time)) }
         }
+        for statistic in timeStatistics { list.append(("pipeline.latency.\(statistic)", .time)) }
+        for name in ["pipelines_started", "pipelines_completed", "pipelines_failed", "pipelines_stuck", "joins_stuck"] {
+            list.append((name, .count))
+        }
         list.append(("peak_memory", .size))
         for name in ["peak_queue_depth", "peak_workers", "mean_workers", "peak_running"] { list.append((name, .count)) }
         return list

@@ -66,6 +66,14 @@ extension ScenarioBuilder {
                 return
             }
         }
+        do {
+            _ = try PipelinePlan.plans(for: tasks)
+        } catch {
+            let index = tasks.firstIndex { $0.name == error.task } ?? 0
+            reader.fail(taskNode(tasksNode, index), KeyPathText.index("tasks", index),
+                        expected: "a pipeline Lovage runs (a chain of tasks and chords; a group without join only at the end)",
+                        found: error.reason)
+        }
     }
 
     func taskNode(_ tasksNode: Node, _ index: Int) -> Node? {
