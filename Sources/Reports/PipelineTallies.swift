@@ -83,10 +83,12 @@ public struct PipelineTallies: Sendable {
         if root >= 0, root < tallies.count, tallies[root] != nil { all.record(latency) }
     }
 
-    /// Each root type's figures, in the scenario's task order (empty when no type has followers).
+    /// Each root type's figures, in the scenario's task order: the types that started a pipeline
+    /// (a type with followers that only ever runs inside another's pipeline, say `split` after
+    /// `parse`, started none of its own and is left out).
     public var figures: [RunSummary.PipelineFigures] {
         tallies.compactMap { tally in
-            guard let tally else { return nil }
+            guard let tally, tally.figures.started > 0 else { return nil }
             var figures = tally.figures
             figures.latency = tally.latency.percentiles
             if tally.fanOut.count > 0 { figures.fanOutMembers = tally.fanOut.percentiles }

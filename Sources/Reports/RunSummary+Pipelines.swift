@@ -54,6 +54,6 @@ extension RunSummary {
         public var failed = 0
         /// A member never returned by the end of the run: the body never ran.
         public var stuck = 0
-        public init() {}
+        public init(fired: Int = 0, failed: Int = 0, stuck: Int = 0) { self.fired = fired; self.failed = failed; self.stuck = stuck }
     }
 }

@@ -58,9 +58,8 @@ extension Simulator {
             ledger.republished(message, now: now)
             trace.record(now, .retryPublish, "task", message.id, "tag", message.deliveryTag, "retries", String(message.retries))
             send(message)
-        case .canvas:
-            // No simulated task carries canvas links yet (scenario pipelines come with issue 17).
-            break
+        case .canvas(let step):
+            carryOut(step)
         case .restoreSweep:
             restoreSweep(by: worker)
         case .taskEvent(let event):
@@ -174,6 +173,9 @@ extension Simulator {
             trace.record(now, kind, "task", event.taskID, "worker", workers[worker].name,
                          "detail", event.detail ?? "")
             ledger.attemptEnded(event, now: now)
+            if !pipelineRuns.isEmpty, event.kind != .retried, !(event.kind == .rejected && event.requeued) {
+                pipelineTaskEnded(event)
+            }
         } else if event.kind == .started, let slot = event.slot, let request = workers[worker].children[slot].request {
             trace.record(now, .start, "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
             // Queue wait ends when the body starts in the child, after the hand-off to it.

@@ -20,8 +20,10 @@ extension Simulator {
             deliveryTag: delivery.tag, retries: 0,
             eta: template.countdown.map { now + $0 }, expires: template.expires.map { now + $0 },
             priority: template.priority, ignoreResult: template.ignoreResult,
-            taskNumber: nextTaskNumber, deliveryNumber: delivery.number)
+            taskNumber: nextTaskNumber, deliveryNumber: delivery.number,
+            canvas: hasCanvas[taskIndex] ? canvasLinks(type: taskIndex, plan: pipelinePlans[taskIndex], stage: 0) : .none)
         ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
+        if let plan = pipelinePlans[taskIndex] { startPipeline(request, plan: plan) }
         trace.record(now, .publish, "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
         send(request)
     }

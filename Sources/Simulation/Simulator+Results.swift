@@ -72,6 +72,7 @@ extension Simulator {
         resultStore.expire(now: now)
         // After the leftover is counted and before the percentiles are read: no trace event.
         ledger.censorOpen(at: now)
+        censorOpenPipelines()
         var summary = RunSummary(
             scenario: scenario.name, mode: "sim", seed: seed, traceHash: trace.hashHex,
             virtualDurationSeconds: (now - Simulator.epoch).seconds, counts: ledger.counts,
@@ -87,6 +88,10 @@ extension Simulator {
         summary.byTask = ledger.taskFigures(names: scenario.tasks.map(\.name))
         summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
         if !scenario.controls.isEmpty { summary.controls = controlOutcomes }
+        if !pipelineTallies.isEmpty {
+            summary.pipelines = pipelineTallies.figures
+            summary.pipelineLatency = pipelineTallies.latency
+        }
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         var result = RunResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines,
                                       eventsProcessed: eventsProcessed)

@@ -69,6 +69,15 @@ public final class Simulator {
     let pendingInputs = InputQueue()
     var bufferPool: [[WorkerDirective]] = []
     var nextTaskNumber = 0
+    /// Tasks published by workers for a canvas (numbered -1, -2, …; ids f1, f2, …).
+    var nextFollowerNumber = 0
+    /// Each task type's pipeline (nil for a plain type) and whether its tasks carry any canvas.
+    let pipelinePlans: [PipelinePlan?]
+    let hasCanvas: [Bool]
+    var pipelineRuns = PipelineRuns()
+    var pipelineTallies: PipelineTallies
+    /// Group sizes, drawn per pipeline root (`FanOutCounts`, seed stream 6).
+    var fanOutRandom: SeededRandom
     var nextTagNumber = 0
     let loadEnd: Instant
     let runEnd: Instant
@@ -129,6 +138,11 @@ public final class Simulator {
         let router = TaskRouter(rules: scenario.routes.map { TaskRouter.Rule(pattern: $0.pattern, queue: nativeString($0.queue)) })
         publishTemplates = taskSpecs.map { spec in PublishTemplate(spec, router: router) }
         bodyModels = taskSpecs.map(\.body)
+        let plans = scenario.pipelinePlans
+        pipelinePlans = plans
+        hasCanvas = scenario.tasks.indices.map { plans[$0] != nil || !scenario.tasks[$0].followers.onFailure.isEmpty }
+        pipelineTallies = PipelineTallies(plans: plans, names: scenario.tasks.map(\.name))
+        fanOutRandom = SeededRandom.split(seed: seed, stream: FanOutCounts.stream)
         arrivals = SeededRandom.split(seed: seed, stream: 1)
         bodies = SeededRandom.split(seed: seed, stream: 2)
         faultRandom = SeededRandom.split(seed: seed, stream: 3)

@@ -294,5 +294,9 @@ struct TaskLedger {
     var openTaskIDs: [String] { records.allKeys.map(Self.taskID(of:)).sorted() }
 
     /// The id the simulator gave task number n when it published it (`Simulator.publishNew`).
-    static func taskID(of number: Int) -> String { numberedID(UInt8(ascii: "t"), number) }
+    /// A follower (a task a worker published for a canvas) has a negative number and id f<-n>
+    /// (`Simulator.publishFollower`).
+    static func taskID(of number: Int) -> String {
+        number < 0 ? numberedID(UInt8(ascii: "f"), -number) : numberedID(UInt8(ascii: "t"), number)
+    }
 }

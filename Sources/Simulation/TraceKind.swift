@@ -101,6 +101,16 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// A memory-pressure window began: bytes, worker (a pattern).
     case memoryPressure = "memory-pressure"
 
+    // MARK: Pipelines
+
+    /// A pipeline's stage was published by a worker: root (the root task's id), stage (0-based),
+    /// tasks (1, or a group's members).
+    case pipelineStage = "pipeline-stage"
+    /// A chord's last member returned: root, stage (the group's), outcome (`fired` or `ChordError`).
+    case chordJoin = "chord-join"
+    /// A pipeline ended: root, outcome (`completed` or `failed`), latency (seconds since the root's publish).
+    case pipelineEnd = "pipeline-end"
+
     // MARK: The operator
 
     /// A scenario's scheduled control reached a worker's core (`controls:`): worker, command (as

@@ -16,6 +16,7 @@ struct TraceKindTests {
             "worker-start", "worker-booted", "worker-sigterm", "worker-stopped", "worker-kill", "oom-kill", "oom-restart",
             "scaler", "scale-up", "scale-down", "grace-over",
             "broker-down", "broker-up", "broker-latency", "broker-latency-end", "slow-tasks", "memory-pressure",
+            "pipeline-stage", "chord-join", "pipeline-end",
             "control", "end",
         ])
     }
