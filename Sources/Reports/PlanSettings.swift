@@ -110,11 +110,15 @@ public enum PlanSettings {
     /// The SLOs every plan checks unless `--no-default-slos`: no task left unfinished and none lost.
     public static let defaultObjectives = ["leftover == 0", "lost == 0"]
 
+    /// Added for a scenario with pipelines: a configuration whose chord joins or chains never finish
+    /// loses documents even when every task is accounted for.
+    public static let pipelineObjectives = ["pipelines_stuck == 0"]
+
     /// The user's SLOs followed by each default SLO whose metric the user did not already bound.
-    public static func objectives(_ given: [Assertion], includeDefaults: Bool) -> [Assertion] {
+    public static func objectives(_ given: [Assertion], includeDefaults: Bool, pipelines: Bool = false) -> [Assertion] {
         guard includeDefaults else { return given }
         var all = given
-        for text in defaultObjectives {
+        for text in defaultObjectives + (pipelines ? pipelineObjectives : []) {
             guard let assertion = try? Assertion.parse(text), !given.contains(where: { $0.metric == assertion.metric }) else { continue }
             all.append(assertion)
         }

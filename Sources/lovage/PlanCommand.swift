@@ -16,7 +16,8 @@ struct PlanCommand: ParsableCommand {
         seeds (⌈confidence × seeds⌉ of them); the cheapest configuration meeting them (fewest paid \
         slots = workers × concurrency, or a fleet-scaled group's mean workers × concurrency; then \
         fewest workers; then the lower median queue-wait p99) is marked. Unless --no-default-slos, \
-        'leftover == 0' and 'lost == 0' are added to the SLOs (each only when no --slo bounds that \
+        'leftover == 0' and 'lost == 0' (and 'pipelines_stuck == 0' for a scenario with pipelines) \
+        are added to the SLOs (each only when no --slo bounds that \
         metric already). A configuration is stopped early, its remaining seeds not run, once more of \
         its seeds have missed an SLO than the confidence allows (--no-early-stop runs them all). Tables, \
         plan.json and plan.html give per configuration the medians over seeds and per SLO "holds in k \
@@ -68,7 +69,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// The --slo objectives followed by the default ones.
-    func objectives() throws -> [Assertion] {
+    func objectives(pipelines: Bool = false) throws -> [Assertion] {
         let given = try slo.map { text throws -> Assertion in
             do { return try Assertion.parse(text) } catch let error as AssertionSyntaxError {
                 throw PlanError("--slo '\(text)': expected \(error.expected), found \(error.found)")
@@ -76,7 +77,7 @@ struct PlanCommand: ParsableCommand {
                 throw PlanError("--slo '\(text)': \(error)")
             }
         }
-        return PlanSettings.objectives(given, includeDefaults: !noDefaultSlos)
+        return PlanSettings.objectives(given, includeDefaults: !noDefaultSlos, pipelines: pipelines)
     }
 
     /// Every combination of the --vary values, the first --vary varying slowest.
@@ -94,7 +95,7 @@ struct PlanCommand: ParsableCommand {
             printError("\(error)")
             throw ExitCode(2)
         }
-        let objectives = try objectives()
+        let objectives = try objectives(pipelines: base.pipelinePlans.contains { $0 != nil })
         let configurations = try configurations()
         let seedList: [UInt64]
         let rule: ConfidenceRule

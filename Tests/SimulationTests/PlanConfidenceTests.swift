@@ -143,6 +143,10 @@ struct PlanConfidenceTests {
         let someLeft = try Assertion.parse("leftover < 5")
         #expect(PlanSettings.objectives([wait, someLeft], includeDefaults: true).map(\.text) == ["queue_wait.p99 < 1s", "leftover < 5", "lost == 0"])
         #expect(PlanSettings.objectives([wait], includeDefaults: false).map(\.text) == ["queue_wait.p99 < 1s"])
+        // A scenario with pipelines also may not leave one stuck (a join that never fires).
+        #expect(PlanSettings.objectives([wait], includeDefaults: true, pipelines: true).map(\.text)
+                == ["queue_wait.p99 < 1s", "leftover == 0", "lost == 0", "pipelines_stuck == 0"])
+        #expect(PlanSettings.objectives([wait], includeDefaults: false, pipelines: true).map(\.text) == ["queue_wait.p99 < 1s"])
     }
 
     @Test("plan.html draws each SLO's spread with the threshold, value ticks with units and hover text")
