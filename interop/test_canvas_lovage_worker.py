@@ -140,6 +140,19 @@ def test_failing_chord_member_fails_the_body_and_runs_its_errback(client, target
     assert AsyncResult(errback, app=client).get(timeout=10) == "errback:%s" % body
 
 
+def test_failing_first_step_of_a_chain_in_a_chord_header_fails_the_chord(client, target):
+    # The chain's last step never runs, but its chord part returns as FAILURE (backends/base.py
+    # mark_as_failure: "call on_chord_part_return() as well to avoid stalls"), so the body fails at once.
+    t = target
+    last = ids("last")
+    res = chord([chain(t.s(client, "boom"), t.s(client, "add", 2).set(task_id=last)), t.s(client, "add", 3, 3)],
+                t.s(client, "tsum")).apply_async()
+    res.get(timeout=15, propagate=False)
+    assert res.state == "FAILURE"
+    assert type(res.result).__name__ == "ChordError"
+    assert str(res.result) == "Dependency %s raised ZeroDivisionError('division by zero')" % last
+
+
 def test_chain_whose_middle_step_fails_stops_and_runs_the_errback(client, target):
     t = target
     middle, last, errback = ids("middle"), ids("last"), ids("errback")

@@ -24,11 +24,14 @@ extension LiveWorkerDriver {
         case .errbacks:
             applier.applyErrbacks(embed.errbacks, failedTaskID: message.id, rootID: message.rootID)
         case .chainFailed:
-            failRemainingChain(embed.chain, error: step.error)
+            failRemainingChain(embed.chain, error: step.error, message: message)
             return
         case .chordPartReturn:
-            guard let body = embed.chord else { return }
-            chordPartReturn(step, message: message, body: body)
+            guard let body = embed.chord, let groupID = message.group else { return }
+            // Celery stores the member's result before its part returns.
+            flushWrites()
+            chordPartReturn(groupID: groupID, groupIndex: message.groupIndex, taskID: message.id, state: step.state,
+                            result: Self.resultValue(step), error: step.error, body: body, context: message)
             return
         }
         carryOut(applier.effects, appliedBy: message.id)
@@ -65,16 +68,16 @@ extension LiveWorkerDriver {
     /// `on_chord_part_return`: this member's entry joins the sorted set; the member that completes
     /// the join applies the body with the ordered results, or stores ChordError as the body's
     /// FAILURE and applies the body's errbacks.
-    func chordPartReturn(_ step: CanvasStep, message: TaskMessage, body: CanvasSignature) {
-        guard let groupID = message.group else { return }
-        // Celery stores the member's result before its part returns.
-        flushWrites()
-        let exception = step.error.map(MessageTranslation.exception)
-        let encoded = ChordJoin.encodeResult(state: step.state.rawValue, result: Self.resultValue(step), exception: exception)
-        let entry = ChordJoin.entry(taskID: message.id, state: step.state.rawValue, encodedResult: encoded)
+    /// `context`: the message of the task this worker ran (the origin and reply queue of what the
+    /// body's publish carries); the part may be another task's, a later chain step's.
+    func chordPartReturn(groupID: String, groupIndex: Int?, taskID: String, state: TaskState, result: JSONValue,
+                         error: ErrorDescription?, body: CanvasSignature, context message: TaskMessage) {
+        let exception = error.map(MessageTranslation.exception)
+        let encoded = ChordJoin.encodeResult(state: state.rawValue, result: result, exception: exception)
+        let entry = ChordJoin.entry(taskID: taskID, state: state.rawValue, encodedResult: encoded)
         let claimToken = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        guard let reply = withBackend("chord part return of \(message.id)", { backend throws(RedisError) in
-            try backend.chordPartReturn(groupID: groupID, groupIndex: message.groupIndex, taskID: message.id,
+        guard let reply = withBackend("chord part return of \(taskID)", { backend throws(RedisError) in
+            try backend.chordPartReturn(groupID: groupID, groupIndex: groupIndex, taskID: taskID,
                                         entry: entry, claimToken: claimToken)
         }) else { return }
         // Only the member that completed the join and won the claim applies the body (another
@@ -119,13 +122,25 @@ extension LiveWorkerDriver {
     /// `mark_as_failure` walking `request.chain`: the same FAILURE stored under each later step's
     /// frozen task id, so `chain(...).get()` raises instead of waiting. A step with no id of its
     /// own (a group or chord Celery did not freeze) is skipped, as Celery skips it.
-    func failRemainingChain(_ chain: [CanvasSignature], error: ErrorDescription?) {
+    ///
+    /// A step that is a chord member (the last step of a chain in a chord's header carries `chord`,
+    /// `group_id` and `group_index` in its options) also returns its chord part as FAILURE, so the
+    /// chord fails with ChordError instead of waiting for ever (`mark_as_failure`'s "to avoid stalls").
+    func failRemainingChain(_ chain: [CanvasSignature], error: ErrorDescription?, message: TaskMessage) {
         guard let error else { return }
         let exception = MessageTranslation.exception(error)
         flushWrites()
         for step in chain {
             guard let taskID = step.taskID else { continue }
             storeFailure(taskID: taskID, exception: exception, what: "store FAILURE down the chain")
+        }
+        for (index, step) in chain.enumerated() {
+            guard let taskID = step.taskID, let chordNode = step.options["chord"], chordNode != .null,
+                  let groupID = step.options["group_id"]?.stringValue,
+                  let body = try? CanvasSignature.decode(chordNode, path: "chain[\(index)].options.chord") else { continue }
+            let groupIndex = step.options["group_index"]?.intValue.map { Int($0) }
+            chordPartReturn(groupID: groupID, groupIndex: groupIndex, taskID: taskID, state: .failure, result: .null,
+                            error: error, body: body, context: message)
         }
     }
 
