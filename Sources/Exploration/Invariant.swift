@@ -12,6 +12,9 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Comparable {
     case liveness = "liveness"
     /// A worker's pool outside its --autoscale bounds.
     case autoscaleBounds = "autoscale_bounds"
+    /// A scenario pipeline that neither completed nor failed by the end of the run: a chord join that
+    /// never fired (a member lost or rejected), a chain whose next step was never published.
+    case stuckPipeline = "stuck_pipeline"
 
     /// How reports name it.
     public var title: String {
@@ -22,6 +25,7 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Comparable {
         case .tooManyAttempts: return "more attempts than max_retries + 1"
         case .liveness: return "backlog not drained in time after the faults stopped"
         case .autoscaleBounds: return "autoscaler out of its bounds"
+        case .stuckPipeline: return "pipeline that never finished"
         }
     }
 

@@ -42,6 +42,12 @@ public enum InvariantCheck {
                 .joined(separator: "; ")
         }
         if let liveness = livenessBreach(summary, scenario: scenario) { found[.liveness] = liveness }
+        for pipeline in summary.pipelines ?? [] where pipeline.stuck > 0 {
+            for example in pipeline.stuckExamples {
+                note(.stuckPipeline, 0, example, String(example.prefix { $0 != " " }))
+            }
+            found[.stuckPipeline]?.count += pipeline.stuck
+        }
         return Invariant.allCases.compactMap { invariant in
             guard let entry = found[invariant] else { return nil }
             let detail = entry.count > 1 && invariant != .duplicateNotAllowed && invariant != .liveness

@@ -43,6 +43,10 @@ struct PainPointTests {
                   broken: { try PainPointScenarios.parse(PainPointScenarios.etaFlood(memoryLimit: "128MiB"), "flood") },
                   fixed: { try PainPointScenarios.parse(PainPointScenarios.etaFlood(memoryLimit: "1GiB"), "flood-fixed") },
                   invariant: .liveness),
+        PainPoint(label: "chord member lost with a worker killed without acks_late (shipped scenarios)",
+                  broken: { try PainPointScenarios.shipped("chord-member-lost.yaml") },
+                  fixed: { try PainPointScenarios.shipped("chord-member-lost-fixed.yaml") },
+                  invariant: .stuckPipeline),
     ]
 
     @Test("the harness detects it", arguments: cases)
@@ -58,6 +62,15 @@ struct PainPointTests {
         for outcome in outcomes {
             #expect(outcome.breaches.isEmpty, "seed \(outcome.seed): \(outcome.breaches.map(\.detail))")
         }
+    }
+
+    @Test("a stuck join is reported with its pipeline's root and where it stopped")
+    func stuckJoinNamed() throws {
+        let scenario = try PainPointScenarios.shipped("chord-member-lost.yaml")
+        let outcome = try Explorer.check(scenario, seed: scenario.seed, swarm: false)
+        let stuck = try #require(outcome.breaches.first { $0.invariant == .stuckPipeline })
+        #expect(stuck.detail.contains("members returned"))
+        #expect(stuck.subjects.allSatisfy { $0.hasPrefix("t") })
     }
 
     @Test("the shipped ETA flood strands its reminders (liveness)")
