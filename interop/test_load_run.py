@@ -505,3 +505,76 @@ def test_a_scenarios_controls_reach_the_real_workers_through_the_mailbox(lovage,
     assert all(c["worker"] == "worker-1" for c in controls), controls
     assert controls[0]["reply"] == "pool will grow"
     assert "controls applied: 3 (ok 3" in completed.stdout
+
+
+PIPELINE_SCENARIO = """
+name: interop-pipeline
+seed: 3
+duration: 4s
+drain: 15s
+fleet:
+  - name: worker
+    count: 2
+    concurrency: 2
+    prefetch_multiplier: 1
+    queues: [docs]
+    acks_late: true
+routes:
+  'doc.*': docs
+tasks:
+  - name: doc.parse
+    duration: {constant: 20ms}
+    then: [doc.split]
+  - name: doc.split
+    duration: {constant: 10ms}
+    fan_out: {task: doc.embed, count: {uniform: {min: 3, max: 6}}}
+    join: doc.update_index
+  - name: doc.embed
+    duration: {constant: 15ms}
+  - name: doc.update_index
+    duration: {constant: 10ms}
+  - name: doc.ping
+    duration: {constant: 2ms}
+    failure: {probability: 1.0}
+    on_failure: [doc.mark_error]
+  - name: doc.mark_error
+    duration: 5ms
+load:
+  arrival: even
+  phases:
+    - {duration: 4s, rate: 3/s}
+  mix: {doc.parse: 2, doc.ping: 1}
+assertions:
+  - pipelines_stuck == 0
+"""
+
+
+@pytest.mark.parametrize("target", ["lovage", "celery"])
+def test_pipelines_run_as_real_canvas_messages_and_match_the_simulators_fan_out(lovage, tmp_path, target):
+    # Each parse is published with the rest of its pipeline frozen in its message (split, then a
+    # chord of embeds whose body is update_index), and each ping with its errback as link_error;
+    # the workers, Lovage's or Celery's, publish what follows. The fan-out sizes come from the
+    # seed's stream 6, so they are the simulator's for the same seed.
+    completed, out = run(lovage, tmp_path, "--target", target, "--python", sys.executable, text=PIPELINE_SCENARIO)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    simulated = json.loads(subprocess.run([str(lovage), "simulate", str(tmp_path / "scenario.yaml"), "--json", "--no-trace"],
+                                          capture_output=True, text=True, timeout=60, check=True, cwd=str(ROOT)).stdout)
+    [pipeline] = summary["pipelines"]
+    [expected] = simulated["pipelines"]
+    assert pipeline["shape"] == "doc.parse → doc.split → chord(doc.embed × n) → doc.update_index"
+    assert pipeline["started"] == pipeline["completed"] == expected["started"] > 0
+    assert (pipeline["failed"], pipeline["stuck"]) == (0, 0)
+    assert pipeline["joins"] == {"fired": pipeline["started"], "failed": 0, "stuck": 0}
+    assert [(s["stage"], s["tasks"], s["ended"]) for s in pipeline["stages"]] == \
+        [(s["stage"], s["tasks"], s["ended"]) for s in expected["stages"]]
+    assert pipeline["fan_out_members"] == expected["fan_out_members"]
+    assert pipeline["tasks_published"] == expected["tasks_published"]
+    # From the root's intended send to update_index's result: at least the four bodies' 55 ms.
+    assert 55_000 <= summary["pipeline_latency"]["p50"] < 5_000_000
+    by_task = {row["task"]: row for row in summary["by_task"]}
+    assert by_task["doc.ping"]["failed"] == by_task["doc.ping"]["published"] > 0
+    assert by_task["doc.mark_error"]["succeeded"] == by_task["doc.ping"]["failed"]
+    assert by_task["doc.embed"]["succeeded"] == pipeline["stages"][2]["tasks"]
+    assert summary["counts"]["published"] == simulated["counts"]["published"]
+    assert summary["leftover"]["examples"] == []

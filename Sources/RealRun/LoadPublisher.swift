@@ -19,6 +19,8 @@ final class LoadPublisher: @unchecked Sendable {
 
     let plan: [PlannedTask]
     let ids: [String]
+    /// The tasks of the plan's pipelines that workers publish, ids frozen (empty without pipelines).
+    let pipelines: PipelineLoad
     private let scenario: Scenario
     private let url: RedisURL
     private let router: TaskRouter
@@ -41,7 +43,11 @@ final class LoadPublisher: @unchecked Sendable {
             String(format: "%08x-%04x-4000-8000-%012x", UInt32(truncatingIfNeeded: seed), UInt16(truncatingIfNeeded: seed >> 32), index)
         }
         sentOffsets = Array(repeating: 0, count: plan.count)
+        pipelines = PipelineLoad(plan: plan, scenario: scenario, seed: seed)
     }
+
+    /// Every id the run reads a result for: the planned tasks', then the pipelines' followers'.
+    var resultIDs: [String] { ids + pipelines.followers.map(\.id) }
 
     /// Tasks sent so far.
     var sent: Int { lock.withLock { sentCount } }
@@ -109,14 +115,45 @@ final class LoadPublisher: @unchecked Sendable {
 
     /// The LPUSH of task `index`, and its queue. Countdown and expiry count from the intended time.
     /// The message names the scenario's task type, which the fleet's workers registered from the
-    /// run's task table with the type's options; its kwargs carry the planned body.
+    /// run's task table with the type's options; its kwargs carry the planned body. A pipeline's
+    /// root carries the rest of its pipeline, frozen (`PipelineCanvas`), and stores its result
+    /// whatever its `ignore_result` says (as every follower does): the run follows a pipeline by
+    /// its results.
     private func message(_ index: Int, start: Date, slowWindows: [(start: TimeSpan, end: TimeSpan, factor: Double, pattern: String)]) -> (String, [[UInt8]]) {
         let planned = plan[index]
         let spec = scenario.tasks[planned.taskIndex]
         let intendedMicros = Int64(start.timeIntervalSince1970 * 1_000_000) + planned.offset.microseconds
-        let durationMs = Double(planned.duration.microseconds) / 1_000
+        let kwargs = bodyKwargs(spec, duration: planned.duration, start: start, slowWindows: slowWindows)
+        var embed = TaskEmbed()
+        if !pipelines.isEmpty {
+            let canvas = PipelineCanvas(
+                load: pipelines, scenario: scenario,
+                kwargs: { [self] follower in
+                    let task = pipelines.followers[follower]
+                    return bodyKwargs(scenario.tasks[task.taskIndex], duration: task.duration, start: start, slowWindows: slowWindows)
+                },
+                queue: { [self] type in router.queue(forTask: scenario.tasks[type].name, explicitQueue: scenario.tasks[type].queue) })
+            (embed.chain, embed.errbacks) = canvas.embed(ofPlanIndex: index)
+        }
+        let queue = router.queue(forTask: spec.name, explicitQueue: spec.queue)
+        let priority = spec.priority ?? 0
+        let message = TaskMessage.make(
+            task: spec.name, id: ids[index], kwargs: kwargs, queue: queue, priority: priority,
+            deliveryTag: ids[index], origin: "lovage-run",
+            eta: spec.countdown.map { intendedMicros + $0.microseconds },
+            expires: spec.expires.map { intendedMicros + $0.microseconds },
+            ignoreResult: pipelines.pipelineOfPlanIndex[index] == nil ? spec.options.ignoreResult ?? false : false,
+            argsAsTuple: false, embed: embed)
+        let key = PriorityQueueKeys.listKey(queue: queue, priority: priority, steps: scenario.broker.prioritySteps)
+        return (queue, [Array("LPUSH".utf8), Array(key.utf8), message.encode()])
+    }
+
+    /// The synthetic body's kwargs for one run of a task of `spec`: its duration, result size,
+    /// failure chance, retained memory, and the `slow_tasks` windows that apply to it.
+    private func bodyKwargs(_ spec: TaskTypeSpec, duration: TimeSpan, start: Date,
+                            slowWindows: [(start: TimeSpan, end: TimeSpan, factor: Double, pattern: String)]) -> JSONObject {
         var kwargs: JSONObject = [
-            "duration_ms": .double(durationMs), "report_timing": .bool(true),
+            "duration_ms": .double(Double(duration.microseconds) / 1_000), "report_timing": .bool(true),
             "result_bytes": .int(spec.body.resultSizeBytes),
         ]
         // A slow_tasks window slows what runs during it (as the simulator applies it when a body
@@ -131,16 +168,7 @@ final class LoadPublisher: @unchecked Sendable {
             kwargs["error"] = .string(spec.body.failureErrorType)
         }
         if spec.body.memoryRetainedPerCallBytes > 0 { kwargs["retain_bytes"] = .int(spec.body.memoryRetainedPerCallBytes) }
-        let queue = router.queue(forTask: spec.name, explicitQueue: spec.queue)
-        let priority = spec.priority ?? 0
-        let message = TaskMessage.make(
-            task: spec.name, id: ids[index], kwargs: kwargs, queue: queue, priority: priority,
-            deliveryTag: ids[index], origin: "lovage-run",
-            eta: spec.countdown.map { intendedMicros + $0.microseconds },
-            expires: spec.expires.map { intendedMicros + $0.microseconds },
-            ignoreResult: spec.options.ignoreResult ?? false, argsAsTuple: false)
-        let key = PriorityQueueKeys.listKey(queue: queue, priority: priority, steps: scenario.broker.prioritySteps)
-        return (queue, [Array("LPUSH".utf8), Array(key.utf8), message.encode()])
+        return kwargs
     }
 
     static func offset(since start: Date) -> Int64 { Int64(Date().timeIntervalSince(start) * 1_000_000) }

@@ -9,7 +9,8 @@ import WorkerCore
 /// Times are measured from each task's intended send time (the open model): queue wait is from
 /// the later of that and its eta to the body's start (for a task that retried, from when its last
 /// attempt became due: the previous attempt's task-retried event or the retry's eta), latency from it to the stored result, run
-/// time from start to stored result. There is no trace in a real run, so the trace hash is "-".
+/// time from start to stored result. A pipeline's followers count from when they were published
+/// (`PipelineOutcomes`). There is no trace in a real run, so the trace hash is "-".
 struct RealRunSummary {
     let scenario: Scenario
     let seed: UInt64
@@ -33,45 +34,53 @@ struct RealRunSummary {
     /// its result is the exception, which does not say.
     func retries(ofTask index: Int, outcome: ResultCollector.Outcome?) -> Int {
         let fromResult = outcome?.status == "SUCCESS" ? (outcome?.retries ?? 0) : 0
-        return max(fromResult, executions?.counter.retries(uuid: publisher.ids[index]) ?? 0)
+        return max(fromResult, executions?.counter.retries(uuid: collector.ids[index]) ?? 0)
     }
 
     /// The summary, and each planned task's queue wait in µs by its index in the plan (-1 for a
     /// task with no final result or no start time): `RunResult.queueWaitByPlanIndexMicros`.
     func make() -> (summary: RunSummary, queueWaitByPlanIndexMicros: [Int64]) {
         let startMicros = Int64(startedAt.timeIntervalSince1970 * 1_000_000)
+        let pipelines = PipelineOutcomes.read(publisher: publisher, collector: collector, names: scenario.tasks.map(\.name),
+                                              startMicros: startMicros, finishedAtMicros: finishedAtMicros)
+        // Each result's task: its type and when it was sent (nil: never sent), planned tasks first.
+        let planned = collector.plannedCount
+        let entries: [(taskIndex: Int, intended: Int64?)] = collector.outcomes.indices.map { index in
+            if index < planned {
+                return (publisher.plan[index].taskIndex, index < publisher.sent ? publisher.plan[index].offset.microseconds : nil)
+            }
+            let follower = index - planned
+            return (publisher.pipelines.followers[follower].taskIndex, pipelines?.publishedMicros[follower])
+        }
         var counts = RunSummary.Counts()
-        counts.published = publisher.sent
+        counts.published = entries.filter { $0.intended != nil }.count
         var queueWait = DurationHistogram(), runTime = DurationHistogram(), latency = DurationHistogram()
         var startedOffsets: [Int64] = [], succeededOffsets: [Int64] = [], failedOffsets: [Int64] = []
         var queueWaitByStart: [(at: Int64, wait: Int64)] = []
-        var waitByPlanIndex = [Int64](repeating: -1, count: collector.outcomes.count)
+        var waitByPlanIndex = [Int64](repeating: -1, count: planned)
         var lastFinish: Int64 = 0
         var types = [TaskTypeTally](repeating: TaskTypeTally(), count: scenario.tasks.count)
         var censored = 0
-        for index in 0..<min(publisher.sent, collector.outcomes.count) {
-            types[publisher.plan[index].taskIndex].published += 1
-        }
+        for entry in entries where entry.intended != nil { types[entry.taskIndex].published += 1 }
         for (index, outcome) in collector.outcomes.enumerated() {
-            let planned = publisher.plan[index]
-            let spec = scenario.tasks[planned.taskIndex]
-            let intended = planned.offset.microseconds
-            if index < publisher.sent {
-                let retried = retries(ofTask: index, outcome: outcome)
-                counts.retried += retried
-                types[planned.taskIndex].retried += retried
-            }
+            // A follower never published has no run to count (a document there is the FAILURE
+            // Celery stores under the later steps of a failed chain).
+            guard let intended = entries[index].intended else { continue }
+            let taskIndex = entries[index].taskIndex
+            let spec = scenario.tasks[taskIndex]
+            let retried = retries(ofTask: index, outcome: outcome)
+            counts.retried += retried
+            types[taskIndex].retried += retried
             guard let outcome else {
                 // No result at all: sent and never started (unless its task-started was seen),
                 // it waited at least until the end of the run: censored there.
-                guard index < publisher.sent else { continue }
                 latency.record(TimeSpan(microseconds: max(0, finishedAtMicros - intended)))
                 let due = intended + (spec.countdown?.microseconds ?? 0)
-                if due <= finishedAtMicros, executions?.counter.started(uuid: publisher.ids[index], retries: 0) != true {
+                if due <= finishedAtMicros, executions?.counter.started(uuid: collector.ids[index], retries: 0) != true {
                     let wait = TimeSpan(microseconds: finishedAtMicros - due)
                     queueWait.record(wait)
-                    types[planned.taskIndex].queueWait.record(wait)
-                    types[planned.taskIndex].censored += 1
+                    types[taskIndex].queueWait.record(wait)
+                    types[taskIndex].censored += 1
                     censored += 1
                 }
                 continue
@@ -80,14 +89,14 @@ struct RealRunSummary {
             // (from the task events), not from the first publish; unknown without events.
             let retries = outcome.retries ?? 0
             let due: Int64? = retries == 0 ? intended + (spec.countdown?.microseconds ?? 0)
-                : executions?.counter.dueMicros(uuid: publisher.ids[index], retries: retries).map { $0 - startMicros }
+                : executions?.counter.dueMicros(uuid: collector.ids[index], retries: retries).map { $0 - startMicros }
             switch outcome.status {
             case "SUCCESS":
                 counts.succeeded += 1
-                types[planned.taskIndex].succeeded += 1
+                types[taskIndex].succeeded += 1
             case "FAILURE":
                 counts.failed += 1
-                types[planned.taskIndex].failed += 1
+                types[taskIndex].failed += 1
             case "REVOKED": counts.revoked += 1
             default: break
             }
@@ -99,20 +108,20 @@ struct RealRunSummary {
                 if let due {
                     let wait = max(0, started - due)
                     queueWait.record(TimeSpan(microseconds: wait))
-                    types[planned.taskIndex].queueWait.record(TimeSpan(microseconds: wait))
+                    types[taskIndex].queueWait.record(TimeSpan(microseconds: wait))
                     queueWaitByStart.append((started, wait))
-                    if ResultCollector.isFinal(outcome.status) { waitByPlanIndex[index] = wait }
+                    if ResultCollector.isFinal(outcome.status), index < planned { waitByPlanIndex[index] = wait }
                 }
                 if let done {
                     runTime.record(TimeSpan(microseconds: max(0, done - started)))
-                    types[planned.taskIndex].runTime.record(TimeSpan(microseconds: max(0, done - started)))
+                    types[taskIndex].runTime.record(TimeSpan(microseconds: max(0, done - started)))
                 }
             } else if !ResultCollector.isFinal(outcome.status), let due, due <= finishedAtMicros {
                 // A result without a start (RETRY, or PENDING): its latest attempt never started.
                 let wait = TimeSpan(microseconds: max(0, finishedAtMicros - due))
                 queueWait.record(wait)
-                types[planned.taskIndex].queueWait.record(wait)
-                types[planned.taskIndex].censored += 1
+                types[taskIndex].queueWait.record(wait)
+                types[taskIndex].censored += 1
                 censored += 1
             }
             if !ResultCollector.isFinal(outcome.status) {
@@ -128,7 +137,9 @@ struct RealRunSummary {
         let finished = counts.succeeded + counts.failed
         counts.recycled = Self.recycles(samples)
         counts.oomKilled = oomKilled
-        let leftover = collector.outcomes.filter { $0.map { !ResultCollector.isFinal($0.status) } ?? true }.count
+        let leftover = collector.outcomes.indices.filter { index in
+            entries[index].intended != nil && (collector.outcomes[index].map { !ResultCollector.isFinal($0.status) } ?? true)
+        }.count
         var left = RunSummary.Leftover()
         if leftover > 0 {
             // Where the unfinished tasks are, as far as the last sample of Redis can tell.
@@ -137,7 +148,7 @@ struct RealRunSummary {
             left.unacked = min(leftover - left.queued, lastSample?.unacked ?? 0)
             left.held = min(leftover - left.queued - left.unacked, lastSample?.held ?? 0)
             left.running = leftover - left.queued - left.unacked - left.held
-            left.examples = Array(collector.leftoverLines(limit: 10))
+            left.examples = Array(collector.leftoverLines(limit: 10, counts: { entries[$0].intended != nil }))
         }
         counts.lost = 0  // a real run cannot tell lost from late; leftover lists what has no result
         var summary = RunSummary(
@@ -154,6 +165,10 @@ struct RealRunSummary {
         summary.byTask = scenario.tasks.indices.map { types[$0].figures(task: scenario.tasks[$0].name) }
             .sorted { $0.task < $1.task }
         summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
+        if let pipelines, !pipelines.tallies.isEmpty {
+            summary.pipelines = pipelines.tallies.figures
+            summary.pipelineLatency = pipelines.tallies.latency
+        }
         summary.meanWorkers = RunSummary.meanWorkers(samples.map(\.workers))
         if let executions {
             // Duplicates as the simulator counts them: a second start of the same attempt.
@@ -168,7 +183,8 @@ struct RealRunSummary {
         let retriedOffsets = (executions?.counter.retriedAtMicros ?? []).map { $0 - startMicros }.sorted()
         summary.timeline = timeline(started: startedOffsets.sorted(), succeeded: succeededOffsets.sorted(),
                                     failed: failedOffsets.sorted(), retried: retriedOffsets,
-                                    waits: queueWaitByStart.sorted { $0.at < $1.at })
+                                    waits: queueWaitByStart.sorted { $0.at < $1.at },
+                                    followersPublished: (pipelines?.publishedMicros.compactMap { $0 } ?? []).sorted())
         return (summary, waitByPlanIndex)
     }
 
@@ -176,7 +192,7 @@ struct RealRunSummary {
     /// the task-retried events) up to the
     /// sample's time and the queue wait of the tasks that started since the previous row.
     private func timeline(started: [Int64], succeeded: [Int64], failed: [Int64], retried: [Int64],
-                          waits: [(at: Int64, wait: Int64)]) -> [RunSummary.TimelineSample] {
+                          waits: [(at: Int64, wait: Int64)], followersPublished: [Int64]) -> [RunSummary.TimelineSample] {
         var rows: [RunSummary.TimelineSample] = []
         var waitIndex = 0
         var pollIndex = -1
@@ -189,6 +205,7 @@ struct RealRunSummary {
                 waitIndex += 1
             }
             let published = publisher.sentOffsets.prefix(publisher.sent).filter { $0 <= sample.atMicros }.count
+                + Self.count(followersPublished, upTo: sample.atMicros)
             rows.append(RunSummary.TimelineSample(
                 atSeconds: Double(sample.atMicros) / 1_000_000, queued: sample.lists.reduce(0, +), running: sample.running,
                 workers: sample.workers, poolSize: sample.poolSize, memoryBytes: sample.memoryBytes,

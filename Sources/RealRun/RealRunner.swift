@@ -78,7 +78,8 @@ public final class RealRunner: @unchecked Sendable {
         publishing.name = "lovage-run-publisher"
         publishing.start()
 
-        let collector = ResultCollector(url: url, ids: publisher.ids)
+        let collector = ResultCollector(url: url, ids: publisher.resultIDs, plannedCount: publisher.ids.count,
+                                        rootPlanIndex: publisher.pipelines.followers.map(\.planIndex))
         var offsetByID: [String: TimeSpan] = [:]
         for (index, id) in publisher.ids.enumerated() { offsetByID[id] = plan[index].offset }
         let scaler = RealFleetScaler(scenario: scenario, fleet: fleet, url: url, intendedOffsetOfTask: { offsetByID[$0] },
@@ -102,7 +103,8 @@ public final class RealRunner: @unchecked Sendable {
             if now >= end { break }
             if options.publishOnly, publishing.isFinished { break }
             if now >= scenario.duration, publishing.isFinished, faults.isDone, controls.isDone,
-               collector.refresh(sentCount: publisher.sent) == publisher.plan.count { break }
+               collector.refresh(sentCount: publisher.sent) == publisher.plan.count,
+               pipelinesEnded(publisher: publisher, collector: collector, start: start) { break }
             // Faults and scaler actions happen on time, not on the next 0.2 s round: at time scale
             // 0.05 a round is 4 s of the scenario, longer than a scaled 15 s start-up delay.
             let nextDue = [faults.nextDue, scaler.nextDue, controls.nextDue].compactMap { $0 }.min()
@@ -125,11 +127,22 @@ public final class RealRunner: @unchecked Sendable {
         var summary = made.summary
         if !scenario.controls.isEmpty { summary.controls = controls.waitAndCollect() }
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
-        var lines = collector.leftoverLines(limit: 20)
+        let pipelines = PipelineOutcomes.read(publisher: publisher, collector: collector, names: scenario.tasks.map(\.name),
+                                              startMicros: Int64(start.timeIntervalSince1970 * 1_000_000), finishedAtMicros: finishedAt)
+        var lines = collector.leftoverLines(limit: 20, counts: { index in
+            index < collector.plannedCount || pipelines?.publishedMicros[index - collector.plannedCount] != nil })
         if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }
         var result = RunResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
         result.queueWaitByPlanIndexMicros = made.queueWaitByPlanIndexMicros
         return result
+    }
+
+    /// Whether every pipeline of the sent roots has completed or failed: the run waits for them as
+    /// it waits for the planned tasks' results (a stuck one keeps it going to the drain's end).
+    private func pipelinesEnded(publisher: LoadPublisher, collector: ResultCollector, start: Date) -> Bool {
+        PipelineOutcomes.read(publisher: publisher, collector: collector, names: scenario.tasks.map(\.name),
+                              startMicros: Int64(start.timeIntervalSince1970 * 1_000_000),
+                              finishedAtMicros: LoadPublisher.offset(since: start))?.allEnded ?? true
     }
 
     // MARK: Set-up

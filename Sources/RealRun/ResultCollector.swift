@@ -6,7 +6,8 @@ import RedisClient
 /// Reads each published task's result document (`celery-task-meta-<id>`) until it is final: its
 /// state, when the body started (lovage.synthetic's `started_at`, in its own result) and when the
 /// worker stored the result (`date_done`). Both Lovage and Celery write these, so one collector
-/// serves both targets.
+/// serves both targets. Past the planned tasks' ids come the pipelines' followers', read once their
+/// root has been sent.
 final class ResultCollector: @unchecked Sendable {
     struct Outcome {
         var status: String
@@ -17,26 +18,34 @@ final class ResultCollector: @unchecked Sendable {
     }
 
     let ids: [String]
+    /// How many of `ids` are planned tasks (the rest are followers).
+    let plannedCount: Int
+    /// By follower (id `plannedCount + i`): the plan index of its pipeline's root.
+    private let rootPlanIndex: [Int]
     private let url: RedisURL
     private(set) var outcomes: [Outcome?]
     private var finalCount = 0
     private var connection: RedisConnection?
     private static let chunk = 500
 
-    init(url: RedisURL, ids: [String]) {
+    init(url: RedisURL, ids: [String], plannedCount: Int? = nil, rootPlanIndex: [Int] = []) {
         self.url = url
         self.ids = ids
+        self.plannedCount = plannedCount ?? ids.count
+        self.rootPlanIndex = rootPlanIndex
         outcomes = Array(repeating: nil, count: ids.count)
     }
 
-    /// Reads the documents of the first `sentCount` tasks that are not final yet; returns how many
-    /// tasks are final. A broker that does not answer leaves the figures as they were.
+    /// Reads the documents of the first `sentCount` planned tasks, and of the followers of their
+    /// pipelines, that are not final yet; returns how many planned tasks are final. A broker that
+    /// does not answer leaves the figures as they were.
     @discardableResult
     func refresh(sentCount: Int) -> Int {
         // One connection for the run's polls; after a failure the next poll opens a new one.
         if connection == nil { connection = try? RedisConnection(url: url, connectTimeout: 1, commandTimeout: 10) }
         guard let connection else { return finalCount }
-        let open = (0..<min(sentCount, ids.count)).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
+        let followers = rootPlanIndex.indices.lazy.filter { self.rootPlanIndex[$0] < sentCount }.map { self.plannedCount + $0 }
+        let open = (Array(0..<min(sentCount, plannedCount)) + followers).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
         var start = 0
         while start < open.count {
             let slice = open[start..<min(open.count, start + Self.chunk)]
@@ -52,7 +61,7 @@ final class ResultCollector: @unchecked Sendable {
                 let done = document.dateDone.flatMap { try? CeleryTimestamp.parse($0) }
                 outcomes[index] = Outcome(status: document.status, startedAtMicros: started, doneAtMicros: done,
                                           retries: document.result["retries"]?.intValue.map { Int($0) })
-                if Self.isFinal(document.status) { finalCount += 1 }
+                if Self.isFinal(document.status), index < plannedCount { finalCount += 1 }
             }
         }
         return finalCount
@@ -60,10 +69,11 @@ final class ResultCollector: @unchecked Sendable {
 
     static func isFinal(_ status: String) -> Bool { ["SUCCESS", "FAILURE", "REVOKED"].contains(status) }
 
-    /// Tasks with no final result, by id and last known state.
-    func leftoverLines(limit: Int) -> [String] {
+    /// Tasks with no final result, by id and last known state; `counts(i)` says whether task i
+    /// is one to list (a follower that was never published is not).
+    func leftoverLines(limit: Int, counts: (Int) -> Bool = { _ in true }) -> [String] {
         var lines: [String] = []
-        for (index, outcome) in outcomes.enumerated() where outcome.map({ !Self.isFinal($0.status) }) ?? true {
+        for (index, outcome) in outcomes.enumerated() where (outcome.map({ !Self.isFinal($0.status) }) ?? true) && counts(index) {
             if lines.count == limit { lines.append("…"); break }
             lines.append("no final result: \(ids[index]) (\(outcome?.status ?? "no result document"))")
         }
