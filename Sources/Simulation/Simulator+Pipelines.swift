@@ -120,6 +120,11 @@ extension Simulator {
         pipelineTallies.stageEnded(root: run.root, stage: membership.stage, span: now - run.stageStartedAt)
         if updated.memberFailed {
             pipelineTallies.joinFailed(root: run.root)
+            // This member's own errbacks follow its chord part (Celery's mark_as_failure order),
+            // after the pipeline has ended here: they count in it now.
+            if step.state == .failure, let type = modelledTaskIndex(named: step.request.name) {
+                pipelineTallies.published(root: run.root, stage: Int.max, tasks: taskSpecs[type].followers.onFailure.count)
+            }
             trace.record(now, .chordJoin, "root", run.rootID, "stage", String(membership.stage), "outcome", "ChordError")
             if let plan = pipelinePlans[run.root], case .task(let body) = plan.stages[membership.stage + 1] {
                 publishErrbacks(ofType: body, pipeline: membership.pipeline)

@@ -111,6 +111,16 @@ struct PipelineSimulationTests {
         #expect(figures.stuck == 0)
     }
 
+    @Test("a failing member's own errbacks count in its pipeline's tasks, also from the member that completes a failed join")
+    func memberErrbacksCountInThePipeline() throws {
+        let summary = try Self.run(try Self.scenario(
+            roots: 20, embed: "{name: app.embed, duration: 50ms, failure: {probability: 0.3, error: ValueError}, on_failure: [app.mark_error]}"))
+        let figures = try #require(summary.pipelines?.first)
+        #expect((figures.joins?.failed ?? 0) > 0)
+        // Every task of this run belongs to a pipeline: the pipeline's count is the run's.
+        #expect(figures.tasksPublished == summary.counts.published)
+    }
+
     @Test("a failed chain step stops the chain: later stages are never published, errbacks are")
     func failedStepStopsChain() throws {
         let summary = try Self.run(try Self.scenario(
