@@ -37,8 +37,10 @@ public struct FidelityComparison: Sendable {
     /// by their place in the load: where a fleet strands or drops different tasks in each run (a
     /// flapping autoscaler), it tells the model's error from which tasks happened to run. With
     /// several real runs it is matched against each, and the simulated side is the median of those.
+    /// The pipeline figures show only for a scenario with pipelines (a plain summary has none).
     public static let figures = ["throughput", "queue_wait.p50", matchedWaitFigure, "queue_wait.p99", "run_time.p50",
-                                 "run_time.p99", "latency.p50", "retried", "duplicates", "peak_memory"]
+                                 "run_time.p99", "latency.p50", "retried", "duplicates", "peak_memory",
+                                 "pipeline.latency.p50", "pipeline.latency.p99", "pipelines_stuck"]
     public static let matchedWaitFigure = "matched_wait.p50"
     /// What `lovage fidelity` gates on unless told otherwise (what the shipped scenarios are calibrated for).
     public static let defaultGated = ["throughput", "queue_wait.p50"]
@@ -81,6 +83,9 @@ public struct FidelityComparison: Sendable {
                 sim = Self.median(matched.map(\.simulated))
                 values = matched.map(\.real)
             } else {
+                if figure.hasPrefix("pipeline"), simulated.pipelines == nil || realRuns.contains(where: { $0.pipelines == nil }) {
+                    return nil
+                }
                 guard let simulatedValue = simulated.metric(figure), !realRuns.isEmpty else { return nil }
                 let realValues = realRuns.compactMap { $0.metric(figure) }
                 guard realValues.count == realRuns.count else { return nil }

@@ -23,6 +23,22 @@ struct FidelityComparisonTests {
         #expect(strict.failures.map(\.figure) == ["throughput", "queue_wait.p50"])
     }
 
+    @Test("pipeline figures are compared only where both runs have pipelines")
+    func pipelineRows() throws {
+        let plain = try summary()
+        #expect(!FidelityComparison(simulated: plain, real: plain, tolerancePercent: 10).rows.contains { $0.figure.hasPrefix("pipeline") })
+        var simulated = plain
+        simulated.pipelines = []
+        simulated.pipelineLatency = Percentiles(p50: 2_000_000, p90: 3_000_000, p99: 4_000_000, max: 5_000_000, mean: 2_500_000)
+        var real = simulated
+        real.pipelineLatency?.p99 = 5_000_000
+        let comparison = FidelityComparison(simulated: simulated, real: real, tolerancePercent: 10)
+        #expect(comparison.rows.first { $0.figure == "pipeline.latency.p50" }?.withinTolerance == true)
+        let p99 = try #require(comparison.rows.first { $0.figure == "pipeline.latency.p99" })
+        #expect(!p99.withinTolerance && !p99.gated)
+        #expect(comparison.rows.first { $0.figure == "pipelines_stuck" }?.simulated == 0)
+    }
+
     @Test("a zero real value compares only with a zero simulated one; a time floor forgives tiny gaps")
     func zeros() throws {
         var simulated = try summary(), real = simulated
