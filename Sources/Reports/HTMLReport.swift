@@ -32,6 +32,7 @@ public enum HTMLReport {
         html += configuration(s)
         html += summaryTable(s)
         html += taskTable(s)
+        html += pipelineSection(s)
         if !assertions.isEmpty {
             html += "<h2>Assertions</h2><table>"
             for line in assertions {

@@ -57,6 +57,9 @@ public struct SummaryComparison: Sendable {
                 pairs.append(("by_task[\(old.task)].\(figure)", better, read(old), read(now)))
             }
         }
+        if baseline.pipelines != nil || new.pipelines != nil {
+            pairs += Self.pipelinePairs(baseline: baseline, new: new)
+        }
         rows = pairs.map { figure, better, old, value in
             let change: Double? = old == 0 ? (value == 0 ? 0 : nil) : (value - old) / abs(old) * 100
             let verdict: Verdict
@@ -76,6 +79,41 @@ public struct SummaryComparison: Sendable {
             }
             return Row(figure: figure, baseline: old, new: value, changePercent: change, verdict: verdict)
         }
+    }
+
+    /// The run-wide pipeline figures, compared only when either summary has pipelines (so a
+    /// plain scenario's comparison lists what it always did, and an old summary still compares).
+    public static let pipelineFigures: [(String, Better)] = [
+        ("pipelines_started", .neither), ("pipelines_completed", .higher), ("pipelines_failed", .lower),
+        ("pipelines_stuck", .lower), ("joins_stuck", .lower),
+        ("pipeline.latency.p50", .lower), ("pipeline.latency.p90", .lower), ("pipeline.latency.p99", .lower),
+        ("pipeline.latency.max", .lower),
+    ]
+
+    /// The figures compared for each root present in both summaries, as `pipelines[ROOT].FIGURE`:
+    /// counts exactly, latencies as other times are.
+    public static let rootFigures: [(String, Better, @Sendable (RunSummary.PipelineFigures) -> Double)] = [
+        ("started", .neither, { Double($0.started) }), ("completed", .higher, { Double($0.completed) }),
+        ("failed", .lower, { Double($0.failed) }), ("stuck", .lower, { Double($0.stuck) }),
+        ("tasks_published", .neither, { Double($0.tasksPublished) }),
+        ("joins.fired", .neither, { Double($0.joins?.fired ?? 0) }), ("joins.failed", .lower, { Double($0.joins?.failed ?? 0) }),
+        ("joins.stuck", .lower, { Double($0.joins?.stuck ?? 0) }),
+        ("latency.p50", .lower, { Double($0.latency.p50) }), ("latency.p99", .lower, { Double($0.latency.p99) }),
+        ("latency.max", .lower, { Double($0.latency.max) }),
+    ]
+
+    static func pipelinePairs(baseline: RunSummary, new: RunSummary) -> [(String, Better, Double, Double)] {
+        var pairs: [(String, Better, Double, Double)] = pipelineFigures.compactMap { figure, better in
+            guard let old = baseline.metric(figure), let value = new.metric(figure) else { return nil }
+            return (figure, better, old, value)
+        }
+        for old in baseline.pipelines ?? [] {
+            guard let now = new.pipelines?.first(where: { $0.root == old.root }) else { continue }
+            for (figure, better, read) in rootFigures {
+                pairs.append(("pipelines[\(old.root)].\(figure)", better, read(old), read(now)))
+            }
+        }
+        return pairs
     }
 
     /// Whether the gate fails: a failing figure, or at tolerance 0 a different trace.

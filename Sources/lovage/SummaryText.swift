@@ -47,6 +47,11 @@ enum SummaryText {
             lines += taskTable(s.byTask)
         }
         lines.append("")
+        let pipelineLines = PipelineText.lines(s)
+        if !pipelineLines.isEmpty {
+            lines += pipelineLines
+            lines.append("")
+        }
         if !s.controlLines.isEmpty {
             lines += s.controlLines
             lines.append("")
@@ -101,8 +106,9 @@ enum SummaryText {
     /// were censored because of it.
     static func warningLines(_ s: RunSummary) -> [String] {
         let left = s.leftover
-        guard left.total > 0 || s.censoredWaits > 0 else { return [] }
-        var parts: [String] = []
+        let stuck = PipelineText.stuckWarning(s)
+        guard left.total > 0 || s.censoredWaits > 0 || stuck != nil else { return [] }
+        var parts: [String] = stuck.map { [$0] } ?? []
         if left.total > 0 {
             parts.append("\(left.total) tasks left at the end of the run (queued \(left.queued), held for eta \(left.held), unacked \(left.unacked), running \(left.running))")
         }

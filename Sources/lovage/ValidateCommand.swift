@@ -55,6 +55,8 @@ struct ValidateCommand: ParsableCommand {
                     for control in scenario.controls {
                         print("  control at \(DurationText.format(control.at)) (line \(control.line)): \(control.description)")
                     }
+                    // Each root's pipeline: what one publish of it sets going, before anything runs.
+                    for line in PipelineListing.lines(scenario) { print(line) }
                 }
             } catch {
                 let problems = error.all.map { Problem(line: $0.line, column: $0.column, key: $0.keyPath, message: $0.message, text: $0.headline) }
