@@ -8,7 +8,8 @@ public enum PipelineListing {
     public static func lines(_ scenario: Scenario) -> [String] {
         let names = scenario.tasks.map(\.name)
         var lines: [String] = []
-        for case let plan? in scenario.pipelinePlans {
+        let roots = startingTypes(scenario)
+        for case let plan? in scenario.pipelinePlans where roots.contains(plan.root) {
             lines.append("  pipeline \(names[plan.root]): \(plan.shape(names: names))")
             for stage in plan.stages {
                 guard case let .group(member, count, joined) = stage else { continue }
@@ -21,6 +22,19 @@ public enum PipelineListing {
             }
         }
         return lines
+    }
+
+    /// The types whose publishes start pipelines: those the load publishes, and those no other
+    /// task publishes (a `split` that only ever follows `parse` runs inside parse's pipeline, and is
+    /// listed there, not as a pipeline of its own).
+    static func startingTypes(_ scenario: Scenario) -> Set<Int> {
+        var followed = Set<String>()
+        for task in scenario.tasks {
+            let f = task.followers
+            followed.formUnion(f.then + f.onFailure + [f.fanOut?.task, f.join].compactMap { $0 })
+        }
+        let loaded = Set(scenario.load.mix.map(\.task) + scenario.load.bursts.compactMap(\.task))
+        return Set(scenario.tasks.indices.filter { loaded.contains(scenario.tasks[$0].name) || !followed.contains(scenario.tasks[$0].name) })
     }
 
     /// Every task type of the plan, in stage order, each once (a group's member stands for its members).

@@ -47,6 +47,26 @@ struct PipelineParsingTests {
         #expect(scenario.tasks[2].followers.isEmpty)
     }
 
+    @Test("validate lists each pipeline a publish starts: its shape, its groups' sizes and errbacks; a step that only follows another is not one of its own")
+    func listing() throws {
+        let scenario = try ScenarioLoader.parse(yaml: Self.yaml("""
+          - {name: tasks.parse, then: [tasks.split], on_failure: [tasks.notify]}
+          - name: tasks.split
+            fan_out: {task: tasks.embed, count: {uniform: {min: 2, max: 9}}}
+            join: tasks.index
+          - {name: tasks.embed}
+          - {name: tasks.index}
+          - {name: tasks.notify}
+          - {name: tasks.other, then: [tasks.index]}
+        """), sourcePath: "p.yaml")
+        #expect(PipelineListing.lines(scenario) == [
+            "  pipeline tasks.parse: tasks.parse → tasks.split → chord(tasks.embed × n) → tasks.index",
+            "    chord of tasks.embed: members uniform 2–9",
+            "    on failure of tasks.parse: tasks.notify",
+            "  pipeline tasks.other: tasks.other → tasks.index",
+        ])
+    }
+
     @Test("an unknown follower is refused at its task's line with a suggestion")
     func unknownName() throws {
         let found = try Self.error("""
