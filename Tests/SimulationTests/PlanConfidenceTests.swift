@@ -147,6 +147,11 @@ struct PlanConfidenceTests {
         #expect(PlanSettings.objectives([wait], includeDefaults: true, pipelines: true).map(\.text)
                 == ["queue_wait.p99 < 1s", "leftover == 0", "lost == 0", "pipelines_stuck == 0"])
         #expect(PlanSettings.objectives([wait], includeDefaults: false, pipelines: true).map(\.text) == ["queue_wait.p99 < 1s"])
+        // A pipeline SLO is an SLO like any other, and a bound on pipelines_stuck replaces the default.
+        let pipeline = try Assertion.parse("pipeline.latency.p99 < 5m")
+        let fewStuck = try Assertion.parse("pipelines_stuck <= 2")
+        #expect(PlanSettings.objectives([pipeline, fewStuck], includeDefaults: true, pipelines: true).map(\.text)
+                == ["pipeline.latency.p99 < 5m", "pipelines_stuck <= 2", "leftover == 0", "lost == 0"])
     }
 
     @Test("plan.html draws each SLO's spread with the threshold, value ticks with units and hover text")
