@@ -131,6 +131,9 @@ struct FidelityCommand: ParsableCommand {
         if !comparison.failures.isEmpty { throw ExitCode(1) }
     }
 
+    /// Wide enough for the longest figure name, `pipeline.latency.p50`, and a space.
+    static let figureColumn = 22
+
     /// - Parameters:
     ///   - realMemoryMeasured: false for Celery workers, which publish no jemalloc stats.
     ///   - realDuplicatesCounted: whether the real run counted executions from task events.
@@ -141,12 +144,12 @@ struct FidelityCommand: ParsableCommand {
                      + (several ? " × \(comparison.realRunCount) runs" : "") + "  tolerance ±\(comparison.tolerancePercent)%"]
         if !settings.isEmpty { lines.append("settings  \(settings.joined(separator: " "))  (--set, in both runs)") }
         lines.append("")
-        lines.append("figure".padding(toLength: 16, withPad: " ", startingAt: 0) + "simulated".leftPadded(14)
+        lines.append("figure".padding(toLength: Self.figureColumn, withPad: " ", startingAt: 0) + "simulated".leftPadded(14)
                      + (several ? "real median".leftPadded(14) + "real min–max".leftPadded(24) : "real".leftPadded(14))
                      + "difference".leftPadded(12) + "  verdict" + (several ? "   (each real run)" : ""))
         for row in comparison.rows {
             if row.figure == "peak_memory", !realMemoryMeasured {
-                lines.append(row.figure.padding(toLength: 16, withPad: " ", startingAt: 0)
+                lines.append(row.figure.padding(toLength: Self.figureColumn, withPad: " ", startingAt: 0)
                              + SummaryText.format(metricValue: row.simulated, metric: row.figure).leftPadded(14)
                              + "not measured".leftPadded(14) + (several ? "".leftPadded(24) : "") + "".leftPadded(12) + "  (Celery workers publish no jemalloc stats)")
                 continue
@@ -165,7 +168,7 @@ struct FidelityCommand: ParsableCommand {
                 spread = uncounted ? "" : "\(SummaryText.format(metricValue: row.realRuns.min() ?? 0, metric: unit))–\(SummaryText.format(metricValue: row.realRuns.max() ?? 0, metric: unit))"
                 runs = uncounted ? "" : "   " + row.realRuns.map { SummaryText.format(metricValue: $0, metric: unit) }.joined(separator: ", ")
             }
-            lines.append(row.figure.padding(toLength: 16, withPad: " ", startingAt: 0) + sim.leftPadded(14) + real.leftPadded(14)
+            lines.append(row.figure.padding(toLength: Self.figureColumn, withPad: " ", startingAt: 0) + sim.leftPadded(14) + real.leftPadded(14)
                          + (several ? spread.leftPadded(24) : "") + difference.leftPadded(12) + "  " + verdict + runs)
         }
         if let matched = comparison.matchedTasks {
