@@ -79,7 +79,14 @@ public final class RealRunner: @unchecked Sendable {
         publishing.start()
 
         let collector = ResultCollector(url: url, ids: publisher.resultIDs, plannedCount: publisher.ids.count,
-                                        rootPlanIndex: publisher.pipelines.followers.map(\.planIndex))
+                                        rootPlanIndex: publisher.pipelines.followers.map(\.planIndex),
+                                        errbackOwner: publisher.pipelines.followers.map { follower in
+                                            switch follower.owner {
+                                            case nil: return nil
+                                            case .root?: return follower.planIndex
+                                            case .follower(let index)?: return publisher.ids.count + index
+                                            }
+                                        })
         var offsetByID: [String: TimeSpan] = [:]
         for (index, id) in publisher.ids.enumerated() { offsetByID[id] = plan[index].offset }
         let scaler = RealFleetScaler(scenario: scenario, fleet: fleet, url: url, intendedOffsetOfTask: { offsetByID[$0] },

@@ -22,17 +22,21 @@ final class ResultCollector: @unchecked Sendable {
     let plannedCount: Int
     /// By follower (id `plannedCount + i`): the plan index of its pipeline's root.
     private let rootPlanIndex: [Int]
+    /// By follower: for an errback, the index (in `ids`) of the task whose failure would publish
+    /// it. Once that task ended otherwise the errback never comes, and it is no longer read.
+    private let errbackOwner: [Int?]
     private let url: RedisURL
     private(set) var outcomes: [Outcome?]
     private var finalCount = 0
     private var connection: RedisConnection?
     private static let chunk = 500
 
-    init(url: RedisURL, ids: [String], plannedCount: Int? = nil, rootPlanIndex: [Int] = []) {
+    init(url: RedisURL, ids: [String], plannedCount: Int? = nil, rootPlanIndex: [Int] = [], errbackOwner: [Int?] = []) {
         self.url = url
         self.ids = ids
         self.plannedCount = plannedCount ?? ids.count
         self.rootPlanIndex = rootPlanIndex
+        self.errbackOwner = errbackOwner.isEmpty ? Array(repeating: nil, count: rootPlanIndex.count) : errbackOwner
         outcomes = Array(repeating: nil, count: ids.count)
     }
 
@@ -44,7 +48,11 @@ final class ResultCollector: @unchecked Sendable {
         // One connection for the run's polls; after a failure the next poll opens a new one.
         if connection == nil { connection = try? RedisConnection(url: url, connectTimeout: 1, commandTimeout: 10) }
         guard let connection else { return finalCount }
-        let followers = rootPlanIndex.indices.lazy.filter { self.rootPlanIndex[$0] < sentCount }.map { self.plannedCount + $0 }
+        let followers = rootPlanIndex.indices.lazy.filter { follower in
+            guard self.rootPlanIndex[follower] < sentCount else { return false }
+            guard let owner = self.errbackOwner[follower], let ended = self.outcomes[owner]?.status else { return true }
+            return !Self.isFinal(ended) || ended == "FAILURE"
+        }.map { self.plannedCount + $0 }
         let open = (Array(0..<min(sentCount, plannedCount)) + followers).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
         var start = 0
         while start < open.count {
