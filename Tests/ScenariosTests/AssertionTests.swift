@@ -65,7 +65,14 @@ struct AssertionParsingTests {
             }
         }
         #expect(Assertion.kind(of: "peak_memory") == .size)
-        #expect(known.count == 14 + 1 + 15 + 1 + 4)  // peaks: queue depth, workers, mean workers, running
+        // A run's pipelines: their latency, and how many started, completed, failed, stuck, and stuck joins.
+        for statistic in ["p50", "p90", "p99", "max", "mean"] {
+            #expect(Assertion.kind(of: "pipeline.latency.\(statistic)") == .time)
+        }
+        for name in ["pipelines_started", "pipelines_completed", "pipelines_failed", "pipelines_stuck", "joins_stuck"] {
+            #expect(Assertion.kind(of: name) == .count, "\(name)")
+        }
+        #expect(known.count == 14 + 1 + 15 + 1 + 4 + 5 + 5)  // peaks: queue depth, workers, mean workers, running
         #expect(Assertion.kind(of: "queue_wait") == nil)
     }
 
