@@ -86,6 +86,8 @@ enum SummaryText {
         }
         if s.leftover.total == 0 {
             lines.append("leftover:  nothing queued, held or unacknowledged")
+            // A run stopped early says so even when everything it sent had finished.
+            for line in result.leftoverLines.prefix(10) { lines.append("  " + line) }
         } else {
             lines.append("leftover:  \(s.leftover.total) tasks: queued \(s.leftover.queued)  held for eta \(s.leftover.held)  unacked \(s.leftover.unacked)  running \(s.leftover.running)")
             for line in result.leftoverLines.prefix(10) { lines.append("  " + line) }
