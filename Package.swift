@@ -79,6 +79,9 @@ let package = Package(
             name: "Exploration",
             dependencies: ["Scenarios", "Simulation", "Reports", "WorkerCore", .product(name: "Yams", package: "Yams")]
         ),
+        // WIP (issue 18): the recording format's types, and calibration from a recording.
+        .target(name: "FleetRecording", dependencies: ["CeleryWire"]),
+        .target(name: "Calibration", dependencies: ["FleetRecording", "CeleryWire"]),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
