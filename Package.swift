@@ -79,8 +79,9 @@ let package = Package(
             name: "Exploration",
             dependencies: ["Scenarios", "Simulation", "Reports", "WorkerCore", .product(name: "Yams", package: "Yams")]
         ),
-        // WIP (issue 18): the recording format's types, and calibration from a recording.
+        // A recorded Celery fleet's decoded form (issue 18: `lovage record` will write and read it).
         .target(name: "FleetRecording", dependencies: ["CeleryWire"]),
+        // From a recording to a scenario's parts: clocks, attempts, publish times, fleet, tasks, load.
         .target(name: "Calibration", dependencies: ["FleetRecording", "CeleryWire"]),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
@@ -112,6 +113,7 @@ let package = Package(
         .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "RemoteControlTests", dependencies: ["RemoteControl", "CeleryWire", "RedisClient", "PrivateRedis"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "FleetRecording", "CeleryWire"]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

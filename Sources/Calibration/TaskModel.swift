@@ -73,7 +73,8 @@ public struct TaskModel: Sendable {
         }
     }
 
-    static func durationModel(_ sorted: [Double]) -> DurationModel {
+    static func durationModel(_ runtimes: [Double]) -> DurationModel {
+        let sorted = runtimes.sorted()
         guard let first = sorted.first, let last = sorted.last else { return .unknown }
         if last - first < 1e-6 { return .constant(first, from: sorted.count) }
         if sorted.count >= empiricalPoints {

@@ -1,6 +1,7 @@
 import CeleryWire
 
-// TEMPORARY: the reader's types as agreed with the recorder's author; replaced by theirs on merge.
+/// A recording of a Celery fleet in decoded form: the contract between `lovage record`'s reader
+/// (not written yet, issue 18) and `Calibration`, which turns it into a scenario.
 public struct RecordingError: Error, CustomStringConvertible, Sendable { public let description: String; public init(_ d: String) { description = d } }
 public struct Recording: Sendable {
     public var header: RecordingHeader
