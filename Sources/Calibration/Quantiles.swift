@@ -1,4 +1,5 @@
-/// Percentiles of samples, nearest rank on the sorted values (what the run summaries report).
+/// Percentiles of recorded samples by nearest rank on the sorted values: every figure is one that
+/// was measured. (`SeedConfidence.quantile` in Reports interpolates, for figures over seeds.)
 public enum Quantiles {
     public static func of(_ sorted: [Double], _ q: Double) -> Double? {
         guard !sorted.isEmpty else { return nil }

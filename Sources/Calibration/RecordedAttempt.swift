@@ -35,10 +35,9 @@ public struct RecordedAttempt: Sendable {
     }
 }
 
-public enum PublishMethod: String, Sendable, Comparable {
+/// How an attempt's publish time was known, best first (`PublishTimes`).
+public enum PublishMethod: String, Sendable {
     case taskSent = "task-sent events", keyspace = "keyspace notifications", queueLength = "queue lengths", unknown = "not known"
-    var rank: Int { switch self { case .taskSent: 0; case .keyspace: 1; case .queueLength: 2; case .unknown: 3 } }
-    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 
 /// The attempts of a recording, in the order they were received.
@@ -92,6 +91,7 @@ public enum AttemptReconstruction {
                     attempts[index].endedAt = at
                     attempts[index].outcome = .succeeded
                     attempts[index].runtime = event.fields["runtime"]?.doubleValue ?? attempts[index].startedAt.map { at - $0 }
+                    openByID[id] = nil
                 case "task-failed", "task-retried", "task-rejected", "task-revoked":
                     attempts[index].endedAt = at
                     attempts[index].runtime = attempts[index].startedAt.map { at - $0 }
@@ -105,7 +105,6 @@ public enum AttemptReconstruction {
                 default:
                     break
                 }
-                if attempts[index].outcome == .succeeded { openByID[id] = nil }
             }
         }
         return Output(attempts: attempts, sent: sent, orphanEvents: orphans)

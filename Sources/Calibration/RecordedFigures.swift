@@ -16,7 +16,7 @@ public struct CheckFigures: Sendable, Equatable {
 
     public static let overall = "(all)"
 
-    /// From the attempts of a recording, over `spanSeconds` from its start.
+    /// From the attempts of a recording, over the span from `origin` (its start) to the last end.
     public static func recorded(_ attempts: [RecordedAttempt], origin: Double) -> [CheckFigures] {
         let lastEnd = attempts.compactMap(\.endedAt).max() ?? origin
         let span = max(lastEnd - origin, 1e-9)

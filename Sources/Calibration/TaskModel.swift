@@ -1,4 +1,9 @@
 import FleetRecording
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What the recording says about one task name: how long its body runs, how often it fails and
 /// how it retries, where it is queued and what follows it.
@@ -97,9 +102,3 @@ public struct TaskModel: Sendable {
         return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.first?.key
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
