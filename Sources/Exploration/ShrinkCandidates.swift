@@ -40,10 +40,14 @@ enum Candidates {
             })
         }
         if scenario.tasks.count > 1 {
-            for (index, task) in scenario.tasks.enumerated().reversed() {
+            // A trace's rows cannot be edited away, so the task types they publish stay.
+            for (index, task) in scenario.tasks.enumerated().reversed() where scenario.load.trace?.taskNames.contains(task.name) != true {
                 out.append(Candidate(description: "removed task type \(task.name)") { document in
                     document.remove([.key("tasks"), .index(index)])
                     document.remove([.key("load"), .key("mix"), .key(task.name)])
+                    for phase in scenario.load.phases.indices where scenario.load.phases[phase].mix != nil {
+                        document.remove([.key("load"), .key("phases"), .index(phase), .key("mix"), .key(task.name)])
+                    }
                     for burst in scenario.load.bursts.indices.reversed() where scenario.load.bursts[burst].task == task.name {
                         document.remove([.key("load"), .key("bursts"), .index(burst)])
                     }

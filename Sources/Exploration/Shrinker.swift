@@ -1,3 +1,4 @@
+import Foundation
 import Reports
 import Scenarios
 import Simulation
@@ -55,6 +56,11 @@ public struct Shrinker {
         var document = try ScenarioDocument(yaml: original, file: file)
         materialize(swarmChoice, base: base, into: &document)
         document.set([.key("seed")], String(seed))
+        // The shrunk file is written elsewhere (results/shrunk/), where a relative trace path would not resolve.
+        if let trace = base.load.trace, !trace.path.hasPrefix("/") {
+            let file = trace.file(besides: self.file)
+            document.set([.key("load"), .key("trace")], file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file)
+        }
 
         var runs = 0
         func judge(_ document: ScenarioDocument) -> (Scenario, RunResult, [Breach])? {

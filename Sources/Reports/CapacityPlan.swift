@@ -126,12 +126,12 @@ public struct CapacityPlan: Sendable {
         return (fixedWorkers + scaledWorkers, fixedSlots + scaledWorkers * meanSlotsPerWorker)
     }
 
-    /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate, every
+    /// The M/M/c model of a scenario when it is one: Poisson arrivals at one constant rate (not a trace), every
     /// task type's body exponential with the same mean, never failing, no countdown, no memory
     /// write priced by `host.memory_write`, a fixed pool (no autoscaler), no faults, one
     /// task_overhead and one child_handoff for every group. Nil otherwise.
     public static func erlangModel(_ scenario: Scenario) -> ErlangC? {
-        guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.faults.isEmpty,
+        guard scenario.load.arrival == .poisson, scenario.load.bursts.isEmpty, scenario.load.trace == nil, scenario.faults.isEmpty,
               let phase = scenario.load.phases.first, scenario.load.phases.allSatisfy({ $0.rateFrom == phase.rateFrom && $0.rateTo == phase.rateFrom }),
               scenario.fleet.allSatisfy({ $0.autoscale == nil && $0.scaler == nil }) else { return nil }
         var mean: Double?

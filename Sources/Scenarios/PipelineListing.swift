@@ -33,7 +33,7 @@ public enum PipelineListing {
             let f = task.followers
             followed.formUnion(f.then + f.onFailure + [f.fanOut?.task, f.join].compactMap { $0 })
         }
-        let loaded = Set(scenario.load.mix.map(\.task) + scenario.load.bursts.compactMap(\.task))
+        let loaded = Set(scenario.load.publishedTaskNames)
         return Set(scenario.tasks.indices.filter { loaded.contains(scenario.tasks[$0].name) || !followed.contains(scenario.tasks[$0].name) })
     }
 

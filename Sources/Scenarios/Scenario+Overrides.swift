@@ -6,15 +6,18 @@ import WorkerCore
 /// A change that would not change the run is refused with the reason rather than silently run:
 /// `concurrency` on an autoscaled group (its pool is sized by `autoscale`), `workers` on a group
 /// with a fleet scaler (the scaler decides how many run), `autoscale=off` where no group is
-/// autoscaled, `rate` on a load without rated phases, `scaler.*` without a scaler. Overrides
+/// autoscaled, `rate` on a load without rated phases (a trace: `load_factor` scales it),
+/// `scaler.*` without a scaler. Overrides
 /// apply in order, so `autoscale=off` then `concurrency=4` is a fixed pool of 4.
 ///
 /// Keys: `workers` (processes per group), `concurrency`, `prefetch_multiplier`,
 /// `max_tasks_per_child` (0: none), `autoscale` (`MAX,MIN`, or `off`), `seed`, and `rate` (every
-/// load phase's rate multiplied so its peak is this many tasks/s), and the fleet scaler's
+/// load phase's rate multiplied so its peak is this many tasks/s), `load_factor` (every phase's
+/// rate and burst's count multiplied by F, a trace's rows repeated F times), and the fleet scaler's
 /// `scaler.policy` (or `autoscale.policy`) and `scaler.<setting>` (see `ScalerOverride`).
 public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
-    public static let keys = ["workers", "concurrency", "prefetch_multiplier", "max_tasks_per_child", "autoscale", "seed", "rate"]
+    public static let keys = ["workers", "concurrency", "prefetch_multiplier", "max_tasks_per_child", "autoscale", "seed", "rate",
+                                    "load_factor"]
 
     public var key: String
     public var value: String
@@ -101,6 +104,11 @@ public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
             guard let seed = UInt64(value) else { throw ScenarioOverrideError("\(key)=\(value): expected a whole number") }
             scenario.seed = seed
         case "rate":
+            if let trace = scenario.load.trace {
+                if !checkingEffect { return }
+                throw ScenarioOverrideError("\(self): rate has no effect on \(scenario.name): its load is the trace "
+                                            + "\(trace.path), which has no phases to scale; use load_factor=F to multiply it")
+            }
             guard let rate = Double(value.hasSuffix("/s") ? String(value.dropLast(2)) : value), rate > 0, rate.isFinite else {
                 throw ScenarioOverrideError("\(key)=\(value): expected tasks per second, like 500 or 500/s")
             }
@@ -115,6 +123,20 @@ public struct ScenarioOverride: Sendable, Equatable, CustomStringConvertible {
                 scenario.load.phases[index].rateFrom *= factor
                 scenario.load.phases[index].rateTo *= factor
             }
+        case "load_factor":
+            guard let factor = Double(value), factor > 0, factor.isFinite, !value.hasPrefix("+") else {
+                throw ScenarioOverrideError("\(key)=\(value): expected a factor above 0, like 2 or 0.5")
+            }
+            for index in scenario.load.phases.indices {
+                scenario.load.phases[index].rateFrom *= factor
+                scenario.load.phases[index].rateTo *= factor
+            }
+            // A burst keeps at least one task: a thinned load still has its spike.
+            for index in scenario.load.bursts.indices {
+                scenario.load.bursts[index].count = max(1, Int((Double(scenario.load.bursts[index].count) * factor).rounded()))
+            }
+            // A trace's rows are fixed; the replay repeats or thins them (TraceReplay), with its own seed stream.
+            scenario.load.traceFactor *= factor
         default:
             throw ScenarioOverrideError("unknown key \(key)")
         }

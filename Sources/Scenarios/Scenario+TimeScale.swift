@@ -2,7 +2,7 @@ import WorkerCore
 
 extension Scenario {
     /// The same scenario run `1 / factor` times faster: every duration (run length, drain, phases,
-    /// bursts, faults, task bodies, countdowns, expiries, time limits, visibility timeout, worker
+    /// bursts, a trace's rows, faults, task bodies, countdowns, expiries, time limits, visibility timeout, worker
     /// start-up, autoscaler keepalive, retry delays, fleet scaler intervals and delays, restart
     /// delays) is multiplied by `factor` and every rate (arrivals, task rate limits) is
     /// divided by it. Utilisation (arrival rate × body time ÷ slots) and the number of tasks stay
@@ -81,6 +81,7 @@ extension Scenario {
             phase.rateTo = phase.rateTo / factor
             return phase
         }
+        copy.load.trace?.offsets = (load.trace?.offsets ?? []).map(scaled)
         copy.load.bursts = load.bursts.map { burst in
             var burst = burst
             burst.at = scaled(burst.at)

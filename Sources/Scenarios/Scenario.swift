@@ -194,9 +194,48 @@ public struct LoadSpec: Sendable, Equatable {
     public var phases: [LoadPhase] = []
     /// Extra publishes of many tasks at one instant.
     public var bursts: [Burst] = []
-    /// Which task types the steady load publishes, with weights, in file order.
+    /// Which task types the steady load publishes, with weights, in file order; empty when every
+    /// phase has its own mix, or the load is a trace.
     public var mix: [MixEntry] = []
+    /// `trace:`: recorded arrivals replayed as they are, instead of phases and a mix.
+    public var trace: LoadTrace? = nil
+    /// `load_factor`'s scaling of a trace: each row becomes ⌊F⌋ arrivals plus one with probability
+    /// frac(F) (phases and bursts are scaled where the override is applied, a trace only when replayed).
+    public var traceFactor: Double = 1
     public init() {}
+
+    /// The task types the load itself publishes (mixes, trace and bursts), each once, in file order.
+    public var publishedTaskNames: [String] {
+        var names: [String] = []
+        func add(_ name: String) { if !names.contains(name) { names.append(name) } }
+        mix.forEach { add($0.task) }
+        phases.forEach { $0.mix?.forEach { add($0.task) } }
+        trace?.taskNames.forEach(add)
+        bursts.forEach { $0.task.map(add) }
+        return names
+    }
+}
+
+/// A trace file's rows, kept compact (a trace can hold a million): one offset and one index into
+/// `taskNames` per row, in file order (offsets never decrease).
+public struct LoadTrace: Sendable, Equatable {
+    /// The file as the scenario names it (relative to the scenario's folder).
+    public var path: String
+    /// When each row's task is published, from the start of the load.
+    public var offsets: [TimeSpan]
+    /// Each row's task, as an index into `taskNames`.
+    public var taskOfRow: [Int32]
+    /// The distinct task names of the file, in order of first appearance.
+    public var taskNames: [String]
+    public init(path: String, offsets: [TimeSpan], taskOfRow: [Int32], taskNames: [String]) {
+        self.path = path; self.offsets = offsets; self.taskOfRow = taskOfRow; self.taskNames = taskNames
+    }
+
+    /// The file as opened: `path` relative to the folder of the scenario at `scenarioPath`, unless absolute.
+    public func file(besides scenarioPath: String) -> String {
+        guard !path.hasPrefix("/"), let slash = scenarioPath.lastIndex(of: "/") else { return path }
+        return String(scenarioPath[...slash]) + path
+    }
 }
 
 public enum ArrivalProcess: String, Sendable, Equatable {
@@ -211,15 +250,17 @@ public struct LoadPhase: Sendable, Equatable {
     public var duration: TimeSpan
     public var rateFrom: Double
     public var rateTo: Double
-    public init(duration: TimeSpan, rateFrom: Double, rateTo: Double) {
-        self.duration = duration; self.rateFrom = rateFrom; self.rateTo = rateTo
+    /// The phase's own task mix, which replaces `LoadSpec.mix` while it runs; nil: the load's mix.
+    public var mix: [MixEntry]?
+    public init(duration: TimeSpan, rateFrom: Double, rateTo: Double, mix: [MixEntry]? = nil) {
+        self.duration = duration; self.rateFrom = rateFrom; self.rateTo = rateTo; self.mix = mix
     }
 }
 
 public struct Burst: Sendable, Equatable {
     public var at: TimeSpan
     public var count: Int
-    /// The task type; nil draws each task from the mix.
+    /// The task type; nil draws each task from the mix (the load's, else the phase's at `at`).
     public var task: String?
     public init(at: TimeSpan, count: Int, task: String?) { self.at = at; self.count = count; self.task = task }
 }

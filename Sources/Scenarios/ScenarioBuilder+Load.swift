@@ -1,33 +1,51 @@
 import WorkerCore
 import Yams
 
-/// The `load:` section: arrival process, phases, bursts and the task mix.
+/// The `load:` section: arrival process, phases (each with an optional mix), bursts and the task
+/// mix, or a trace file (ScenarioBuilder+Trace.swift) in place of phases, mix and arrival.
 extension ScenarioBuilder {
     func readLoad(_ node: Node, duration: TimeSpan?, tasks: Names) -> LoadSpec? {
-        guard let fields = reader.fields(node, "load", allowed: ["arrival", "phases", "bursts", "mix"]) else { return nil }
+        guard let fields = reader.fields(node, "load", allowed: ["arrival", "phases", "bursts", "mix", "trace"]) else { return nil }
         var load = LoadSpec()
+        if let node = fields["bursts"] {
+            load.bursts = readBursts(node, fields.path("bursts"), duration: duration, tasks: tasks)
+        }
+        if let node = fields["trace"] {
+            // A trace is the whole steady load: its rows say when and which task, so nothing may draw them.
+            for key in ["phases", "mix", "arrival"] {
+                guard let entry = fields.entry(key) else { continue }
+                reader.fail(entry.keyNode, fields.path(key), expected: "either trace or \(key)", found: "both",
+                            message: "trace and \(key) are both given; a trace replaces phases, mix and arrival (bursts may stay)")
+            }
+            if let index = load.bursts.firstIndex(where: { $0.task == nil }), let list = fields["bursts"],
+               case let .sequence(items) = list, index < items.count {
+                reader.fail(items[index], KeyPathText.index(fields.path("bursts"), index), expected: "a burst that names its task",
+                            found: "", message: "a burst beside a trace names its task (there is no mix to draw it from)")
+            }
+            load.trace = readTrace(node, fields.path("trace"), duration: duration, tasks: tasks)
+            return load
+        }
         if let node = fields["arrival"], let word = reader.choice(node, fields.path("arrival"), ["poisson", "even"]),
            let arrival = ArrivalProcess(rawValue: word) {
             load.arrival = arrival
         }
         if let node = reader.required(fields, "phases", what: "a list of load phases") {
-            load.phases = readPhases(node, fields.path("phases"), duration: duration)
+            load.phases = readPhases(node, fields.path("phases"), duration: duration, tasks: tasks)
         }
-        if let node = fields["bursts"] {
-            load.bursts = readBursts(node, fields.path("bursts"), duration: duration, tasks: tasks)
-        }
+        let everyPhaseHasMix = !load.phases.isEmpty && load.phases.allSatisfy { $0.mix != nil }
         if let node = fields["mix"] {
             load.mix = readMix(node, fields.path("mix"), tasks: tasks)
         } else if tasks.complete && tasks.list.count == 1 {
             load.mix = [MixEntry(task: tasks.list[0], weight: 1)]
-        } else if tasks.complete && tasks.list.count > 1 {
+        } else if tasks.complete && tasks.list.count > 1 && !everyPhaseHasMix {
             reader.fail(fields.node, fields.path("mix"), expected: "a mix", found: "",
-                        message: "missing required key \"mix\" (task weights, needed when there is more than one task)")
+                        message: "missing required key \"mix\" (task weights, needed when there is more than one task "
+                                 + "and not every phase has its own mix)")
         }
         return load
     }
 
-    func readPhases(_ node: Node, _ path: String, duration: TimeSpan?) -> [LoadPhase] {
+    func readPhases(_ node: Node, _ path: String, duration: TimeSpan?, tasks: Names) -> [LoadPhase] {
         guard let items = reader.list(node, path, expected: "a list of load phases") else { return [] }
         if items.isEmpty {
             reader.fail(node, path, expected: "at least one load phase ({duration, rate} or {duration, ramp})",
@@ -39,8 +57,8 @@ extension ScenarioBuilder {
         var reportedOverflow = false
         for (index, item) in items.enumerated() {
             let itemPath = KeyPathText.index(path, index)
-            guard let fields = reader.fields(item, itemPath, allowed: ["duration", "rate", "ramp"],
-                                             expected: "a phase {duration, rate} or {duration, ramp: {from, to}}")
+            guard let fields = reader.fields(item, itemPath, allowed: ["duration", "rate", "ramp", "mix"],
+                                             expected: "a phase {duration, rate} or {duration, ramp: {from, to}}, with an optional mix")
             else { continue }
             let length = reader.required(fields, "duration", what: "how long the phase lasts")
                 .flatMap { reader.duration($0, fields.path("duration"), positive: true) }
@@ -80,8 +98,10 @@ extension ScenarioBuilder {
                                 found: "phases adding up to \(DurationText.format(total))")
                 }
             }
-            if let length, let from, let to {
-                phases.append(LoadPhase(duration: length, rateFrom: from, rateTo: to))
+            // The phase's own weights replace the load's while it runs; checked as the load's are.
+            let mix = fields["mix"].map { readMix($0, fields.path("mix"), tasks: tasks) }
+            if let length, let from, let to, mix?.isEmpty != true {
+                phases.append(LoadPhase(duration: length, rateFrom: from, rateTo: to, mix: mix))
             }
         }
         return phases

@@ -76,6 +76,9 @@ final class Reader {
                                     expected: expected, found: found, message: message))
     }
 
+    /// A problem found outside the YAML (in a file it names, such as a load trace).
+    func record(_ error: ScenarioError) { errors.append(error) }
+
     func fail(_ node: Node?, _ path: String, expected: String, _ offending: Node) {
         fail(node, path, expected: expected, found: describe(offending))
     }

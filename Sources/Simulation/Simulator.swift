@@ -152,7 +152,7 @@ public final class Simulator {
         loadEnd = Simulator.epoch + scenario.duration
         runEnd = loadEnd + scenario.drain
         load = LoadGenerator(load: scenario.load, taskIndexByName: taskIndexByName,
-                             start: Simulator.epoch, duration: scenario.duration)
+                             start: Simulator.epoch, duration: scenario.duration, seed: seed)
         let total = scenario.duration + scenario.drain
         sampleInterval = TimeSpan(microseconds: max(1_000_000, total.microseconds / 3600))
         scalers = SimFleetScaler(scenario: scenario, start: Simulator.epoch)
@@ -237,7 +237,7 @@ public final class Simulator {
     private func handle(_ event: SimEvent) {
         switch event {
         case .arrival:
-            let taskIndex = load.pickTask(random: &arrivals)
+            let taskIndex = load.arrivalTask(random: &arrivals)
             publishNew(taskIndex: taskIndex)
             scheduleNextArrival()
         case .burst(let index):
@@ -245,7 +245,7 @@ public final class Simulator {
             let burst = scenario.load.bursts[index]
             trace.record(now, .burst, "count", String(burst.count))
             for _ in 0..<burst.count {
-                let taskIndex = burst.task.flatMap { taskIndexByName[$0] } ?? load.pickTask(random: &arrivals)
+                let taskIndex = burst.task.flatMap { taskIndexByName[$0] } ?? load.burstTask(at: now, random: &arrivals)
                 publishNew(taskIndex: taskIndex)
             }
         case .workerTimer(let worker, let generation):

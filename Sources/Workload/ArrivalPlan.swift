@@ -6,7 +6,7 @@ import WorkerCore
 /// process decides, not the workers), which task type it is, and how long its body runs.
 ///
 /// It uses the arrival generator (`LoadGenerator`) and body sampler (`BodySampler`) the simulator
-/// uses, with the same seed streams (arrivals: stream 1, bodies: stream 2), so a real run and a
+/// uses, with the same seed streams (arrivals: stream 1, bodies: stream 2, a trace's load_factor: 8), so a real run and a
 /// simulated run of a seed see the same arrival process and the same duration distribution. They are not the same trace: the
 /// simulator draws a body per attempt when it starts, the plan draws one per task up front.
 public struct PlannedTask: Sendable, Equatable {
@@ -26,7 +26,8 @@ public enum ArrivalPlan {
         var arrivals = SeededRandom.split(seed: seed, stream: 1)
         var bodies = SeededRandom.split(seed: seed, stream: 2)
         let start = Instant(microsecondsSinceEpoch: 0)
-        var load = LoadGenerator(load: scenario.load, taskIndexByName: indexByName, start: start, duration: scenario.duration)
+        var load = LoadGenerator(load: scenario.load, taskIndexByName: indexByName, start: start, duration: scenario.duration,
+                                 seed: seed)
         // The draws from the arrivals stream come in the order the simulator makes them: it draws
         // an arrival's time when the previous arrival is handled, and a task for each arrival and
         // for each burst member that names none when that event is handled. Its events run by
@@ -40,7 +41,7 @@ public enum ArrivalPlan {
                 let burst = bursts[nextBurst]
                 if let offset, burst.at > offset || (burst.at == offset && !inclusive) { return }
                 for _ in 0..<burst.count {
-                    planned.append((burst.at, burst.task.flatMap { indexByName[$0] } ?? load.pickTask(random: &arrivals)))
+                    planned.append((burst.at, burst.task.flatMap { indexByName[$0] } ?? load.burstTask(at: start + burst.at, random: &arrivals)))
                 }
                 nextBurst += 1
             }
@@ -48,7 +49,7 @@ public enum ArrivalPlan {
         var isFirstArrival = true
         while let next = load.next(random: &arrivals) {
             publishBursts(before: next - start, inclusive: !isFirstArrival)
-            planned.append((next - start, load.pickTask(random: &arrivals)))
+            planned.append((next - start, load.arrivalTask(random: &arrivals)))
             isFirstArrival = false
         }
         publishBursts(before: nil, inclusive: true)

@@ -6,7 +6,10 @@ import WorkerCore
 /// Poisson phases with a ramp use thinning (candidates at the phase's peak rate, kept with
 /// probability rate(t) / peak), which gives an exact non-homogeneous Poisson process. Even spacing
 /// uses gaps of 1 / rate(t). The generator produces one arrival at a time, so memory does not grow
-/// with the run's length.
+/// with the run's length. A `load.trace` replaces the phases: its rows are replayed (`TraceReplay`).
+///
+/// Task types are drawn from the arrivals stream after each arrival's time, and only when a mix has
+/// more than one task, so a scenario without phase mixes draws exactly as before they existed.
 public struct LoadGenerator {
     private let phases: [LoadPhase]
     private let arrival: ArrivalProcess
@@ -15,32 +18,32 @@ public struct LoadGenerator {
     private var phaseIndex = 0
     private var phaseStart: Instant
     private var cursor: Instant
-    private let mixCumulative: [Double]
-    private let mixTasks: [Int]
+    /// The load's mix (the first task when it has none).
+    private let mix: TaskMix
+    private let hasLoadMix: Bool
+    /// Each phase's own mix, if it has one.
+    private let phaseMixes: [TaskMix?]
+    private var trace: TraceReplay?
 
-    public init(load: LoadSpec, taskIndexByName: [String: Int], start: Instant, duration: TimeSpan) {
+    /// - Parameter seed: the run's seed, for a trace's `load_factor` draws (its own stream).
+    public init(load: LoadSpec, taskIndexByName: [String: Int], start: Instant, duration: TimeSpan, seed: UInt64) {
         phases = load.phases
         arrival = load.arrival
         self.start = start
         end = start + duration
         phaseStart = start
         cursor = start
-        var total = 0.0
-        var cumulative: [Double] = []
-        var tasks: [Int] = []
-        for entry in load.mix {
-            guard let index = taskIndexByName[entry.task] else { continue }
-            total += entry.weight
-            cumulative.append(total)
-            tasks.append(index)
+        mix = TaskMix(load.mix, taskIndexByName: taskIndexByName)
+        hasLoadMix = !load.mix.isEmpty
+        phaseMixes = load.phases.map { phase in phase.mix.map { TaskMix($0, taskIndexByName: taskIndexByName) } }
+        trace = load.trace.map {
+            TraceReplay(trace: $0, factor: load.traceFactor, taskIndexByName: taskIndexByName, start: start, duration: duration, seed: seed)
         }
-        if tasks.isEmpty { cumulative = [1]; tasks = [0] }
-        mixCumulative = cumulative.map { $0 / (cumulative.last ?? 1) }
-        mixTasks = tasks
     }
 
     /// The next arrival time, or nil when the load is over.
     public mutating func next(random: inout SeededRandom) -> Instant? {
+        if trace != nil { return trace!.next() }
         while phaseIndex < phases.count {
             let phase = phases[phaseIndex]
             let phaseEnd = min(phaseStart + phase.duration, end)
@@ -66,12 +69,25 @@ public struct LoadGenerator {
         return nil
     }
 
-    /// Picks a task type index from the mix.
-    public func pickTask(random: inout SeededRandom) -> Int {
-        guard mixTasks.count > 1 else { return mixTasks[0] }
-        let u = random.nextUnitDouble()
-        for (index, bound) in mixCumulative.enumerated() where u < bound { return mixTasks[index] }
-        return mixTasks[mixTasks.count - 1]
+    /// The task type index of the arrival `next` returned last: the trace row's, else drawn from
+    /// its phase's mix (or the load's).
+    public func arrivalTask(random: inout SeededRandom) -> Int {
+        if let trace { return trace.task }
+        let own = phaseIndex < phaseMixes.count ? phaseMixes[phaseIndex] : nil
+        return (own ?? mix).pick(random: &random)
+    }
+
+    /// The task type index of a member of a burst that names none, drawn from the load's mix, or
+    /// without one from the mix of the phase in effect at `instant` (the last phase after them all).
+    public func burstTask(at instant: Instant, random: inout SeededRandom) -> Int {
+        guard !hasLoadMix, !phases.isEmpty else { return mix.pick(random: &random) }
+        var phaseEnd = start
+        var chosen = phases.count - 1
+        for (index, phase) in phases.enumerated() {
+            phaseEnd = phaseEnd + phase.duration
+            if instant < phaseEnd { chosen = index; break }
+        }
+        return (phaseMixes[chosen] ?? mix).pick(random: &random)
     }
 
     private mutating func advancePhase(to instant: Instant) {
@@ -85,5 +101,35 @@ public struct LoadGenerator {
         guard phase.duration.microseconds > 0 else { return phase.rateTo }
         let fraction = Double((instant - phaseStart).microseconds) / Double(phase.duration.microseconds)
         return phase.rateFrom + (phase.rateTo - phase.rateFrom) * min(1, max(0, fraction))
+    }
+}
+
+/// Weights turned into cumulative bounds for one uniform draw.
+struct TaskMix {
+    private let cumulative: [Double]
+    private let tasks: [Int]
+
+    /// Entries naming unknown tasks are skipped; with none left, every pick is task 0.
+    init(_ entries: [MixEntry], taskIndexByName: [String: Int]) {
+        var total = 0.0
+        var cumulative: [Double] = []
+        var tasks: [Int] = []
+        for entry in entries {
+            guard let index = taskIndexByName[entry.task] else { continue }
+            total += entry.weight
+            cumulative.append(total)
+            tasks.append(index)
+        }
+        if tasks.isEmpty { cumulative = [1]; tasks = [0] }
+        self.cumulative = cumulative.map { $0 / (cumulative.last ?? 1) }
+        self.tasks = tasks
+    }
+
+    /// A task index; a mix of one task draws nothing.
+    func pick(random: inout SeededRandom) -> Int {
+        guard tasks.count > 1 else { return tasks[0] }
+        let u = random.nextUnitDouble()
+        for (index, bound) in cumulative.enumerated() where u < bound { return tasks[index] }
+        return tasks[tasks.count - 1]
     }
 }
