@@ -29,10 +29,18 @@ extension ScenarioBuilder {
            let arrival = ArrivalProcess(rawValue: word) {
             load.arrival = arrival
         }
+        var everyPhaseHasMix = false
         if let node = reader.required(fields, "phases", what: "a list of load phases") {
             load.phases = readPhases(node, fields.path("phases"), duration: duration, tasks: tasks)
+            // Judged on the file, not on the phases read, so a phase dropped for a bad mix does not
+            // also report the load's mix as missing.
+            if case let .sequence(items) = node, !items.isEmpty {
+                everyPhaseHasMix = items.allSatisfy { item in
+                    guard case let .mapping(mapping) = item else { return false }
+                    return mapping.contains { $0.key.scalar?.string == "mix" }
+                }
+            }
         }
-        let everyPhaseHasMix = !load.phases.isEmpty && load.phases.allSatisfy { $0.mix != nil }
         if let node = fields["mix"] {
             load.mix = readMix(node, fields.path("mix"), tasks: tasks)
         } else if tasks.complete && tasks.list.count == 1 {
