@@ -42,7 +42,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("seeds"), help: ArgumentHelp("With --figures-only: simulate each of these seeds (11,12,13) in turn, one JSON summary per line: what `lovage plan` runs per configuration.", visibility: .hidden))
     var seedList: String?
 
-    @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R, scaler.<setting>=V (repeatable, applied in order; a setting that would not change the run is refused).")
+    @Option(name: .customLong("set"), help: "Change a setting: workers=N, concurrency=N, prefetch_multiplier=N, max_tasks_per_child=N, autoscale=MAX,MIN|off, seed=N, rate=R, load_factor=F, scaler.<setting>=V (repeatable, applied in order; a setting that would not change the run is refused).")
     var settings: [String] = []
 
     func validate() throws {
