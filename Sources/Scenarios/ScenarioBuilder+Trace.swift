@@ -36,36 +36,41 @@ extension ScenarioBuilder {
         while start < bytes.count {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
             lineNumber += 1
-            let line = String(decoding: bytes[start..<end], as: UTF8.self)
+            let line = Self.trimmed(bytes, start..<end)
             start = end + 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(Self.trimmed)
-            if fields.count == 1 && fields[0].isEmpty { continue }
+            if line.isEmpty { continue }
+            func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+            // Rows are scanned as bytes (no string per field but the task's): a trace can be long.
+            var commas: [Int] = []
+            for index in line where bytes[index] == UInt8(ascii: ",") { commas.append(index); if commas.count > 2 { break } }
             guard sawHeader else {
+                let fields = commas.count == 1 ? [Self.trimmed(bytes, line.lowerBound..<commas[0]), Self.trimmed(bytes, (commas[0] + 1)..<line.upperBound)].map(text) : []
                 guard fields == ["at", "task"] else {
-                    fail(lineNumber, "expected the header at,task, found \(quoted(Self.trimmed(Substring(line))))")
+                    fail(lineNumber, "expected the header at,task, found \(quoted(text(line)))")
                     return nil
                 }
                 sawHeader = true
                 continue
             }
-            guard fields.count == 2 else {
-                fail(lineNumber, "expected two columns (at,task), found \(fields.count): \(quoted(Self.trimmed(Substring(line))))")
+            guard commas.count == 1, let comma = commas.first else {
+                fail(lineNumber, "expected two columns (at,task), found \(commas.count > 2 ? "more" : String(commas.count + 1)): \(quoted(text(line)))")
                 return nil
             }
-            guard let seconds = Self.decimal(fields[0]) else {
-                fail(lineNumber, "at: expected a decimal number of seconds >= 0, like 12.5, found \(quoted(fields[0]))")
+            let atField = Self.trimmed(bytes, line.lowerBound..<comma)
+            guard let micros = Self.microseconds(bytes[atField]) else {
+                fail(lineNumber, "at: expected a decimal number of seconds >= 0, like 12.5, found \(quoted(text(atField)))")
                 return nil
             }
-            let at = TimeSpan(microseconds: Int64((seconds * 1_000_000).rounded()))
+            let at = TimeSpan(microseconds: micros)
             if let last = offsets.last, at < last {
-                fail(lineNumber, "at: rows must be in time order, but \(fields[0]) comes after \(Self.secondsText(last))")
+                fail(lineNumber, "at: rows must be in time order, but \(text(atField)) comes after \(Self.secondsText(last))")
                 return nil
             }
             if let duration, at > duration {
-                fail(lineNumber, "at: \(fields[0]) s is beyond the scenario's duration (\(DurationText.format(duration)))")
+                fail(lineNumber, "at: \(text(atField)) s is beyond the scenario's duration (\(DurationText.format(duration)))")
                 return nil
             }
-            let name = fields[1]
+            let name = text(Self.trimmed(bytes, (comma + 1)..<line.upperBound))
             var index = indexOfName[name]
             if index == nil {
                 if tasks.complete && !tasks.list.contains(name) {
@@ -85,22 +90,42 @@ extension ScenarioBuilder {
         return LoadTrace(path: written, offsets: offsets, taskOfRow: taskOfRow, taskNames: taskNames)
     }
 
-    /// Without surrounding spaces, tabs and a Windows line end.
-    static func trimmed(_ text: Substring) -> String {
-        var text = text
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" || last == "\r" || last == "\r\n" { text.removeLast() }
-        return String(text)
+    /// `range` of `bytes` without surrounding spaces, tabs and a Windows line end.
+    static func trimmed(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        var lower = range.lowerBound, upper = range.upperBound
+        while lower < upper, isSpace(bytes[lower]) { lower += 1 }
+        while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
     }
 
-    /// Digits with at most one decimal point (no sign, exponent, inf or nan).
-    static func decimal(_ text: String) -> Double? {
-        var digits = 0, points = 0
-        for scalar in text.unicodeScalars {
-            if NumberScanner.isDigit(scalar) { digits += 1 } else if scalar == "." { points += 1 } else { return nil }
+    /// Digits with at most one decimal point (no sign, exponent, inf or nan) as whole microseconds,
+    /// rounded at the seventh decimal; nil for anything else or beyond a million hours.
+    static func microseconds(_ digits: ArraySlice<UInt8>) -> Int64? {
+        var whole: Int64 = 0, fraction: Int64 = 0, fractionDigits = 0, sawDigit = false, sawPoint = false, roundUp = false
+        for byte in digits {
+            if byte == UInt8(ascii: ".") {
+                guard !sawPoint else { return nil }
+                sawPoint = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            sawDigit = true
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            if !sawPoint {
+                whole = whole * 10 + digit
+                if whole > 3_600_000_000 { return nil }
+            } else if fractionDigits < 6 {
+                fraction = fraction * 10 + digit
+                fractionDigits += 1
+            } else if fractionDigits == 6 {
+                roundUp = digit >= 5
+                fractionDigits += 1
+            }
         }
-        guard digits > 0, points <= 1, let value = Double(text), value.isFinite else { return nil }
-        return value
+        guard sawDigit else { return nil }
+        for _ in min(fractionDigits, 6)..<6 { fraction *= 10 }
+        return whole * 1_000_000 + fraction + (roundUp ? 1 : 0)
     }
 
     static func secondsText(_ span: TimeSpan) -> String {
