@@ -79,10 +79,17 @@ let package = Package(
             name: "Exploration",
             dependencies: ["Scenarios", "Simulation", "Reports", "WorkerCore", .product(name: "Yams", package: "Yams")]
         ),
-        // A recorded Celery fleet's decoded form (issue 18: `lovage record` will write and read it).
-        .target(name: "FleetRecording", dependencies: ["CeleryWire"]),
+        // A recorded Celery fleet: its format (gzip-member JSON lines), writer, reader and decoded form.
+        // The system zlib (zlib1g-dev): the recording's gzip members.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "FleetRecording", dependencies: ["CeleryWire", "CZlib"]),
+        // `lovage record`: events, queue lengths, keyspace pushes and fleet surveys of a live broker.
+        .target(name: "FleetRecorder", dependencies: ["FleetRecording", "CeleryWire", "RedisClient", "RemoteControl"]),
         // From a recording to a scenario's parts: clocks, attempts, publish times, fleet, tasks, load.
-        .target(name: "Calibration", dependencies: ["FleetRecording", "CeleryWire"]),
+        .target(
+            name: "Calibration",
+            dependencies: ["FleetRecording", "CeleryWire", "Scenarios", "WorkerCore", "Simulation", "Reports", .product(name: "Yams", package: "Yams")]
+        ),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
@@ -94,6 +101,7 @@ let package = Package(
             name: "lovage",
             dependencies: [
                 "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload", "RemoteControl",
+                "FleetRecording", "FleetRecorder", "Calibration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,7 +121,10 @@ let package = Package(
         .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
         .testTarget(name: "RemoteControlTests", dependencies: ["RemoteControl", "CeleryWire", "RedisClient", "PrivateRedis"]),
-        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "FleetRecording", "CeleryWire"]),
+        .testTarget(
+            name: "CalibrationTests",
+            dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis"]
+        ),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

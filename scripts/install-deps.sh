@@ -3,7 +3,7 @@
 # Swift itself is not a Debian package: it must already be on PATH (swift.org toolchain).
 set -euo pipefail
 
-packages=(libhiredis-dev libjemalloc-dev redis-server python3-venv)
+packages=(libhiredis-dev libjemalloc-dev zlib1g-dev redis-server python3-venv)
 # `--with-test-tools` (scripts/test.sh): also what only the tests use — headless Chromium, which
 # renders Flower's worker page of a Lovage worker in interop/test_flower_lovage_worker.py.
 if [ "${1:-}" = "--with-test-tools" ]; then

@@ -81,6 +81,13 @@ public struct FleetModel: Sendable {
                      maxTasksPerChild: maxTasks.flatMap { $0 > 0 ? $0 : nil }, pool: poolName, sources: sources)
     }
 
+    /// Each surveyed node's slots (the autoscaler's maximum where it scales).
+    public var concurrencyByNode: [String: Int] {
+        var out: [String: Int] = [:]
+        for group in groups { for node in group.nodes { out[node] = group.autoscale?.max ?? group.concurrency } }
+        return out
+    }
+
     /// The queue of each attempt: a `reserved` reply naming it, else the only queue its node
     /// consumes, else the first watched queue.
     public func assignQueues(_ attempts: inout [RecordedAttempt], snapshots: [FleetSnapshot], watchedQueues: [String]) {

@@ -26,37 +26,69 @@ public struct LoadModel: Sendable {
         arrivals = unsorted.sorted { ($0.at, $0.task) < ($1.at, $1.task) }
         self.duration = duration
         let windowCount = max(1, Int((duration / windowSeconds).rounded(.up)))
-        var perWindow = [[String: [Double]]](repeating: [:], count: windowCount)
-        for arrival in arrivals {
-            let index = min(windowCount - 1, max(0, Int(arrival.at / windowSeconds)))
-            perWindow[index][arrival.task, default: []].append(arrival.at)
-        }
-        var windows: [Window] = []
+        func window(of time: Double) -> Int { min(windowCount - 1, max(0, Int(time / windowSeconds))) }
+        func length(of index: Int) -> Double { min(windowSeconds, duration - Double(index) * windowSeconds) }
+        var timesByTask: [String: [Double]] = [:]
+        for arrival in arrivals { timesByTask[arrival.task, default: []].append(arrival.at) }
         var bursts: [Burst] = []
-        for (index, tasks) in perWindow.enumerated() {
-            let start = Double(index) * windowSeconds
-            let length = min(windowSeconds, duration - start)
-            var counts: [(String, Int)] = []
-            for task in tasks.keys.sorted() {
-                let times = tasks[task]!
-                var seconds: [Int: [Double]] = [:]
-                for time in times { seconds[Int(time), default: []].append(time) }
-                let mean = Double(times.count) / max(length, 1)
-                var kept = times.count
-                for second in seconds.keys.sorted() {
-                    let inSecond = seconds[second]!
-                    if inSecond.count >= Self.burstMinimum, Double(inSecond.count) >= Self.burstFactor * mean {
-                        // The mean rate outside the burst carries on through its second.
-                        let excess = inSecond.count - Int(((Double(times.count - inSecond.count)) / max(length - 1, 1)).rounded())
-                        if excess >= Self.burstMinimum {
-                            bursts.append(Burst(at: inSecond.min()!, task: task, count: excess))
-                            kept -= excess
+        // Arrivals per window and task, less what went into bursts.
+        var kept = [[String: Int]](repeating: [:], count: windowCount)
+        for task in timesByTask.keys.sorted() {
+            let sorted = timesByTask[task]!.sorted()
+            var raw = [Int](repeating: 0, count: windowCount)
+            for time in sorted { raw[window(of: time)] += 1 }
+            for index in 0..<windowCount { kept[index][task] = raw[index] }
+            // A burst is a one-second span, starting at an arrival, that holds at least
+            // `burstMinimum` arrivals and `burstFactor` times the mean rate of the window it starts
+            // in. Spans start at arrivals, not on whole seconds or windows, which would cut one in two.
+            var i = 0
+            while i < sorted.count {
+                var j = i
+                while j < sorted.count, sorted[j] < sorted[i] + 1 { j += 1 }
+                var inSpan = j - i
+                if inSpan >= Self.burstMinimum {
+                    // Slide the span to its densest start within this second.
+                    var (bestStart, bestEnd) = (i, j)
+                    var end = j
+                    for start in i..<j {
+                        while end < sorted.count, sorted[end] < sorted[start] + 1 { end += 1 }
+                        // Ties go to the later start: the span then opens at the cluster itself.
+                        if end - start >= bestEnd - bestStart { (bestStart, bestEnd) = (start, end) }
+                    }
+                    (i, j) = (bestStart, bestEnd)
+                    inSpan = j - i
+                }
+                let home = window(of: sorted[i])
+                let mean = Double(raw[home]) / max(length(of: home), 1)
+                if inSpan >= Self.burstMinimum, Double(inSpan) >= Self.burstFactor * mean {
+                    // The steady rate around the burst (a window's length centred on it, less the
+                    // burst's own second) carries on through its second.
+                    let low = sorted[i] - windowSeconds / 2, high = sorted[i] + windowSeconds / 2
+                    let around = sorted.filter { $0 >= low && $0 < high }.count - inSpan
+                    let span = min(high, duration) - max(low, 0) - 1
+                    let excess = inSpan - Int((Double(max(0, around)) / max(span, 1)).rounded())
+                    if excess >= Self.burstMinimum {
+                        bursts.append(Burst(at: sorted[i], task: task, count: excess))
+                        // Taken from the windows its arrivals fall in, latest first.
+                        var left = excess
+                        for k in stride(from: j - 1, through: i, by: -1) where left > 0 {
+                            kept[window(of: sorted[k])][task, default: 0] -= 1
+                            left -= 1
                         }
                     }
+                    i = j
+                } else {
+                    i += 1
                 }
-                counts.append((task, kept))
             }
-            windows.append(Window(start: start, length: length, counts: counts.map { (task: $0.0, count: $0.1) }))
+        }
+        var windows: [Window] = []
+        for index in 0..<windowCount {
+            let counts = kept[index].keys.sorted().compactMap { task -> (task: String, count: Int)? in
+                let count = kept[index][task] ?? 0
+                return count > 0 ? (task, count) : nil
+            }
+            windows.append(Window(start: Double(index) * windowSeconds, length: length(of: index), counts: counts))
         }
         self.windows = windows
         self.bursts = bursts.sorted { ($0.at, $0.task) < ($1.at, $1.task) }

@@ -10,8 +10,9 @@ import FleetRecording
 ///    so a list is FIFO: the k-th message received from a queue is its k-th push, after the
 ///    messages that were already waiting when the recording began.
 /// 3. Sampled queue lengths: the arrivals of an interval are the change in length plus the
-///    messages received in it; the k-th arrival is placed evenly within its interval (no later
-///    than it was received). Accurate to about the sampling interval.
+///    messages received in it; the k-th arrival is placed evenly within its interval, or, when it
+///    was taken before the next sample, the fleet's mean pick-up time before its receipt (see
+///    `assignFromLengths`). Accurate to about the sampling interval.
 public enum PublishTimes {
     public struct Outcome: Sendable {
         /// How many attempts each method timed.
@@ -21,8 +22,10 @@ public enum PublishTimes {
         public var unmatched: Int
     }
 
+    /// - Parameter acksLate: whether the fleet acknowledges after the task (it decides what the
+    ///   `unacked` hash counts, which the length method uses).
     public static func assign(_ attempts: inout [RecordedAttempt], sent: [String: (at: Double, queue: String?, priority: Int?)],
-                              recording: Recording) -> Outcome {
+                              recording: Recording, acksLate: Bool = true) -> Outcome {
         var unmatched = 0
         for index in attempts.indices {
             if let entry = sent[AttemptReconstruction.key(attempts[index].id, attempts[index].retries)] {
@@ -32,6 +35,7 @@ public enum PublishTimes {
             }
         }
         let firstSample = recording.lengthSamples.first
+        let receiveDelay = Self.receiveDelay(attempts, samples: recording.lengthSamples, acksLate: acksLate)
         for queue in queues(of: attempts) {
             let receipts = attempts.indices.filter { attempts[$0].queue == queue }.sorted { attempts[$0].receivedAt < attempts[$1].receivedAt }
             let waiting = firstSample.map { sample in sample.lengths.filter { $0.queue == queue }.reduce(0) { $0 + $1.length } } ?? 0
@@ -45,7 +49,8 @@ public enum PublishTimes {
                     attempts[index].publishMethod = .keyspace
                 }
             }
-            assignFromLengths(&attempts, receipts: receipts, queue: queue, waiting: waiting, samples: recording.lengthSamples)
+            assignFromLengths(&attempts, receipts: receipts, queue: queue, waiting: waiting, samples: recording.lengthSamples,
+                              receiveDelay: receiveDelay)
         }
         var counts: [(PublishMethod, Int)] = []
         for method in [PublishMethod.taskSent, .keyspace, .queueLength, .unknown] {
@@ -61,7 +66,7 @@ public enum PublishTimes {
 
     /// Method 3: cumulative arrivals at each sample are length − first length + receipts so far.
     static func assignFromLengths(_ attempts: inout [RecordedAttempt], receipts: [Int], queue: String, waiting: Int,
-                                  samples: [QueueLengthSample]) {
+                                  samples: [QueueLengthSample], receiveDelay: Double = 0) {
         guard samples.count >= 2 else { return }
         let times = samples.map(\.at)
         let lengths = samples.map { sample in sample.lengths.filter { $0.queue == queue }.reduce(0) { $0 + $1.length } }
@@ -79,6 +84,8 @@ public enum PublishTimes {
         for j in 1..<samples.count {
             arrivals[j] = max(arrivals[j - 1], lengths[j] - lengths[0] + received[j] - received[0])
         }
+        // First pass: each receipt's arrival interval (j: published in (t[j-1], t[j]]).
+        var placed: [(index: Int, j: Int, position: Double)] = []
         var j = 1
         for (rank, index) in receipts.enumerated() where attempts[index].publishMethod == .unknown {
             // This receipt is arrival number `rank - waiting + 1` counted from the first sample,
@@ -88,10 +95,69 @@ public enum PublishTimes {
             while j < samples.count, arrivals[j] < number { j += 1 }
             guard j < samples.count else { break }
             let before = arrivals[j - 1], after = arrivals[j]
-            let position = (Double(number - before) - 0.5) / Double(max(1, after - before))
-            let estimate = times[j - 1] + position * (times[j] - times[j - 1])
-            attempts[index].publishedAt = min(estimate, attempts[index].receivedAt)
-            attempts[index].publishMethod = .queueLength
+            placed.append((index, j, (Double(number - before) - 0.5) / Double(max(1, after - before))))
         }
+        // A message taken within the interval it arrived in was never seen in a sample; one seen
+        // by exactly one sample waited across one sample time. For waits shorter than the
+        // interval I, a message is seen with probability w / I, so the mean short wait is
+        // I × seen-once / (seen-once + never-seen) — the pick-up time of a fleet with a free
+        // slot, which is where an unseen message's publish is put (before its receipt), rather
+        // than spread over an interval much longer than it waited.
+        var unseen = 0, seenOnce = 0
+        for entry in placed {
+            let receipt = attempts[entry.index].receivedAt
+            if receipt <= times[entry.j] { unseen += 1 } else if entry.j + 1 < times.count, receipt <= times[entry.j + 1] { seenOnce += 1 }
+        }
+        let interval = (times[times.count - 1] - times[0]) / Double(times.count - 1)
+        let dwell = unseen + seenOnce > 0 ? interval * Double(seenOnce) / Double(unseen + seenOnce) : 0
+        // After the pop, the worker still decodes the message before it sends task-received.
+        let pickUp = dwell + receiveDelay
+        for entry in placed {
+            let receipt = attempts[entry.index].receivedAt
+            let start = times[entry.j - 1], end = times[entry.j]
+            let estimate: Double
+            if receipt <= end {
+                estimate = max(start, receipt - pickUp)
+            } else {
+                estimate = start + entry.position * (end - start)
+            }
+            attempts[entry.index].publishedAt = min(estimate, receipt)
+            attempts[entry.index].publishMethod = .queueLength
+        }
+    }
+
+    /// The mean time from a message's pop (BRPOP) to its task-received event, by Little's law on
+    /// the messages between the two: Kombu puts a message in the `unacked` hash as it pops it,
+    /// so at each sample the popped-but-not-yet-received count is, with late acks, (ended + in
+    /// `unacked`) − received since the first sample, and with early acks (the ack comes as the
+    /// task starts) `unacked` − (received − started). Their mean over the samples, over the
+    /// receipt rate, is the delay. 0 without `unacked` in the samples.
+    static func receiveDelay(_ attempts: [RecordedAttempt], samples: [QueueLengthSample], acksLate: Bool) -> Double {
+        guard samples.count >= 10, samples.allSatisfy({ $0.unacked != nil }) else { return 0 }
+        let receipts = attempts.map(\.receivedAt).sorted()
+        let ends = attempts.compactMap { $0.outcome == .unfinished ? nil : $0.endedAt }.sorted()
+        let starts = attempts.compactMap(\.startedAt).sorted()
+        func count(_ sorted: [Double], upTo time: Double) -> Int {
+            var low = 0, high = sorted.count
+            while low < high { let mid = (low + high) / 2; if sorted[mid] <= time { low = mid + 1 } else { high = mid } }
+            return low
+        }
+        let first = samples[0]
+        let received0 = count(receipts, upTo: first.at), ended0 = count(ends, upTo: first.at)
+        var total = 0.0
+        for sample in samples {
+            let received = count(receipts, upTo: sample.at) - received0
+            let inFlight: Int
+            if acksLate {
+                inFlight = (count(ends, upTo: sample.at) - ended0) + (sample.unacked! - first.unacked!) - received
+            } else {
+                inFlight = sample.unacked! - (count(receipts, upTo: sample.at) - count(starts, upTo: sample.at))
+            }
+            total += Double(max(0, inFlight))
+        }
+        let span = samples[samples.count - 1].at - first.at
+        let rate = Double(count(receipts, upTo: samples[samples.count - 1].at) - received0) / max(span, 1e-9)
+        guard rate > 0 else { return 0 }
+        return (total / Double(samples.count)) / rate
     }
 }

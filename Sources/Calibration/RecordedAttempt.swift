@@ -18,6 +18,10 @@ public struct RecordedAttempt: Sendable {
     /// Celery's own `runtime` of a success; for other ends, end minus start.
     public var runtime: Double?
     public var outcome: Outcome = .unfinished
+    /// The length of a success's result repr, when the recording kept it (`--keep-args`).
+    public var resultBytes: Int?
+    /// The exception type of a retried attempt (`task-retried`'s `exception`).
+    public var retryException: String?
     /// The message's eta (a retry's countdown), seconds since the epoch.
     public var eta: Double?
     public var rootID: String?
@@ -54,7 +58,11 @@ public enum AttemptReconstruction {
 
     public static func attempts(from events: [RecordedEvent], clocks: ClockAlignment) -> Output {
         var attempts: [RecordedAttempt] = []
-        var openByID: [String: Int] = [:]
+        // Open attempts per task id, oldest first. A retry's new message is published by the
+        // child before its parent sends task-retried, so the next delivery's task-received can
+        // come before the previous one ends: an end closes the oldest started attempt, a start
+        // the oldest that has not started.
+        var openByID: [String: [Int]] = [:]
         var sent: [String: (at: Double, queue: String?, priority: Int?)] = [:]
         var orphans = 0
         // Sorted by the aligned time, then each node's Lamport clock, so a task's events are in
@@ -80,10 +88,17 @@ public enum AttemptReconstruction {
                 attempt.eta = event.fields["eta"]?.stringValue.flatMap { try? Double(CeleryTimestamp.parse($0)) / 1e6 }
                 attempt.rootID = event.fields["root_id"]?.stringValue
                 attempt.parentID = event.fields["parent_id"]?.stringValue
-                openByID[id] = attempts.count
+                openByID[id, default: []].append(attempts.count)
                 attempts.append(attempt)
             default:
-                guard let index = openByID[id] else { orphans += 1; continue }
+                guard let open = openByID[id], !open.isEmpty else { orphans += 1; continue }
+                let index: Int
+                if event.type == "task-started" {
+                    index = open.first { attempts[$0].startedAt == nil } ?? open[0]
+                } else {
+                    index = open.first { attempts[$0].startedAt != nil } ?? open[0]
+                }
+                func close() { openByID[id]?.removeAll { $0 == index } }
                 switch event.type {
                 case "task-started":
                     attempts[index].startedAt = at
@@ -91,17 +106,20 @@ public enum AttemptReconstruction {
                     attempts[index].endedAt = at
                     attempts[index].outcome = .succeeded
                     attempts[index].runtime = event.fields["runtime"]?.doubleValue ?? attempts[index].startedAt.map { at - $0 }
-                    openByID[id] = nil
+                    attempts[index].resultBytes = event.fields["result"]?.stringValue.map { $0.utf8.count }
+                    close()
                 case "task-failed", "task-retried", "task-rejected", "task-revoked":
                     attempts[index].endedAt = at
                     attempts[index].runtime = attempts[index].startedAt.map { at - $0 }
                     switch event.type {
                     case "task-failed": attempts[index].outcome = .failed(exception: exceptionType(event.fields["exception"]?.stringValue))
-                    case "task-retried": attempts[index].outcome = .retried
+                    case "task-retried":
+                        attempts[index].outcome = .retried
+                        attempts[index].retryException = event.fields["exception"]?.stringValue.map(exceptionType)
                     case "task-rejected": attempts[index].outcome = .rejected
                     default: attempts[index].outcome = .revoked
                     }
-                    openByID[id] = nil
+                    close()
                 default:
                     break
                 }
@@ -110,10 +128,5 @@ public enum AttemptReconstruction {
         return Output(attempts: attempts, sent: sent, orphanEvents: orphans)
     }
 
-    /// `KeyError('bad key')` → `KeyError`; a dotted module path keeps its last part.
-    static func exceptionType(_ text: String?) -> String {
-        guard let text, !text.isEmpty else { return "Exception" }
-        let head = text.prefix { $0 != "(" && $0 != ":" && $0 != " " }
-        return String(head.split(separator: ".").last ?? head)
-    }
+    static func exceptionType(_ text: String?) -> String { EventPrivacy.exceptionType(text) }
 }

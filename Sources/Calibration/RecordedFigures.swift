@@ -8,6 +8,7 @@ public struct CheckFigures: Sendable, Equatable {
     public var queueWaitP50: Double?
     public var queueWaitP90: Double?
     public var queueWaitP99: Double?
+    /// Run time of the successes (Celery's `runtime`), seconds; the simulated side draws every attempt from that distribution.
     public var runTimeP50: Double?
     public var runTimeP99: Double?
     public var retried: Int
@@ -25,12 +26,13 @@ public struct CheckFigures: Sendable, Equatable {
                 switch attempt.outcome { case .succeeded, .failed: return true; default: return false }
             }.count
             let waits = mine.compactMap(\.queueWait).map { max(0, $0) }.sorted()
-            let runs = mine.compactMap { $0.outcome == .unfinished ? nil : $0.runtime }.sorted()
+            let runs = mine.compactMap { $0.outcome == .succeeded ? $0.runtime : nil }.sorted()
+            let busy = mine.compactMap { $0.outcome == .unfinished ? nil : $0.runtime }.reduce(0, +)
             return CheckFigures(
                 task: task, throughput: Double(finished) / span,
                 queueWaitP50: Quantiles.of(waits, 0.5), queueWaitP90: Quantiles.of(waits, 0.9), queueWaitP99: Quantiles.of(waits, 0.99),
                 runTimeP50: Quantiles.of(runs, 0.5), runTimeP99: Quantiles.of(runs, 0.99),
-                retried: mine.filter { $0.outcome == .retried }.count, busySlots: runs.reduce(0, +) / span)
+                retried: mine.filter { $0.outcome == .retried }.count, busySlots: busy / span)
         }
         var byName: [String: [RecordedAttempt]] = [:]
         for attempt in attempts { byName[attempt.name, default: []].append(attempt) }

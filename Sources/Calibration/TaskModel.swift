@@ -28,16 +28,21 @@ public struct TaskModel: Sendable {
     public var exceptions: [(type: String, count: Int)]
     public var retried: Int
     public var maxRetriesSeen: Int
+    /// Exception types that caused the retries, most frequent first, with counts.
+    public var retryExceptions: [(type: String, count: Int)] = []
     /// Seconds from a `task-retried` to the next delivery's eta, by the retry number (0 = first).
     public var countdowns: [[Double]]
     /// Tasks of this name received with a parent that is in the recording, by the parent's name.
     public var parents: [String: Int] = [:]
+    /// Median length of the result's repr in `task-succeeded` (only recorded with `--keep-args`).
+    public var resultBytes: Int?
 
     /// Empirical at 200 points from 200 runtimes up; all of them from 30; a fit below that.
     static let empiricalPoints = 200
     static let smallestEmpirical = 30
 
-    public static func models(of attempts: [RecordedAttempt]) -> [TaskModel] {
+    /// - Parameter priorities: the priority each task id was seen with (`reserved` replies).
+    public static func models(of attempts: [RecordedAttempt], priorities: [String: Int] = [:]) -> [TaskModel] {
         var byName: [String: [Int]] = [:]
         for (index, attempt) in attempts.enumerated() { byName[attempt.name, default: []].append(index) }
         var nameByID: [String: String] = [:]
@@ -46,7 +51,11 @@ public struct TaskModel: Sendable {
         for attempt in attempts where attempt.outcome == .retried { retriedAt[AttemptReconstruction.key(attempt.id, attempt.retries)] = attempt.endedAt }
         return byName.keys.sorted().map { name in
             let mine = byName[name]!.map { attempts[$0] }
-            let runtimes = mine.compactMap { $0.outcome == .unfinished ? nil : $0.runtime }.filter { $0 >= 0 }.sorted()
+            // Celery's `runtime` of the successes (what Flower and celery-exporter show as a task's
+            // run time); an attempt that raised also spends the retry's publish in it, so it is used
+            // only when no attempt succeeded.
+            let successes = mine.compactMap { $0.outcome == .succeeded ? $0.runtime : nil }.filter { $0 >= 0 }
+            let runtimes = (successes.isEmpty ? mine.compactMap { $0.outcome == .unfinished ? nil : $0.runtime }.filter { $0 >= 0 } : successes).sorted()
             let ended = mine.filter { $0.outcome != .unfinished }
             var exceptionCounts: [String: Int] = [:]
             var raised = 0
@@ -57,6 +66,8 @@ public struct TaskModel: Sendable {
                 default: break
                 }
             }
+            var retryCounts: [String: Int] = [:]
+            for attempt in mine where attempt.outcome == .retried { retryCounts[attempt.retryException ?? "Retry", default: 0] += 1 }
             var countdowns: [[Double]] = []
             for attempt in mine where attempt.retries > 0 {
                 guard let retriedTime = retriedAt[AttemptReconstruction.key(attempt.id, attempt.retries - 1)] else { continue }
@@ -69,12 +80,16 @@ public struct TaskModel: Sendable {
                 if let parent = attempt.parentID, parent != attempt.id, let parentName = nameByID[parent] { parents[parentName, default: 0] += 1 }
             }
             let queues = mine.compactMap(\.queue)
+            let seen = mine.compactMap { priorities[$0.id] }
+            let results = mine.compactMap(\.resultBytes).sorted()
             return TaskModel(
-                name: name, queue: mostCommon(queues) ?? "celery", priority: nil, duration: durationModel(runtimes),
+                name: name, queue: mostCommon(queues) ?? "celery", priority: mostCommon(seen.map(String.init)).flatMap { Int($0) },
+                duration: durationModel(runtimes),
                 attempts: mine.count, failureProbability: ended.isEmpty ? 0 : Double(raised) / Double(ended.count),
                 exceptions: exceptionCounts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) },
                 retried: mine.filter { $0.outcome == .retried }.count, maxRetriesSeen: mine.map(\.retries).max() ?? 0,
-                countdowns: countdowns, parents: parents)
+                retryExceptions: retryCounts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) },
+                countdowns: countdowns, parents: parents, resultBytes: results.isEmpty ? nil : results[results.count / 2])
         }
     }
 

@@ -1,7 +1,7 @@
 import CeleryWire
 
-/// A recording of a Celery fleet in decoded form: the contract between `lovage record`'s reader
-/// (not written yet, issue 18) and `Calibration`, which turns it into a scenario.
+/// A recording of a Celery fleet in decoded form: what `RecordingReader` makes of the file
+/// `lovage record` writes, and what `Calibration` turns into a scenario.
 public struct RecordingError: Error, CustomStringConvertible, Sendable { public let description: String; public init(_ d: String) { description = d } }
 public struct Recording: Sendable {
     public var header: RecordingHeader

@@ -35,6 +35,8 @@ public final class MailboxClient {
     /// The Lamport clock sent as `headers.clock` (Kombu: `app.clock.forward()` per publish,
     /// `adjust` on every reply), so a fresh client's first request carries clock 1 as Celery's.
     public private(set) var clock: Int64 = 0
+    /// Redis commands this client has sent (for a caller that states its own load on the broker).
+    public private(set) var commandsSent = 0
 
     private let connection: RedisConnection
 
@@ -108,6 +110,7 @@ public final class MailboxClient {
 
     private func bindReplyQueue() throws(RedisError) {
         let exchange = PidboxNames.replyExchange(mailbox: mailbox)
+        commandsSent += 1
         let reply = try connection.command([
             "EVAL", Self.bindScript, "2", PidboxNames.bindingSet(exchange: exchange), PidboxNames.bindingDeadlinesKey,
             bindingMember, exchange, String(PidboxNames.bindingLifetimeMillis),
@@ -122,6 +125,7 @@ public final class MailboxClient {
             [b("SREM"), b(PidboxNames.permanentBindingKey(exchange: exchange)), b(bindingMember)],
         ]
         commands.append([b("DEL")] + PriorityQueueKeys.allKeys(queue: replyQueue).map(b))
+        commandsSent += commands.count
         _ = try connection.pipeline(commands)
     }
 
@@ -130,6 +134,7 @@ public final class MailboxClient {
         var request = request
         request.clock = clock
         let payload = request.encode(deliveryTag: UUID().uuidString.lowercased(), mailbox: mailbox)
+        commandsSent += 1
         let reply = try connection.command([
             b("PUBLISH"), b(PidboxNames.requestChannel(database: url.database, mailbox: mailbox)), payload,
         ])
@@ -145,6 +150,7 @@ public final class MailboxClient {
             guard remaining > 0 else { break }
             // Kombu always blocks 1 s; a shorter final wait keeps the deadline (Redis ≥ 6 takes fractions).
             let wait = max(0.001, min(1.0, remaining))
+            commandsSent += 1
             let reply = try connection.command([b("BRPOP")] + keys + [b(String(format: "%.3f", wait))])
             if let message = reply.errorMessage { throw RedisError.serverError(message, endpoint: url.redacted) }
             guard let pair = reply.arrayValue, pair.count == 2, let payload = pair[1].bytes else { continue }

@@ -140,14 +140,7 @@ struct RunCommand: ParsableCommand {
             }
         }
         // Ctrl-C or SIGTERM stops the load; the run then stops its workers and server and reports.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { runner.interrupt() }
-            source.resume()
-            return source
-        }
+        let sources = interruptSources { runner.interrupt() }
         defer { sources.forEach { $0.cancel() } }
         let started = Date()
         var result: RunResult

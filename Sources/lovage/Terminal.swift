@@ -20,6 +20,20 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data("[\(formatter.string(from: Date())): \(level)/MainProcess] \(message)\n".utf8))
 }
 
+/// Runs `handler` on Ctrl-C (SIGINT) or SIGTERM instead of dying: a command that must finish
+/// what it writes (a run's report, a recording's footer) stops its work and returns. Keep the
+/// returned sources alive for as long as the handler should run; cancel them after.
+func interruptSources(_ handler: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    return [SIGINT, SIGTERM].map { number in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
+    }
+}
+
 /// Whether standard error is a terminal (progress bars only go to terminals).
 var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 

@@ -141,7 +141,7 @@ struct CalibrationPartsTests {
         #expect(TaskModel.durationModel([0.2, 0.2]) == .constant(0.2, from: 2))
     }
 
-    @Test func recordedFiguresCountFinishedTasksWaitsAndBusySlots() {
+    @Test func recordedFiguresCountFinishedTasksWaitsAndBusySlots() throws {
         var events: [RecordedEvent] = []
         var pushes: [QueuePush] = []
         for k in 0..<100 {
@@ -161,7 +161,13 @@ struct CalibrationPartsTests {
         #expect(abs(all.runTimeP50! - 0.05) < 1e-9)
         #expect(abs(all.busySlots - 5 / 9.953) < 0.01)
         let host = HostEstimate(attempts: attempts)
-        #expect(abs(host.brokerLatency! - 0.001) < 0.0001)
-        #expect(abs(host.childHandoff! - 0.001) < 0.0001)
+        let latency = try #require(host.brokerLatency), handoff = try #require(host.childHandoff)
+        #expect(abs(latency - 0.001) < 0.0001)
+        #expect(abs(handoff - 0.001) < 0.0001)
+        // With lengths: only the messages published to an empty queue count (here all of them).
+        let samples = (0..<1000).map { k in QueueLengthSample(at: Self.start + 0.01 * Double(k), lengths: [QueueLength(queue: "dify", step: 0, length: 0)], unacked: 0) }
+        let sampled = HostEstimate(attempts: attempts, samples: samples)
+        let sampledLatency = try #require(sampled.brokerLatency)
+        #expect(sampled.samples >= 95 && abs(sampledLatency - 0.001) < 0.0001)
     }
 }
