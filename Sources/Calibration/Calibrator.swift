@@ -20,6 +20,9 @@ public struct Calibration: Sendable {
     /// Chains found from `parent_id`: the child is published by the worker when the parent
     /// succeeds, so the scenario says `then` and the trace leaves the child out.
     public var chains: [(parent: String, child: String)]
+    /// Groups found from `parent_id`: each success of the parent published a varying number of
+    /// the child (`fan_out`), with the counts seen per parent; the trace leaves the child out.
+    public var fanOuts: [(parent: String, child: String, counts: [Int])]
     /// Task names left out of the scenario, with the reason.
     public var leftOut: [(task: String, reason: String)]
     /// Things the user should know: skew, gaps, unmatched pushes, a cut-short file.
@@ -78,7 +81,8 @@ public enum Calibrator {
         attempts.removeAll { !kept.contains($0.name) }
 
         let chains = findChains(models: models, attempts: attempts)
-        let chained = Set(chains.map(\.child))
+        let fanOuts = findFanOuts(models: models, attempts: attempts, taken: Set(chains.map(\.parent)))
+        let chained = Set(chains.map(\.child) + fanOuts.map(\.child))
         var unknownPublish = 0
         var published: [(at: Double, task: String)] = []
         for attempt in attempts where attempt.retries == 0 && !chained.contains(attempt.name) {
@@ -96,7 +100,7 @@ public enum Calibrator {
             recording: recording, origin: origin, end: end, clocks: clocks, attempts: attempts, publish: publish, fleet: fleet,
             tasks: models, load: load, host: HostEstimate(attempts: attempts, samples: recording.lengthSamples, concurrency: fleet.concurrencyByNode,
                                fetchInSlot: !fleet.groups.isEmpty && fleet.groups.allSatisfy { $0.acksLate && $0.prefetchMultiplier == 1 }),
-            figures: CheckFigures.recorded(attempts, origin: origin), chains: chains, leftOut: leftOut, notes: notes)
+            figures: CheckFigures.recorded(attempts, origin: origin), chains: chains, fanOuts: fanOuts, leftOut: leftOut, notes: notes)
     }
 
     /// A child name all of whose first deliveries have a parent of one name, about one child per
@@ -113,5 +117,33 @@ public enum Calibrator {
             if ratio > 0.95 && ratio < 1.05 { chains.append((parent, model.name)) }
         }
         return chains.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    /// A child name all of whose first deliveries have a parent of one name, more than one per
+    /// parent success, with (almost) every success of the parent publishing some: a group
+    /// (`fan_out`), with the number of children each parent published. A parent already followed
+    /// by a chain link (`taken`) keeps only that: a task has `then` or `fan_out`, not both.
+    static func findFanOuts(models: [TaskModel], attempts: [RecordedAttempt], taken: Set<String>)
+        -> [(parent: String, child: String, counts: [Int])] {
+        var successesByName: [String: Int] = [:]
+        var nameByID: [String: String] = [:]
+        for attempt in attempts {
+            nameByID[attempt.id] = attempt.name
+            if attempt.outcome == .succeeded { successesByName[attempt.name, default: 0] += 1 }
+        }
+        var out: [(String, String, [Int])] = []
+        var used = taken
+        for model in models where model.parents.count == 1 {
+            let (parent, children) = model.parents.first!
+            guard !used.contains(parent), let successes = successesByName[parent], successes > 0 else { continue }
+            let firsts = attempts.filter { $0.name == model.name && $0.retries == 0 }
+            guard children == firsts.count, Double(children) / Double(successes) >= 1.05 else { continue }
+            var perParent: [String: Int] = [:]
+            for child in firsts { if let id = child.parentID, nameByID[id] == parent { perParent[id, default: 0] += 1 } }
+            guard Double(perParent.count) >= 0.95 * Double(successes) else { continue }
+            out.append((parent, model.name, perParent.keys.sorted().map { perParent[$0]! }.sorted()))
+            used.insert(parent)
+        }
+        return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (parent: $0.0, child: $0.1, counts: $0.2) }
     }
 }

@@ -166,6 +166,14 @@ public enum ScenarioText {
         }
         let children = c.chains.filter { $0.parent == m.name }.map(\.child)
         if !children.isEmpty { out.append("    then: [\(children.joined(separator: ", "))]   # its successes published these (parent_id)") }
+        if let group = c.fanOuts.first(where: { $0.parent == m.name }) {
+            let counts = group.counts
+            let points = counts.count > 200 ? (0..<200).map { counts[min(counts.count - 1, Int((Double($0) + 0.5) * Double(counts.count) / 200))] } : counts
+            out.append("    fan_out:   # each success published a group of these (parent_id): \(counts.count) groups, "
+                       + "\(counts.first!)–\(counts.last!) members")
+            out.append("      task: \(group.child)")
+            out.append("      count: {empirical: [\(points.map(String.init).joined(separator: ", "))]}")
+        }
         return out
     }
 
@@ -175,7 +183,9 @@ public enum ScenarioText {
         switch options.loadForm {
         case .trace:
             out.append("  trace: \(options.traceFile)   # \(published) publishes at their recorded times; scale with load_factor=F")
-            if !c.chains.isEmpty { out.append("  # chained tasks (then:) are published by their parents, not by the trace") }
+            if !c.chains.isEmpty || !c.fanOuts.isEmpty {
+                out.append("  # chained and grouped tasks (then:, fan_out:) are published by their parents, not by the trace")
+            }
         case .phases:
             out.append("  arrival: poisson")
             out.append("  phases:   # one per window: its rate and the mix of task names in it")

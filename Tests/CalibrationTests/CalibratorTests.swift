@@ -102,6 +102,28 @@ struct CalibratorTests {
         #expect(scenario.tasks.first { $0.name == "app.parse" } != nil)
     }
 
+    @Test func childrenPublishedManyToAParentSuccessAreAGroupWithTheirCounts() throws {
+        var events: [RecordedEvent] = []
+        for k in 0..<12 {
+            let t = CalibrationPartsTests.start + Double(k)
+            events += CalibrationPartsTests.lifecycle("s\(k)", name: "app.split", receivedAt: t, runtime: 0.01)
+            for m in 0..<(3 + k % 3) {
+                var child = CalibrationPartsTests.lifecycle("e\(k)-\(m)", name: "app.embed", receivedAt: t + 0.02 + 0.01 * Double(m), runtime: 0.005)
+                child[0].fields.set(.string("s\(k)"), forKey: "parent_id")
+                events += child
+            }
+        }
+        let calibration = try Calibrator.calibrate(CalibrationPartsTests.recording(events: events))
+        #expect(calibration.chains.isEmpty)
+        let group = try #require(calibration.fanOuts.first)
+        #expect(group.parent == "app.split" && group.child == "app.embed" && group.counts == [3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5])
+        #expect(calibration.load.arrivals.count == 12 && calibration.load.arrivals.allSatisfy { $0.task == "app.split" })
+        let (scenario, yaml) = try Self.written(calibration)
+        #expect(yaml.contains("count: {empirical: [3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5]}"))
+        let split = try #require(scenario.tasks.first { $0.name == "app.split" })
+        #expect(split.followers.fanOut?.task == "app.embed")
+    }
+
     @Test func aKeptResultGivesTheResultSizeAndAReservedPriorityThePriority() throws {
         var events: [RecordedEvent] = []
         for k in 0..<40 {
