@@ -90,6 +90,8 @@ let package = Package(
             name: "Calibration",
             dependencies: ["FleetRecording", "CeleryWire", "Scenarios", "WorkerCore", "Simulation", "Reports", .product(name: "Yams", package: "Yams")]
         ),
+        // Celery beat's schedules without a clock (issue 19): crontab fields so far.
+        .target(name: "Schedules"),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
@@ -125,6 +127,7 @@ let package = Package(
             name: "CalibrationTests",
             dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis"]
         ),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]
