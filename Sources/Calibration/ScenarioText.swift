@@ -44,7 +44,7 @@ public enum ScenarioText {
         out.append("description: >-")
         out.append("  The workload recorded from \(header.broker) (\(seconds(c.seconds)) s): its fleet, task types and publishes.")
         out.append("seed: 1")
-        out.append("duration: \(DurationText.format(span(max(1, c.seconds.rounded(.up)))))    # the recording's length")
+        out.append("duration: \(ScenarioTextDuration.format(max(1, c.seconds.rounded(.up))))    # the recording's length")
         out.append("drain: 10m")
         out.append(contentsOf: hostLines(c, options))
         out.append(contentsOf: fleetLines(c, options))
@@ -66,16 +66,16 @@ public enum ScenarioText {
         if let host = options.hostSettings {
             out.append("host:                             # from \(host.source)")
             out.append("  cores: \(host.cores)")
-            out.append("  cpu_per_task: \(DurationText.format(span(host.cpuPerTask)))")
+            out.append("  cpu_per_task: \(ScenarioTextDuration.format(host.cpuPerTask))")
         }
         var broker: [String] = []
         if let latency = options.hostSettings?.brokerLatency {
-            broker.append("  latency: \(DurationText.format(span(latency)))   # measured by `lovage calibrate --host` (\(options.hostSettings!.source))")
+            broker.append("  latency: \(ScenarioTextDuration.format(latency))   # measured by `lovage calibrate --host` (\(options.hostSettings!.source))")
         } else if let latency = c.host.brokerLatency {
-            broker.append("  latency: \(DurationText.format(span(latency)))   # \(c.host.note)")
+            broker.append("  latency: \(ScenarioTextDuration.format(latency))   # \(c.host.note)")
         }
         if let wake = options.hostSettings?.idleWake {
-            broker.append("  idle_wake: {max: \(DurationText.format(span(wake.max))), time_constant: \(DurationText.format(span(wake.timeConstant)))}   # \(options.hostSettings!.source)")
+            broker.append("  idle_wake: {max: \(ScenarioTextDuration.format(wake.max)), time_constant: \(ScenarioTextDuration.format(wake.timeConstant))}   # \(options.hostSettings!.source)")
         }
         let steps = c.recording.header.prioritySteps
         if steps != PriorityQueueKeys.defaultSteps { broker.append("  priority_steps: [\(steps.map(String.init).joined(separator: ", "))]") }
@@ -110,19 +110,19 @@ public enum ScenarioText {
             out.append("    prefetch_multiplier: \(group.prefetchMultiplier)   # " + (group.sources.first { $0.hasPrefix("prefetch") } ?? "conf.worker_prefetch_multiplier, else Celery's default (4)"))
             out.append("    queues: [\(group.queues.joined(separator: ", "))]   # active_queues")
             out.append("    acks_late: \(group.acksLate)   # " + (group.sources.first { $0.hasPrefix("acks_late") } ?? ""))
-            if let limit = group.timeLimit { out.append("    time_limit: \(DurationText.format(span(limit)))   # conf.task_time_limit / stats.pool.timeouts") }
-            if let limit = group.softTimeLimit { out.append("    soft_time_limit: \(DurationText.format(span(limit)))") }
+            if let limit = group.timeLimit { out.append("    time_limit: \(ScenarioTextDuration.format(limit))   # conf.task_time_limit / stats.pool.timeouts") }
+            if let limit = group.softTimeLimit { out.append("    soft_time_limit: \(ScenarioTextDuration.format(limit))") }
             if let tasks = group.maxTasksPerChild { out.append("    max_tasks_per_child: \(tasks)   # conf.worker_max_tasks_per_child") }
             if group.pool != "prefork" { out.append("    # pool: \(group.pool) (the simulator models a prefork pool's slots)") }
             if let handoff = options.hostSettings?.childHandoff {
-                out.append("    child_handoff: \(DurationText.format(span(handoff)))   # `lovage calibrate --host` (\(options.hostSettings!.source))")
+                out.append("    child_handoff: \(ScenarioTextDuration.format(handoff))   # `lovage calibrate --host` (\(options.hostSettings!.source))")
             } else if let handoff = c.host.childHandoff {
-                out.append("    child_handoff: \(DurationText.format(span(handoff)))   # " + c.host.handoffNote)
+                out.append("    child_handoff: \(ScenarioTextDuration.format(handoff))   # " + c.host.handoffNote)
             }
             if let overhead = options.hostSettings?.taskOverhead {
-                out.append("    task_overhead: \(DurationText.format(span(overhead)))   # `lovage calibrate --host` (\(options.hostSettings!.source))")
+                out.append("    task_overhead: \(ScenarioTextDuration.format(overhead))   # `lovage calibrate --host` (\(options.hostSettings!.source))")
             } else if let overhead = c.host.slotTurnaround {
-                out.append("    task_overhead: \(DurationText.format(span(overhead)))   # \(c.host.turnaroundNote)")
+                out.append("    task_overhead: \(ScenarioTextDuration.format(overhead))   # \(c.host.turnaroundNote)")
             }
         }
         return out
@@ -133,14 +133,14 @@ public enum ScenarioText {
         if let priority = m.priority, priority != 0 { out.append("    priority: \(priority)   # delivery_info.priority of its reserved messages") }
         switch m.duration {
         case .empirical(let points, let from):
-            let values = points.map { DurationText.format(span($0)) }
+            let values = points.map { ScenarioTextDuration.format($0) }
             out.append("    duration:   # empirical: \(from) recorded run times" + (from > points.count ? ", as \(points.count) quantile points" : ""))
             out.append("      empirical: [" + values.joined(separator: ", ") + "]")
         case .lognormal(let median, let p99, let from):
-            out.append("    duration: {lognormal: {median: \(DurationText.format(span(median))), p99: \(DurationText.format(span(max(p99, median * 1.001))))}}"
+            out.append("    duration: {lognormal: {median: \(ScenarioTextDuration.format(median)), p99: \(ScenarioTextDuration.format(max(p99, median * 1.001)))}}"
                        + "   # fitted to \(from) run times (too few for an empirical distribution)")
         case .constant(let value, let from):
-            out.append("    duration: \(DurationText.format(span(value)))   # all \(from) run times were equal")
+            out.append("    duration: \(ScenarioTextDuration.format(value))   # all \(from) run times were equal")
         case .unknown:
             break
         }
@@ -154,7 +154,7 @@ public enum ScenarioText {
             let error = m.retryExceptions.first?.type ?? "Exception"
             let first = (m.countdowns.first ?? []).sorted()
             let delay = first.isEmpty ? 180.0 : first[first.count / 2]
-            var retry = "    retry: {max_retries: \(max(1, m.maxRetriesSeen)), autoretry_for: [\(error)], default_retry_delay: \(DurationText.format(span(delay)))}"
+            var retry = "    retry: {max_retries: \(max(1, m.maxRetriesSeen)), autoretry_for: [\(error)], default_retry_delay: \(ScenarioTextDuration.format(delay))}"
             retry += "   # \(m.retried) retries, at most \(m.maxRetriesSeen) for one task; median countdown " + seconds(delay) + " s"
             out.append(retry)
             if m.countdowns.count > 1, let second = m.countdowns[1].sorted().dropFirst(m.countdowns[1].count / 2).first, second > delay * 1.5 {
@@ -193,15 +193,15 @@ public enum ScenarioText {
                 let rate = Double(window.total) / max(window.length, 1e-9)
                 let mix = window.counts.filter { $0.count > 0 }.map { "\($0.task): \($0.count)" }.joined(separator: ", ")
                 if window.total == 0 || mix.isEmpty {
-                    out.append("    - {duration: \(DurationText.format(span(window.length))), ramp: {from: 0, to: 0.0001}}   # nothing published")
+                    out.append("    - {duration: \(ScenarioTextDuration.format(window.length)), ramp: {from: 0, to: 0.0001}}   # nothing published")
                 } else {
-                    out.append("    - {duration: \(DurationText.format(span(window.length))), rate: \(decimal(rate)), mix: {\(mix)}}")
+                    out.append("    - {duration: \(ScenarioTextDuration.format(window.length)), rate: \(decimal(rate)), mix: {\(mix)}}")
                 }
             }
             if !c.load.bursts.isEmpty {
                 out.append("  bursts:   # seconds with ≥ \(LoadModel.burstMinimum) publishes of a task and ≥ \(Int(LoadModel.burstFactor))× its window's rate")
                 for burst in c.load.bursts {
-                    out.append("    - {at: \(DurationText.format(span(burst.at))), count: \(burst.count), task: \(burst.task)}")
+                    out.append("    - {at: \(ScenarioTextDuration.format(burst.at)), count: \(burst.count), task: \(burst.task)}")
                 }
             }
             let names = Array(Set(c.load.arrivals.map(\.task))).sorted()
@@ -211,9 +211,6 @@ public enum ScenarioText {
     }
 
     // MARK: Formatting
-
-    /// Seconds to the nearest microsecond.
-    static func span(_ seconds: Double) -> TimeSpan { TimeSpan(microseconds: Int64((max(0, seconds) * 1e6).rounded())) }
 
     static func seconds(_ value: Double) -> String { String(format: value < 10 ? "%.3g" : "%.1f", value) }
 
