@@ -49,7 +49,7 @@ let package = Package(
             ]
         ),
         // Scenario files (YAML) to validated `Scenario` values.
-        .target(name: "Scenarios", dependencies: ["WorkerCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Scenarios", dependencies: ["WorkerCore", "CeleryWire", "Schedules", .product(name: "Yams", package: "Yams")]),
         // The fleet scalers without I/O: the policies (KEDA, HPA, queue latency) and the controller
         // that turns one poll's readings into worker starts, warm stops and kills for either driver.
         .target(name: "FleetControl", dependencies: ["CeleryWire", "WorkerCore", "Scenarios"]),
@@ -90,8 +90,8 @@ let package = Package(
             name: "Calibration",
             dependencies: ["FleetRecording", "CeleryWire", "Scenarios", "WorkerCore", "Simulation", "Reports", .product(name: "Yams", package: "Yams")]
         ),
-        // Celery beat's schedules without a clock (issue 19): crontab fields so far.
-        .target(name: "Schedules"),
+        // Celery beat without a clock: crontab and interval due times in a timezone, the tick, entries.
+        .target(name: "Schedules", dependencies: ["CeleryWire"]),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
@@ -109,7 +109,7 @@ let package = Package(
         ),
         .testTarget(name: "CeleryWireTests", dependencies: ["CeleryWire"]),
         .testTarget(name: "WorkerCoreTests", dependencies: ["WorkerCore", "CeleryWire"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Schedules", "CeleryWire"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "PrivateRedis"]),
         .testTarget(
             name: "LiveWorkerTests",
@@ -127,7 +127,7 @@ let package = Package(
             name: "CalibrationTests",
             dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis"]
         ),
-        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

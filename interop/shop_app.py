@@ -4,8 +4,9 @@ Three task types with different duration shapes on Dify's settings (queue `dify`
 prefetch 1): a log-normal image resize, a quick receipt mail that fails 15% of the time with a
 ConnectionError and is retried by `autoretry_for` after 0.5 s, and a bimodal report. Every attempt
 pushes when Celery began it (its `task_prerun` signal) and when its body ended to the Redis list
-`shop:attempts`, and a success returns that start in its result: with the client's publish times and the result documents' `date_done`,
-that is the test's own ground truth, independent of Celery's events.
+`shop:attempts`, and a success returns that start in its result and pushes when Celery finished
+storing it (its `task_success` signal) to `shop:succeeded`: with the client's publish times and the
+result documents, that is the test's own ground truth, independent of Celery's events.
 """
 import json
 import math
@@ -40,15 +41,26 @@ def _stamp(task_id=None, **_):
     _began[task_id] = time.time()
 
 
+@signals.task_success.connect
+def _stamp_success(sender=None, **_):
+    """Sent right after Celery takes its `runtime` (the result is stored by then): the end of a
+    success's run time as Celery measures it, stamped here by the app's own clock."""
+    _client().rpush("shop:succeeded", json.dumps({"id": sender.request.id, "at": time.time()}))
+
+
+def _client():
+    global _truth
+    if _truth is None:
+        _truth = redis.Redis.from_url(broker)
+    return _truth
+
+
 def _start(task):
     return _began.pop(task.request.id, time.time())
 
 
 def _note(task, outcome, started):
-    global _truth
-    if _truth is None:
-        _truth = redis.Redis.from_url(broker)
-    _truth.rpush("shop:attempts", json.dumps({
+    _client().rpush("shop:attempts", json.dumps({
         "id": task.request.id, "name": task.name, "retries": task.request.retries,
         "started": started, "ended": time.time(), "outcome": outcome}))
 

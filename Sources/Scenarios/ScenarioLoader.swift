@@ -38,6 +38,17 @@ public enum ScenarioLoader {
         }
         let reader = Reader(file: sourcePath)
         let scenario = ScenarioBuilder(reader: reader, sourcePath: sourcePath).build(root)
+        try throwRecorded(reader)
+        guard let scenario else {
+            // Every path that returns nil records an error first; this is a safety net.
+            throw ScenarioError(file: sourcePath, line: 1, column: 1, keyPath: "", expected: "a valid scenario",
+                                found: "", message: "the scenario could not be read")
+        }
+        return scenario
+    }
+
+    /// The reader's problems in file order: the first thrown, the others in its `additional`.
+    static func throwRecorded(_ reader: Reader) throws(ScenarioError) {
         let errors = reader.errors.enumerated().sorted { lhs, rhs in
             let l = (lhs.element.line ?? 0, lhs.element.column ?? 0, lhs.offset)
             let r = (rhs.element.line ?? 0, rhs.element.column ?? 0, rhs.offset)
@@ -47,12 +58,6 @@ public enum ScenarioLoader {
             first.additional = Array(errors.dropFirst())
             throw first
         }
-        guard let scenario else {
-            // Every path that returns nil records an error first; this is a safety net.
-            throw ScenarioError(file: sourcePath, line: 1, column: 1, keyPath: "", expected: "a valid scenario",
-                                found: "", message: "the scenario could not be read")
-        }
-        return scenario
     }
 
     static func readFile(_ path: String) throws(ScenarioError) -> String {
