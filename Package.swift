@@ -92,6 +92,8 @@ let package = Package(
         ),
         // Celery beat without a clock: crontab and interval due times in a timezone, the tick, entries.
         .target(name: "Schedules", dependencies: ["CeleryWire"]),
+        // `lovage beat`'s Redis side: the one-sender lock, the atomic send and the entries' last runs.
+        .target(name: "LiveBeat", dependencies: ["CeleryWire", "RedisClient"]),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
@@ -128,6 +130,7 @@ let package = Package(
             dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis"]
         ),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"]),
+        .testTarget(name: "LiveBeatTests", dependencies: ["LiveBeat", "RedisClient", "PrivateRedis"]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]
