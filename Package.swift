@@ -93,7 +93,7 @@ let package = Package(
         // Celery beat without a clock: crontab and interval due times in a timezone, the tick, entries.
         .target(name: "Schedules", dependencies: ["CeleryWire"]),
         // `lovage beat`'s Redis side: the one-sender lock, the atomic send and the entries' last runs.
-        .target(name: "LiveBeat", dependencies: ["CeleryWire", "RedisClient"]),
+        .target(name: "LiveBeat", dependencies: ["CeleryWire", "RedisClient", "Schedules"]),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
@@ -105,7 +105,7 @@ let package = Package(
             name: "lovage",
             dependencies: [
                 "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload", "RemoteControl",
-                "FleetRecording", "FleetRecorder", "Calibration",
+                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -129,8 +129,8 @@ let package = Package(
             name: "CalibrationTests",
             dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis"]
         ),
-        .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"]),
-        .testTarget(name: "LiveBeatTests", dependencies: ["LiveBeat", "RedisClient", "PrivateRedis"]),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"], exclude: ["Fixtures"]),
+        .testTarget(name: "LiveBeatTests", dependencies: ["LiveBeat", "RedisClient", "PrivateRedis", "Schedules", "CeleryWire"]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
     ],
     swiftLanguageModes: [.v6]

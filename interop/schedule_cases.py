@@ -12,8 +12,8 @@ Two kinds of record:
              `now` as an aware datetime in the app's zone (what `app.now()` returns); `last_run_at`
              is passed the same way. Instants are unix seconds (UTC) in the fixture.
   sequences  the real `celery.beat.Scheduler` (not PersistentScheduler) stepped on a fake clock:
-             `delay = scheduler.tick(); clock += max(delay, 0) + tick_cost_seconds` while
-             `clock <= until`; each send is recorded with the clock at which it happened. The tick
+             `delay = scheduler.tick(); clock += round((max(delay, 0) + tick_cost_seconds) * 1e6)` (the
+             clock counts whole microseconds) while `clock <= until`; each send is recorded with the clock. The tick
              cost matters: beat.py's `adjust` subtracts 0.010 s from every delay, so ticks land
              early and re-tick; with a zero cost a sequence would only advance by that drift.
 
@@ -27,9 +27,9 @@ Deviations from a plain `celery beat`, on purpose:
 
   * Celery orders two heap events with equal time and priority by `id(entry)` (beat.py: "it can
     just as well be random"), which would make the fixture differ from run to run. The generator
-    uses a ScheduleEntry subclass that breaks such ties by entry name instead. Ties only reach that
-    comparison in the sequence whose id starts with "tie-"; the generator asserts so, so every
-    other sequence is exactly Celery's behaviour.
+    uses a ScheduleEntry subclass that breaks such ties by the entry's place in the schedule
+    instead, which is Lovage's rule; with the clock in whole microseconds, entries whose periods
+    share multiples tie at those instants. Everything else is Celery's own code.
   * Nothing is published: `apply_entry` runs as in Celery (log, `apply_async`, which calls
     `send_task` because the task names are not registered), `send_task` is overridden to publish
     nothing, and `producer`/`connection` are None, so no broker connection is ever attempted.
@@ -302,13 +302,15 @@ def deadline_cases():
 # ---- beat sequences ------------------------------------------------------------------------------
 
 class TieBreakByName(ScheduleEntry):
-    """Celery's ScheduleEntry with heap ties broken by name instead of id() (see the docstring)."""
+    """Celery's ScheduleEntry with heap ties broken by the entry's place in beat_schedule instead
+    of id() (see the docstring): Lovage's rule, file order."""
     ties = 0
+    order = {}
 
     def __lt__(self, other):
         if isinstance(other, ScheduleEntry):
             TieBreakByName.ties += 1
-            return self.name < other.name
+            return TieBreakByName.order[self.name] < TieBreakByName.order[other.name]
         return NotImplemented
 
 
@@ -323,7 +325,7 @@ class FakeClockScheduler(Scheduler):
         super().__init__(app, lazy=True, **kwargs)
 
     def apply_entry(self, entry, producer=None):
-        self.sends.append({"at": self.clock[0], "entry": entry.name})
+        self.sends.append({"at": self.clock[0] / 1e6, "entry": entry.name})
         super().apply_entry(entry, producer=producer)
 
     def send_task(self, *args, **kwargs):
@@ -331,9 +333,13 @@ class FakeClockScheduler(Scheduler):
 
 
 def run_sequence(seq_id, tz, entries, start, until, max_interval=300.0, tick_cost=0.001):
-    clock = [float(start)]
+    # The fake clock counts whole microseconds (what a datetime holds), so float noise in the
+    # clock itself cannot move a tick across a due microsecond; each tick's delay is rounded to
+    # the microsecond as it is added.
+    clock = [round(start * 1e6)]
+    epoch = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
     app = make_app(tz)
-    app.now = lambda: aware(clock[0], tz)
+    app.now = lambda: (epoch + timedelta(microseconds=clock[0])).astimezone(ZoneInfo(tz))
     nowfun = app.now
     assert len({e["task"] for e in entries}) == len(entries), "distinct tasks: ties must reach __lt__"
     app.conf.beat_schedule = {e["name"]: {"task": e["task"], "schedule": build(e["schedule"], app, nowfun)}
@@ -345,11 +351,11 @@ def run_sequence(seq_id, tz, entries, start, until, max_interval=300.0, tick_cos
         if e.get("last_run_at") is not None:  # as PersistentScheduler restores it from its shelve
             scheduler.schedule[e["name"]].last_run_at = aware(e["last_run_at"], tz)
     TieBreakByName.ties = 0
-    while clock[0] <= until:
+    TieBreakByName.order = {e["name"]: index for index, e in enumerate(entries)}
+    while clock[0] <= round(until * 1e6):
         delay = scheduler.tick()
-        clock[0] += max(delay, 0) + tick_cost
+        clock[0] += round((max(delay, 0) + tick_cost) * 1e6)
     assert scheduler.published == len(scheduler.sends), "apply_async failed (logged by apply_entry)"
-    assert TieBreakByName.ties == 0 or seq_id.startswith("tie-"), (seq_id, TieBreakByName.ties)
     return {"id": seq_id, "timezone": tz, "max_interval_seconds": float(max_interval),
             "start": float(start), "until": float(until), "tick_cost_seconds": tick_cost,
             "entries": [{"name": e["name"], "task": e["task"], "schedule": e["schedule"],

@@ -50,16 +50,10 @@ extension ScenarioBuilder {
             reader.fail(entriesNode, top.path("entries"), expected: "a mapping of entry name to its task and schedule", entriesNode)
             return spec
         }
-        var seen: [String] = []
+        // A name written twice is refused by the YAML composer ("duplicate key"), before this.
         for (keyNode, value) in mapping {
             guard let name = reader.string(keyNode, top.path("entries"), expected: "an entry name") else { continue }
             let entryPath = KeyPathText.child(top.path("entries"), name)
-            if seen.contains(name) {
-                reader.fail(keyNode, entryPath, expected: "a name used once", found: quoted(name),
-                            message: "entry \(quoted(name)) is defined twice; the second would silently replace the first")
-                continue
-            }
-            seen.append(name)
             if let entry = readScheduleEntry(value, name: name, entryPath) { spec.entries.append(entry) }
         }
         if spec.entries.isEmpty && reader.errors.isEmpty {

@@ -56,9 +56,18 @@ public struct CrontabSchedule: Sendable, Equatable {
     }
 
     /// The instant of the first run after `lastRun` (`last_run_at + remaining_delta`).
+    ///
+    /// One departure from Celery: when the last run is the second reading of a repeated hour
+    /// (clocks went back), Celery's fold-0 answer is the *first* reading, before the last run, so
+    /// its beat sends the entry on every tick until the hour's last matching minute. Here the
+    /// second reading is taken in that case, so the run comes after the last one.
     public func nextRunMicros(after lastRun: Int64, zone: ScheduleZone) -> Int64 {
         let last = zone.wallTime(atUTCMicros: lastRun)
-        return zone.utcMicros(of: fastForward(last))
+        var next = fastForward(last)
+        let first = zone.utcMicros(of: next)
+        guard first <= lastRun else { return first }
+        next.fold = 1
+        return max(first, zone.utcMicros(of: next))
     }
 
     /// `remaining_delta`'s `ffwd` applied to the last run's wall time.

@@ -50,7 +50,7 @@ struct ScheduleFileTests {
     }
 
     static let mistakes: [(String, Int, String, String)] = [
-        ("entries:\n  a:\n    task: t\n    schedule: {crontab: \"*/61 * * * *\"}\n", 4, "entries.a.schedule.crontab.minute", "61"),
+        ("entries:\n  a:\n    task: t\n    schedule: {crontab: \"61 * * * *\"}\n", 4, "entries.a.schedule.crontab.minute", "61"),
         ("entries:\n  a:\n    task: t\n    schedule: {crontab: {minute: \"0\", hour: \"25\"}}\n", 4, "entries.a.schedule.crontab.hour", "25"),
         ("entries:\n  a:\n    task: t\n    schedule: {crontab: \"* * * *\"}\n", 4, "entries.a.schedule.crontab.minute", "5 fields"),
         ("entries:\n  a:\n    task: t\n    schedule: {every: 0s}\n", 4, "entries.a.schedule.every", "zero"),
@@ -59,7 +59,7 @@ struct ScheduleFileTests {
         ("entries:\n  a: {task: t, schedul: {every: 1m}}\n", 2, "entries.a.schedul", "did you mean"),
         ("entries:\n  a: {schedule: {every: 1m}}\n", 2, "entries.a.task", "missing required key"),
         ("entries:\n  a: {task: t, schedule: {every: 1m}, options: {priority: 12}}\n", 2, "entries.a.options.priority", "0-9"),
-        ("entries:\n  a: {task: t, schedule: {every: 1m}}\n  a: {task: u, schedule: {every: 2m}}\n", 3, "entries.a", "defined twice"),
+        ("entries:\n  a: {task: t, schedule: {every: 1m}}\n  a: {task: u, schedule: {every: 2m}}\n", 3, "", "duplicate key \"a\""),
         ("entries: [a, b]\n", 1, "entries", "mapping of entry name"),
         ("entries:\n  a: {task: t, schedule: {every: 1m}\n", 3, "", ""),
     ]
