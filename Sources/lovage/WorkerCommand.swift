@@ -92,6 +92,14 @@ struct WorkerCommand: ParsableCommand {
     var heartbeatInterval: DurationArgument = DurationArgument(.seconds(2))
     @Option(help: "How long to wait for Redis at start, like wait-for-it: 30, 30s, 2m; a bare number is seconds (default 30s).", transform: DurationArgument.parse)
     var waitForBroker: DurationArgument = DurationArgument(.seconds(30))
+    @Flag(name: [.customShort("B"), .customLong("beat")],
+          help: "Embed beat, as Celery's -B: send the --schedule file's periodic tasks. Beats share the Redis lock, so -B on every worker sends each run once.")
+    var beat = false
+    @Option(name: .customLong("schedule"), help: "With -B: the schedule file (YAML or JSON, as `lovage beat --schedule`).")
+    var schedule: String?
+    @Option(name: .customLong("beat-lock-timeout"), help: "With -B: the beat lock's expiry (as `lovage beat --lock-timeout`; default 30s).",
+            transform: DurationArgument.parse)
+    var beatLockTimeout: DurationArgument = DurationArgument(.seconds(30))
 
     @Option(help: ArgumentHelp("Register a scenario's task names as synthetic bodies with its task options: a scenario file, or a task table (.json) lovage run wrote.",
                                valueName: "file"))
@@ -105,6 +113,9 @@ struct WorkerCommand: ParsableCommand {
         if let timeLimit, timeLimit.span.microseconds <= 0 { throw ValidationError("--time-limit must be longer than 0s") }
         if let softTimeLimit, softTimeLimit.span.microseconds <= 0 { throw ValidationError("--soft-time-limit must be longer than 0s") }
         guard visibilityTimeout.span.microseconds > 0 else { throw ValidationError("--visibility-timeout must be longer than 0s") }
+        if beat && schedule == nil { throw ValidationError("-B needs --schedule FILE: the periodic tasks to send") }
+        if !beat && schedule != nil { throw ValidationError("--schedule is for the embedded beat: add -B") }
+        guard beatLockTimeout.span.microseconds >= 300_000 else { throw ValidationError("--beat-lock-timeout must be at least 300ms") }
     }
 
     func run() throws {
@@ -206,9 +217,13 @@ struct WorkerCommand: ParsableCommand {
         }
         printBanner(nodeName: nodeName, broker: brokerURL, backend: backendURL, pool: poolName, config: config,
                     registry: registry, taskEventsOn: settings.taskEvents)
+        let embeddedBeat = try beat ? EmbeddedBeat.start(schedulePath: schedule, brokerURL: brokerURL, defaultQueue: config.queues.first ?? "celery",
+                                                         prioritySteps: transport.prioritySteps, lockTimeout: beatLockTimeout.span.microseconds,
+                                                         nodeName: nodeName, quiet: quiet) : nil
         let signals = SignalWatcher(driver: driver)
         signals.start()
         driver.run(onReady: { writeLog("[INFO] \(nodeName) ready.") })
+        embeddedBeat?.stopAndWait()
         withExtendedLifetime(signals) {}
     }
 
