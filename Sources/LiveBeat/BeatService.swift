@@ -55,7 +55,7 @@ public final class BeatService: @unchecked Sendable {
     public func run() {
         log("INFO", "beat: Starting...")
         while !stopping {
-            let sleep = step(now: Self.wallNow())
+            let sleep = step(now: Self.wallNow() + settings.clockOffsetMicros)
             if sleep > 0 { _ = wake.wait(timeout: .now() + .microseconds(Int(min(sleep, 3_600_000_000)))) }
         }
         if holding, let store {

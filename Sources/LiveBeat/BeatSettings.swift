@@ -23,6 +23,9 @@ public struct BeatSettings: Sendable {
     public var prioritySteps = PriorityQueueKeys.defaultSteps
     /// This beat's name in the lock and its logs: `beat@host:pid:random`.
     public var holderID: String
+    /// Added to this host's clock: a beat on a host whose clock is off (a fault a real run
+    /// injects; `lovage beat --clock-offset`). Sends, last runs and crontab matches all use it.
+    public var clockOffsetMicros: Int64 = 0
     /// How long to wait between tries while the broker is unreachable.
     public var reconnectEveryMicros: Int64 = 1_000_000
 

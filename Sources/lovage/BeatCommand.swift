@@ -59,6 +59,11 @@ struct BeatCommand: ParsableCommand {
     @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING or ERROR.")
     var loglevel: String = "INFO"
 
+    @Option(help: ArgumentHelp("Pretend this host's clock is off by D (signed: --clock-offset=-90s): to see what a skewed beat host sends.",
+                               discussion: "Beats on hosts whose clocks disagree send at different real times; with the lock only the holder's clock counts."),
+            transform: SignedDurationArgument.parse)
+    var clockOffset: SignedDurationArgument = SignedDurationArgument(micros: 0)
+
     @Option(help: "Print each entry's next N due times in the schedule's timezone and exit (no broker needed).")
     var next: Int?
 
@@ -78,7 +83,7 @@ struct BeatCommand: ParsableCommand {
             throw ExitCode(ExitStatus.badInput)
         }
         if let next {
-            print(BeatNextTimes.text(spec, count: next, now: BeatService.wallNow()))
+            print(BeatNextTimes.text(spec, count: next, now: BeatService.wallNow() + clockOffset.micros))
             return
         }
         let url = try Self.redisURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0",
@@ -91,6 +96,7 @@ struct BeatCommand: ParsableCommand {
         settings.maxIntervalMicros = maxInterval.span.microseconds
         settings.defaultQueue = defaultQueue
         settings.prioritySteps = try Self.prioritySteps(prioritySteps)
+        settings.clockOffsetMicros = clockOffset.micros
         let service = BeatService(settings: settings, log: BeatLogLine.writer(level: loglevel))
         for line in BeatLogLine.banner(settings, schedulePath: schedule) { writeLog("[INFO] \(line)") }
         let sources = interruptSources { service.stop() }
@@ -129,5 +135,19 @@ enum BeatLogLine {
                 "    . lock -> \(lock)",
                 "    . last runs -> \(settings.keys.lastRun)",
                 "    . maxinterval -> \(DurationText.format(TimeSpan(microseconds: settings.maxIntervalMicros)))"]
+    }
+}
+
+/// A duration that may be negative (`-90s`, `1m`), for a clock offset.
+struct SignedDurationArgument: Sendable, Equatable, CustomStringConvertible {
+    var micros: Int64
+    var description: String { (micros < 0 ? "-" : "") + DurationText.format(TimeSpan(microseconds: abs(micros))) }
+
+    static func parse(_ text: String) throws -> SignedDurationArgument {
+        let negative = text.hasPrefix("-")
+        guard let span = DurationText.parse(negative ? String(text.dropFirst()) : text) else {
+            throw ValidationError("expected a signed duration such as 90s, -90s or -1m30s, got '\(text)'")
+        }
+        return SignedDurationArgument(micros: negative ? -span.microseconds : span.microseconds)
     }
 }
