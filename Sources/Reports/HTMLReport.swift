@@ -33,6 +33,7 @@ public enum HTMLReport {
         html += summaryTable(s)
         html += taskTable(s)
         html += pipelineSection(s)
+        html += periodicSection(s)
         if !assertions.isEmpty {
             html += "<h2>Assertions</h2><table>"
             for line in assertions {

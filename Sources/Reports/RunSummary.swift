@@ -54,6 +54,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var pipelines: [PipelineFigures]? = nil
     /// Latency of every pipeline of the run (`pipeline.latency.*`); nil without pipelines.
     public var pipelineLatency: Percentiles? = nil
+    /// The periodic tasks of a scenario's `schedule:`: per entry its sends, due times, duplicates and
+    /// missed runs with their causes, and per beat what it did (nil: no schedule, kept out of the JSON).
+    public var periodic: PeriodicSummary? = nil
 
     /// What a real run's event subscriber saw (`ExecutionCounter`): task-received and task-started
     /// events, deliveries received again, and whether it may have missed some. Redis pub/sub is
@@ -312,6 +315,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case "pipelines_failed": return Double(pipelines?.reduce(0) { $0 + $1.failed } ?? 0)
         case "pipelines_stuck": return Double(pipelines?.reduce(0) { $0 + $1.stuck } ?? 0)
         case "joins_stuck": return Double(pipelines?.reduce(0) { $0 + ($1.joins?.stuck ?? 0) } ?? 0)
+        case "periodic_sends": return Double(periodic?.sends ?? 0)
+        case "periodic_due": return Double(periodic?.due ?? 0)
+        case "periodic_duplicates": return Double(periodic?.duplicates ?? 0)
+        case "periodic_missed": return Double(periodic?.missed ?? 0)
         default: return nil
         }
     }
@@ -349,5 +356,6 @@ extension RunSummary {
         controls = try c.decodeIfPresent([ControlOutcome].self, forKey: .controls)
         pipelines = try c.decodeIfPresent([PipelineFigures].self, forKey: .pipelines)
         pipelineLatency = try c.decodeIfPresent(Percentiles.self, forKey: .pipelineLatency)
+        periodic = try c.decodeIfPresent(PeriodicSummary.self, forKey: .periodic)
     }
 }

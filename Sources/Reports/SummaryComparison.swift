@@ -60,6 +60,12 @@ public struct SummaryComparison: Sendable {
         if baseline.pipelines != nil || new.pipelines != nil {
             pairs += Self.pipelinePairs(baseline: baseline, new: new)
         }
+        if baseline.periodic != nil || new.periodic != nil {
+            for (figure, better) in Self.periodicFigures {
+                guard let old = baseline.metric(figure), let value = new.metric(figure) else { continue }
+                pairs.append((figure, better, old, value))
+            }
+        }
         rows = pairs.map { figure, better, old, value in
             let change: Double? = old == 0 ? (value == 0 ? 0 : nil) : (value - old) / abs(old) * 100
             let verdict: Verdict
@@ -80,6 +86,12 @@ public struct SummaryComparison: Sendable {
             return Row(figure: figure, baseline: old, new: value, changePercent: change, verdict: verdict)
         }
     }
+
+    /// A schedule's periodic figures, compared only when either summary has them (a plain scenario's
+    /// comparison lists what it always did).
+    public static let periodicFigures: [(String, Better)] = [
+        ("periodic_sends", .neither), ("periodic_due", .neither), ("periodic_duplicates", .lower), ("periodic_missed", .lower),
+    ]
 
     /// The run-wide pipeline figures, compared only when either summary has pipelines (so a
     /// plain scenario's comparison lists what it always did, and an old summary still compares).
