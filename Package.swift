@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "FleetControl",
+                "CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "FleetControl", "Schedules",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "Schedules"]),
         .testTarget(name: "RemoteControlTests", dependencies: ["RemoteControl", "CeleryWire", "RedisClient", "PrivateRedis"]),
         .testTarget(
             name: "CalibrationTests",

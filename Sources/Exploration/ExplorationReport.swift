@@ -12,6 +12,14 @@ public struct ExplorationReport: Sendable, Codable, Equatable {
     public var groups: [Group]
     /// Every failing seed with the invariants it broke and its replay command (JSON only).
     public var failures: [Failure]
+    /// Whether the scenario has periodic tasks: without a `schedule:` the text leaves out the
+    /// periodic invariants, which no such run can break.
+    public var periodic = false
+
+    /// `periodic` shapes the text only; the JSON stays as it was.
+    enum CodingKeys: String, CodingKey {
+        case scenario, file, seeds, swarm, seedsChecked, seedsFailing, groups, failures
+    }
 
     public struct Failure: Sendable, Codable, Equatable {
         public var seed: UInt64
@@ -37,7 +45,8 @@ public struct ExplorationReport: Sendable, Codable, Equatable {
     /// Failing seeds shown per invariant in the text report (the JSON lists them all).
     public static let examplesPerGroup = 5
 
-    public init(scenarioName: String, file: String, seeds: SeedRange, swarm: Bool, outcomes: [SeedOutcome]) {
+    public init(scenarioName: String, file: String, seeds: SeedRange, swarm: Bool, outcomes: [SeedOutcome], periodic: Bool = false) {
+        self.periodic = periodic
         scenario = scenarioName
         self.file = file
         self.seeds = seeds.description
@@ -70,6 +79,7 @@ public struct ExplorationReport: Sendable, Codable, Equatable {
         lines.append("")
         for invariant in Invariant.allCases {
             let group = groups.first { $0.invariant == invariant }
+            if !periodic && group == nil && (invariant == .periodicDuplicate || invariant == .periodicMissed) { continue }
             lines.append("\(invariant.title): \(group?.seeds.count ?? 0) seed\(group?.seeds.count == 1 ? "" : "s")")
             guard let group else { continue }
             for example in group.examples {

@@ -15,6 +15,12 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Comparable {
     /// A scenario pipeline that neither completed nor failed by the end of the run: a chord join that
     /// never fired (a member lost or rejected), a chain whose next step was never published.
     case stuckPipeline = "stuck_pipeline"
+    /// A periodic entry's run sent twice for one due time (beats without the lock, an offset clock),
+    /// beyond what `invariants.periodic_duplicate` allows.
+    case periodicDuplicate = "periodic_duplicate"
+    /// A periodic entry's due time with no send (no beat running, a lock takeover, the starting
+    /// deadline, an offset clock), beyond what `invariants.periodic_missed` allows.
+    case periodicMissed = "periodic_missed"
 
     /// How reports name it.
     public var title: String {
@@ -26,6 +32,8 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Comparable {
         case .liveness: return "backlog not drained in time after the faults stopped"
         case .autoscaleBounds: return "autoscaler out of its bounds"
         case .stuckPipeline: return "pipeline that never finished"
+        case .periodicDuplicate: return "periodic task sent twice for one due time"
+        case .periodicMissed: return "periodic task due and never sent"
         }
     }
 

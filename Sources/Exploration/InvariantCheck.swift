@@ -29,6 +29,13 @@ public enum InvariantCheck {
             case "more attempts than max_retries + 1": note(.tooManyAttempts, 1, line, violation.subject)
             case "autoscaler out of bounds": note(.autoscaleBounds, 1, "\(violation.subject): \(violation.detail)", violation.subject)
             case "duplicate execution without redelivery": break   // reported below with the duplicate causes
+            case Simulator.periodicDuplicateInvariant, Simulator.periodicMissedInvariant:
+                // One violation per entry: the breach lists every entry with its causes.
+                let invariant: Invariant = violation.invariant == Simulator.periodicMissedInvariant ? .periodicMissed : .periodicDuplicate
+                note(invariant, 0, "", violation.subject)
+                let line = "\(violation.subject): \(violation.detail)"
+                let before = found[invariant]?.detail ?? ""
+                found[invariant]?.detail = before.isEmpty ? line : before + "; " + line
             default: note(.lostTask, 0, "\(violation.invariant): \(line)", violation.subject)
             }
         }
@@ -41,6 +48,10 @@ public enum InvariantCheck {
             found[.duplicateNotAllowed]?.detail = disallowed.map { "\($0.count)× \($0.cause) (e.g. \($0.exampleTaskID))" }
                 .joined(separator: "; ")
         }
+        if let periodic = summary.periodic {
+            found[.periodicDuplicate]?.count = periodic.duplicates
+            found[.periodicMissed]?.count = periodic.missed
+        }
         if let liveness = livenessBreach(summary, scenario: scenario) { found[.liveness] = liveness }
         for pipeline in summary.pipelines ?? [] where pipeline.stuck > 0 {
             for example in pipeline.stuckExamples {
@@ -50,7 +61,8 @@ public enum InvariantCheck {
         }
         return Invariant.allCases.compactMap { invariant in
             guard let entry = found[invariant] else { return nil }
-            let detail = entry.count > 1 && invariant != .duplicateNotAllowed && invariant != .liveness
+            let listsAll: Set<Invariant> = [.duplicateNotAllowed, .liveness, .periodicDuplicate, .periodicMissed]
+            let detail = entry.count > 1 && !listsAll.contains(invariant)
                 ? "\(entry.count)×, first: \(entry.detail)" : entry.detail
             return Breach(invariant: invariant, detail: detail, subjects: entry.subjects)
         }

@@ -130,6 +130,9 @@ extension FaultKind {
         case .brokerLatency: return "broker_latency"
         case .slowTasks: return "slow_tasks"
         case .memoryPressure: return "memory_pressure"
+        case .killBeat: return "kill_beat"
+        case .restartBeat: return "restart_beat"
+        case .startBeat: return "start_beat"
         }
     }
 }

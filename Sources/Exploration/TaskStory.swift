@@ -86,6 +86,8 @@ public struct TaskStory: Sendable {
                     line += " with countdown \(DurationText.format(countdown)): eta \(at(eta!))"
                 }
                 lines.append(line)
+            case .beatSend:
+                lines.append("\(time)  sent by \(record["beat"] ?? "?") for the periodic entry \(record["entry"] ?? "?")")
             case .retryPublish:
                 eta = nil
                 lines.append("\(time)  retry \(record["retries"] ?? "?") published (delivery \(record["tag"] ?? "?"))")

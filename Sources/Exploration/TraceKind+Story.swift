@@ -13,7 +13,8 @@ extension TraceKind {
              .burst, .start, .hang, .taskRetried, .taskRejected, .childCrash, .childKill, .childRecycle, .childRetire,
              .workerStart, .workerBooted, .workerSigterm, .workerStopped, .workerKill, .oomKill, .oomRestart,
              .scaler, .scaleUp, .scaleDown, .graceOver, .brokerDown, .brokerUp, .brokerLatency, .brokerLatencyEnd,
-             .slowTasks, .memoryPressure, .control, .end, .pipelineStage, .chordJoin, .pipelineEnd:
+             .slowTasks, .memoryPressure, .control, .end, .pipelineStage, .chordJoin, .pipelineEnd,
+             .beatStart, .beatKill, .beatStop, .beatLockTaken, .beatLockLost, .beatSend, .beatCatchUp:
             return false
         }
     }
@@ -28,7 +29,8 @@ extension TraceKind {
         case .publish, .retryPublish, .deliver, .deliveryToDeadWorker, .ack, .ackLost, .reject, .rejectLost, .restore,
              .burst, .start, .hang, .taskSucceeded, .taskFailed, .taskRetried, .taskRejected, .taskRevoked,
              .childRecycle, .childRetire, .workerBooted, .scaler, .scaleUp, .brokerLatency, .brokerLatencyEnd,
-             .slowTasks, .memoryPressure, .end, .pipelineStage, .chordJoin, .pipelineEnd:
+             .slowTasks, .memoryPressure, .end, .pipelineStage, .chordJoin, .pipelineEnd,
+             .beatStart, .beatKill, .beatStop, .beatLockTaken, .beatLockLost, .beatSend, .beatCatchUp:
             return false
         }
     }

@@ -19,9 +19,21 @@ public enum RealRunSupport {
         for fault in scenario.faults {
             switch fault.kind {
             case .memoryPressure: problems.append("faults: memory_pressure")
+            case .killBeat, .restartBeat, .startBeat: problems.append("faults: \(fault.kind.beatFaultName) (beats run only in the simulator so far)")
             case .killWorker, .restartWorker, .stopWorker, .brokerOutage, .brokerLatency, .slowTasks: break
             }
         }
+        if scenario.schedule != nil { problems.append("schedule: periodic tasks (beats run only in the simulator so far; run `lovage beat` beside the fleet)") }
         return problems
+    }
+}
+
+extension FaultKind {
+    var beatFaultName: String {
+        switch self {
+        case .killBeat: return "kill_beat"
+        case .restartBeat: return "restart_beat"
+        default: return "start_beat"
+        }
     }
 }

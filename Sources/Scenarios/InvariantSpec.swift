@@ -4,12 +4,18 @@ import WorkerCore
 /// run is checked for (no task lost, no start before eta or after expiry, attempts within
 /// max_retries + 1, no duplicate the configuration does not allow).
 ///
-/// Written in a scenario as `invariants: {drain_within: 5m}`.
+/// Written in a scenario as `invariants: {drain_within: 5m, periodic_missed: 3}`.
 public struct InvariantSpec: Sendable, Equatable {
     /// Liveness: once the load has stopped and the last fault window has closed, the backlog (queued,
     /// held, unacknowledged and running tasks) must be empty within this long. Nil: the scenario's
     /// `drain`, so whatever is left over at the end of the run breaks it.
     public var drainWithin: TimeSpan? = nil
+    /// `periodic_duplicate`: how many periodic runs may be sent twice for one due time before the
+    /// invariant breaks (0, the default: none; nil, written `false`: not checked).
+    public var periodicDuplicatesAllowed: Int? = 0
+    /// `periodic_missed`: how many due times may pass without a send (0, the default; nil, written
+    /// `false`: not checked — a scenario that kills its only beat expects some).
+    public var periodicMissedAllowed: Int? = 0
     public init() {}
 }
 

@@ -53,6 +53,7 @@ public enum Metrics {
         for name in ["pipelines_started", "pipelines_completed", "pipelines_failed", "pipelines_stuck", "joins_stuck"] {
             list.append((name, .count))
         }
+        for name in ["periodic_sends", "periodic_due", "periodic_duplicates", "periodic_missed"] { list.append((name, .count)) }
         list.append(("peak_memory", .size))
         for name in ["peak_queue_depth", "peak_workers", "mean_workers", "peak_running"] { list.append((name, .count)) }
         return list

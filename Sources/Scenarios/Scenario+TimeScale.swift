@@ -4,7 +4,8 @@ extension Scenario {
     /// The same scenario run `1 / factor` times faster: every duration (run length, drain, phases,
     /// bursts, a trace's rows, faults, task bodies, countdowns, expiries, time limits, visibility timeout, worker
     /// start-up, autoscaler keepalive, retry delays, fleet scaler intervals and delays, restart
-    /// delays) is multiplied by `factor` and every rate (arrivals, task rate limits) is
+    /// delays, a schedule's intervals and beat timings — but not its crontabs, which name wall-clock
+    /// minutes) is multiplied by `factor` and every rate (arrivals, task rate limits) is
     /// divided by it. Utilisation (arrival rate × body time ÷ slots) and the number of tasks stay
     /// the same, so a one-hour scenario can run for real in six minutes at `factor` 0.1.
     ///
@@ -91,8 +92,16 @@ extension Scenario {
             var fault = fault
             fault.start = scaled(fault.start)
             fault.end = fault.end.map(scaled)
+            switch fault.kind {
+            case .restartBeat(let number, let downFor): fault.kind = .restartBeat(number, downFor: scaled(downFor))
+            case .startBeat(let number, var beat):
+                beat.clockOffsetMicros = scaled(TimeSpan(microseconds: beat.clockOffsetMicros)).microseconds
+                fault.kind = .startBeat(number, beat)
+            default: break
+            }
             return fault
         }
+        copy.schedule = schedule.map { $0.timeScaled(by: factor) }
         // Operator actions happen at scaled times; a time limit they set shrinks with the bodies
         // and a rate limit they set speeds up with the arrivals, as the task's own options do.
         copy.controls = controls.map { scheduled in

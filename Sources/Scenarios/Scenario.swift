@@ -28,6 +28,8 @@ public struct Scenario: Sendable {
     public var host: HostSpec? = nil
     /// Operator actions at set times (`controls:`), in file order; both drivers apply them.
     public var controls: [ScheduledControl] = []
+    /// The periodic tasks simulated beats send (`schedule:`); nil: no beat runs.
+    public var schedule: ScenarioSchedule? = nil
     /// Where the scenario came from, for messages.
     public var sourcePath: String
 
@@ -295,6 +297,14 @@ public enum FaultKind: Sendable, Equatable {
     case slowTasks(factor: Double, taskPattern: String)
     /// Children of the matching workers (glob) hold `bytes` more memory during the window.
     case memoryPressure(bytes: Int64, workerPattern: String)
+    /// SIGKILL the beat numbered N (beat-N): it dies holding the lock, which lapses after its expiry.
+    case killBeat(Int)
+    /// Stop beat-N cleanly (it releases the lock) and start it again `downFor` later; it reads the
+    /// stored last runs, so what came due meanwhile is caught up once, as Celery beat does.
+    case restartBeat(Int, downFor: TimeSpan)
+    /// A new beat process joins, numbered N (the run's beats come first, then each `start_beat` in
+    /// file order).
+    case startBeat(Int, BeatSpec)
 }
 
 /// A check on the run's results, like `queue_wait.p99 < 30s` or `lost == 0`.

@@ -3,16 +3,18 @@ import Yams
 
 /// The `faults:` section: instant worker faults and timed broker, slowness and memory-pressure windows.
 extension ScenarioBuilder {
-    static let instantFaults = ["kill_worker", "restart_worker", "stop_worker"]
+    static let instantFaults = ["kill_worker", "restart_worker", "stop_worker"] + beatFaults
     static let windowFaults = ["broker_outage", "broker_latency", "slow_tasks", "memory_pressure"]
 
-    func readFaults(_ node: Node, runLength: TimeSpan?, workers: [WorkerGroupSpec]?, tasks: Names) -> [FaultSpec] {
+    /// - Parameter beats: the beats the schedule starts with (nil: no `schedule:`, so no beat faults).
+    func readFaults(_ node: Node, runLength: TimeSpan?, workers: [WorkerGroupSpec]?, tasks: Names, beats: Int? = nil) -> [FaultSpec] {
         guard let items = reader.list(node, "faults", expected: "a list of faults") else { return [] }
         var faults: [FaultSpec] = []
+        var beatFaults = BeatFaultCheck(initialBeats: beats)
         let kinds = Self.instantFaults + Self.windowFaults
         for (index, item) in items.enumerated() {
             let path = KeyPathText.index("faults", index)
-            guard let fields = reader.fields(item, path, allowed: ["at", "from", "to"] + kinds,
+            guard let fields = reader.fields(item, path, allowed: ["at", "from", "to", "down_for"] + kinds,
                                              expected: "a fault mapping like {at: 3m, kill_worker: worker-1}")
             else { continue }
             let kindEntries = fields.entries.filter { kinds.contains($0.key) }
@@ -30,6 +32,10 @@ extension ScenarioBuilder {
             }
             let kindPath = fields.path(kindEntry.key)
             let instant = Self.instantFaults.contains(kindEntry.key)
+            if kindEntry.key != "restart_beat", let downFor = fields.entry("down_for") {
+                reader.fail(downFor.keyNode, fields.path("down_for"), expected: "down_for only with restart_beat",
+                            found: "down_for with \(kindEntry.key)", message: "down_for is how long a restart_beat keeps the beat down; \(kindEntry.key) takes none")
+            }
 
             // Timing.
             var start: TimeSpan?
@@ -93,6 +99,8 @@ extension ScenarioBuilder {
                 kind = reader.duration(value, kindPath, positive: true, subSecondUnit: "ms").map(FaultKind.brokerLatency)
             case "slow_tasks":
                 kind = readSlowTasks(value, kindPath, tasks: tasks)
+            case "kill_beat", "restart_beat", "start_beat":
+                kind = readBeatFault(kindEntry.key, value, kindPath, fields: fields, at: start, check: &beatFaults)
             default: // memory_pressure
                 kind = readMemoryPressure(value, kindPath, workers: workers)
             }
@@ -100,6 +108,7 @@ extension ScenarioBuilder {
                 faults.append(FaultSpec(start: start, end: end, kind: kind))
             }
         }
+        checkBeatReferences(beatFaults)
         return faults
     }
 

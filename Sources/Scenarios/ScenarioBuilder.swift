@@ -62,9 +62,23 @@ struct ScenarioBuilder {
         }
 
         let workers = fleetComplete ? fleet : nil
+        var schedule: ScenarioSchedule? = nil
+        if let node = top["schedule"] {
+            schedule = readScenarioSchedule(node)
+            if let schedule, names.complete {
+                checkSchedule(schedule, node: node, tasks: tasks, fleet: workers, excused: unconsumed)
+            }
+        }
+
         var faults: [FaultSpec] = []
         if let node = top["faults"] {
-            faults = readFaults(node, runLength: duration.map { $0 + drain }, workers: workers, tasks: names)
+            faults = readFaults(node, runLength: duration.map { $0 + drain }, workers: workers, tasks: names,
+                                beats: schedule?.beats.count)
+        }
+        if let schedule, schedule.beats.isEmpty, !faults.contains(where: { if case .startBeat = $0.kind { true } else { false } }),
+           let node = top["schedule"] {
+            reader.fail(Reader.value(node, key: "beats") ?? node, "schedule.beats", expected: "at least one beat",
+                        found: "0 beats and no start_beat fault", message: "schedule.beats is 0 and no start_beat fault starts one: nothing would send the schedule")
         }
 
         var controls: [ScheduledControl] = []
@@ -91,6 +105,7 @@ struct ScenarioBuilder {
         scenario.invariants = invariants
         scenario.host = host
         scenario.controls = controls
+        scenario.schedule = schedule
         return scenario
     }
 }

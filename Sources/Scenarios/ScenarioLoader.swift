@@ -15,7 +15,7 @@ import Yams
 public enum ScenarioLoader {
     /// The top-level keys of a scenario file, in the order the documentation lists them.
     public static let topLevelKeys = ["name", "description", "seed", "duration", "drain", "broker", "fleet",
-                                      "tasks", "routes", "unconsumed_queues", "load", "faults", "controls", "assertions", "invariants", "host"]
+                                      "tasks", "routes", "unconsumed_queues", "load", "faults", "controls", "assertions", "invariants", "host", "schedule"]
 
     /// Reads and parses the file at `path` (named in messages exactly as given).
     public static func load(path: String) throws(ScenarioError) -> Scenario {

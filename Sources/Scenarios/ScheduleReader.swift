@@ -29,6 +29,12 @@ extension ScenarioBuilder {
     func readSchedule(_ node: Node, _ path: String) -> ScheduleSpec? {
         guard let top = reader.fields(node, path, allowed: ScheduleSpec.topLevelKeys,
                                       expected: "a mapping with entries (and timezone, beat_cron_starting_deadline)") else { return nil }
+        return readSchedule(top)
+    }
+
+    /// The schedule file's keys out of a mapping already checked (a scenario's `schedule:` allows
+    /// its simulation keys beside them and reads those itself).
+    func readSchedule(_ top: Fields) -> ScheduleSpec {
         var spec = ScheduleSpec()
         if let zoneNode = top["timezone"], let name = reader.string(zoneNode, top.path("timezone"), expected: "an IANA timezone name") {
             do { spec.zone = try ScheduleZone(name) } catch {

@@ -71,6 +71,11 @@ enum SimEvent {
     case oomRestart(worker: Int)
     /// A worker the fleet scaler stopped is killed if still running after its shutdown grace.
     case scalerGraceOver(worker: Int, generation: Int)
+    /// A beat process's loop wakes (index into the simulator's beats; the generation guards against
+    /// a beat killed or restarted since).
+    case beatWake(beat: Int, generation: Int)
+    /// A beat stopped by `restart_beat` starts again after its downtime.
+    case beatRestart(beat: Int)
 }
 
 /// A broker command in flight when latency is modelled: a publish on its way to Redis, or a BRPOP

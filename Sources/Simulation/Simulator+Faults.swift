@@ -19,6 +19,7 @@ extension Simulator {
         case .brokerOutage:
             trace.record(now, .brokerDown)
             brokerDown = true
+            noteBeatCoverage()
         case .brokerLatency(let latency):
             trace.record(now, .brokerLatency, "add_us", String(latency.microseconds))
             extraLatency = extraLatency + latency
@@ -29,19 +30,26 @@ extension Simulator {
             trace.record(now, .memoryPressure, "bytes", String(bytes), "worker", pattern)
             memoryPressure.append((bytes, pattern, index))
             for worker in workers.indices where Glob.matches(pattern: pattern, workers[worker].name) { enforceMemoryLimit(worker) }
+        case .killBeat(let number):
+            if let beat = beatIndex(number: number) { killBeat(beat) }
+        case .restartBeat(let number, let downFor):
+            if let beat = beatIndex(number: number) { restartBeat(beat, downFor: downFor) }
+        case .startBeat(let number, _):
+            if let beat = beatIndex(number: number) { startBeat(beat) }
         }
     }
 
     func endFault(_ index: Int) {
         let fault = scenario.faults[index]
         switch fault.kind {
-        case .killWorker, .restartWorker, .stopWorker:
+        case .killWorker, .restartWorker, .stopWorker, .killBeat, .restartBeat, .startBeat:
             return
         case .brokerOutage:
             trace.record(now, .brokerUp)
             brokerDown = false
             let held = publishesHeldByOutage
             publishesHeldByOutage.removeAll()
+            noteBeatCoverage()
             for request in held { landPublish(request) }
             for delivery in broker.serveWaiters(now: now) {
                 handOver(delivery.request, toConsumer: delivery.consumer, fromList: true)

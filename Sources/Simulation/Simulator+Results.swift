@@ -88,6 +88,10 @@ extension Simulator {
         summary.byTask = ledger.taskFigures(names: scenario.tasks.map(\.name))
         summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
         if !scenario.controls.isEmpty { summary.controls = controlOutcomes }
+        if let periodic = periodicResult() {
+            summary.periodic = periodic.summary
+            summary.invariantViolations += periodic.violations
+        }
         if !pipelineTallies.isEmpty {
             summary.pipelines = pipelineTallies.figures
             summary.pipelineLatency = pipelineTallies.latency

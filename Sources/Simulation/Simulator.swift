@@ -114,6 +114,8 @@ public final class Simulator {
     var autoscaleViolations: [RunSummary.InvariantViolation] = []
     var resultStore: ResultStoreModel
     var eventsProcessed = 0
+    /// The beats of the scenario's `schedule:` and what they share; nil without one.
+    var beatWorld: BeatWorld?
 
     public init(scenario: Scenario, options: SimulationOptions = SimulationOptions()) throws {
         self.scenario = scenario
@@ -157,6 +159,7 @@ public final class Simulator {
         sampleInterval = TimeSpan(microseconds: max(1_000_000, total.microseconds / 3600))
         scalers = SimFleetScaler(scenario: scenario, start: Simulator.epoch)
         buildFleet()
+        beatWorld = Simulator.makeBeatWorld(scenario, taskIndexByName: taskIndexByName)
         maxRetriesByTask = taskSpecs.map { spec in workers.first?.config.options(for: spec.name).retry.maxRetries ?? nil }
     }
 
@@ -195,6 +198,7 @@ public final class Simulator {
     public func run() -> RunResult {
         for index in workers.indices where startsWithRun(index) { startWorker(index, booted: true) }
         scheduleScalers()
+        startBeats()
         scheduleNextArrival()
         for (index, burst) in scenario.load.bursts.enumerated() {
             pendingBursts += 1
@@ -301,6 +305,10 @@ public final class Simulator {
             startWorker(worker)
         case .scalerGraceOver(let worker, let generation):
             scalerGraceOver(worker: worker, generation: generation)
+        case .beatWake(let beat, let generation):
+            beatWake(beat, generation: generation)
+        case .beatRestart(let beat):
+            startBeat(beat)
         }
     }
 

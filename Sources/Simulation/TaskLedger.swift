@@ -296,7 +296,9 @@ struct TaskLedger {
     /// The id the simulator gave task number n when it published it (`Simulator.publishNew`).
     /// A follower (a task a worker published for a canvas) has a negative number and id f<-n>
     /// (`Simulator.publishFollower`).
+    /// A beat's send has a number below -`BeatWorld.taskNumberBase` and id b<n> (`Simulator.sendEntry`).
     static func taskID(of number: Int) -> String {
-        number < 0 ? numberedID(UInt8(ascii: "f"), -number) : numberedID(UInt8(ascii: "t"), number)
+        if number <= -BeatWorld.taskNumberBase { return numberedID(UInt8(ascii: "b"), -number - BeatWorld.taskNumberBase) }
+        return number < 0 ? numberedID(UInt8(ascii: "f"), -number) : numberedID(UInt8(ascii: "t"), number)
     }
 }

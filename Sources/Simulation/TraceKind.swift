@@ -118,6 +118,25 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// worker that was down).
     case control
 
+    // MARK: Periodic tasks (a scenario's `schedule:`)
+
+    /// A beat process started: beat, lock (`true`: it shares the lock), clock_offset (µs, signed).
+    case beatStart = "beat-start"
+    /// A beat was killed (SIGKILL): beat, holding (`true`: it held the lock, which now waits out its expiry).
+    case beatKill = "beat-kill"
+    /// A beat stopped cleanly (`restart_beat`): beat, released (`true`: it released the lock it held).
+    case beatStop = "beat-stop"
+    /// A beat took the lock and became the sender: beat, previous (the last holder, or `none`).
+    case beatLockTaken = "beat-lock-taken"
+    /// A beat that held the lock stopped sending: beat, holder (who holds it now; `broker` when the
+    /// broker could not be reached).
+    case beatLockLost = "beat-lock-lost"
+    /// A beat sent a periodic entry's task (followed by the task's `publish`): entry, task, beat, name.
+    case beatSend = "beat-send"
+    /// A beat taking over found an entry's due times passed with no send: entry, beat, passed
+    /// (how many), action (`sent once`, Celery's catch-up, or `skipped: beyond beat_cron_starting_deadline`).
+    case beatCatchUp = "beat-catch-up"
+
     // MARK: The run
 
     /// The last record: records (how many came before it).

@@ -57,7 +57,8 @@ struct ExploreCommand: ParsableCommand {
         let outcomes = try explorer.run(progress: progress)
         let wall = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let report = ExplorationReport(scenarioName: scenario.name, file: file, seeds: range, swarm: !noSwarm, outcomes: outcomes)
+        let report = ExplorationReport(scenarioName: scenario.name, file: file, seeds: range, swarm: !noSwarm, outcomes: outcomes,
+                                       periodic: scenario.schedule != nil)
         if json {
             try printJSON(report)
         } else {

@@ -52,6 +52,11 @@ enum SummaryText {
             lines += pipelineLines
             lines.append("")
         }
+        let periodicLines = PeriodicText.lines(s)
+        if !periodicLines.isEmpty {
+            lines += periodicLines
+            lines.append("")
+        }
         if !s.controlLines.isEmpty {
             lines += s.controlLines
             lines.append("")

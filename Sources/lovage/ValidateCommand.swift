@@ -57,6 +57,7 @@ struct ValidateCommand: ParsableCommand {
                     }
                     // Each root's pipeline: what one publish of it sets going, before anything runs.
                     for line in PipelineListing.lines(scenario) { print(line) }
+                    for line in ScheduleListing.lines(scenario) { print(line) }
                 }
             } catch {
                 let problems = error.all.map { Problem(line: $0.line, column: $0.column, key: $0.keyPath, message: $0.message, text: $0.headline) }

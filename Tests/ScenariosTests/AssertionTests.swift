@@ -72,7 +72,11 @@ struct AssertionParsingTests {
         for name in ["pipelines_started", "pipelines_completed", "pipelines_failed", "pipelines_stuck", "joins_stuck"] {
             #expect(Assertion.kind(of: name) == .count, "\(name)")
         }
-        #expect(known.count == 14 + 1 + 15 + 1 + 4 + 5 + 5)  // peaks: queue depth, workers, mean workers, running
+        // A schedule's periodic runs: sent, due, duplicated, missed.
+        for name in ["periodic_sends", "periodic_due", "periodic_duplicates", "periodic_missed"] {
+            #expect(Assertion.kind(of: name) == .count, "\(name)")
+        }
+        #expect(known.count == 14 + 1 + 15 + 1 + 4 + 5 + 5 + 4)  // peaks: queue depth, workers, mean workers, running
         #expect(Assertion.kind(of: "queue_wait") == nil)
     }
 

@@ -17,7 +17,9 @@ struct TraceKindTests {
             "scaler", "scale-up", "scale-down", "grace-over",
             "broker-down", "broker-up", "broker-latency", "broker-latency-end", "slow-tasks", "memory-pressure",
             "pipeline-stage", "chord-join", "pipeline-end",
-            "control", "end",
+            "control",
+            "beat-start", "beat-kill", "beat-stop", "beat-lock-taken", "beat-lock-lost", "beat-send", "beat-catch-up",
+            "end",
         ])
     }
 
