@@ -79,11 +79,12 @@ extension ScenarioBuilder {
     /// Every entry's task is a declared task type, and goes to a queue a worker group consumes (or one
     /// in `unconsumed_queues`): its `options.queue`, else its task type's queue or route (which the
     /// tasks' own check covers).
-    func checkSchedule(_ schedule: ScenarioSchedule, node: Node, tasks: [TaskTypeSpec], fleet: [WorkerGroupSpec]?,
+    /// `declared` is every task name in `tasks:`, including one whose other keys are wrong (that is
+    /// reported there; naming it here is not a second mistake).
+    func checkSchedule(_ schedule: ScenarioSchedule, node: Node, declared names: [String], fleet: [WorkerGroupSpec]?,
                        excused: [String]) {
         guard case .mapping(let top) = node, let entriesNode = top.first(where: { $0.key.scalarText == "entries" })?.value,
               case .mapping(let entries) = entriesNode else { return }
-        let names = tasks.map(\.name)
         var consumed: [String] = []
         for group in fleet ?? [] { for queue in group.queues where !consumed.contains(queue) { consumed.append(queue) } }
         for entry in schedule.spec.entries {
@@ -91,7 +92,7 @@ extension ScenarioBuilder {
                   case .mapping(let fields) = entryNode else { continue }
             let entryPath = KeyPathText.child("schedule.entries", entry.name)
             let taskNode = fields.first { $0.key.scalarText == "task" }?.value
-            guard tasks.contains(where: { $0.name == entry.task }) else {
+            guard names.contains(entry.task) else {
                 reader.fail(taskNode ?? entryNode, KeyPathText.child(entryPath, "task"),
                             expected: "a task declared in tasks (\(names.joined(separator: ", ")))",
                             found: "unknown task \(quoted(entry.task))" + NearestName.hint(for: entry.task, among: names))

@@ -66,7 +66,7 @@ struct ScenarioBuilder {
         if let node = top["schedule"] {
             schedule = readScenarioSchedule(node)
             if let schedule, names.complete {
-                checkSchedule(schedule, node: node, tasks: tasks, fleet: workers, excused: unconsumed)
+                checkSchedule(schedule, node: node, declared: names.list, fleet: workers, excused: unconsumed)
             }
         }
 

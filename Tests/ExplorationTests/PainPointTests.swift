@@ -1,5 +1,6 @@
 import Testing
 import Scenarios
+import Simulation
 @testable import Exploration
 
 /// One Celery pain point: a configuration that shows it and the configuration that fixes it.
@@ -43,6 +44,14 @@ struct PainPointTests {
                   broken: { try PainPointScenarios.parse(PainPointScenarios.etaFlood(memoryLimit: "128MiB"), "flood") },
                   fixed: { try PainPointScenarios.parse(PainPointScenarios.etaFlood(memoryLimit: "1GiB"), "flood-fixed") },
                   invariant: .liveness),
+        PainPoint(label: "two beats without a lock (shipped scenarios)",
+                  broken: { try PainPointScenarios.shipped("beat-two-beats-no-lock.yaml") },
+                  fixed: { try PainPointScenarios.shipped("beat-two-beats-locked.yaml") },
+                  invariant: .periodicDuplicate),
+        PainPoint(label: "the only beat down across due times; a standby on the lock (shipped scenarios)",
+                  broken: { try PainPointScenarios.shipped("beat-down-across-due-times.yaml") },
+                  fixed: { try PainPointScenarios.shipped("beat-standby-takes-over.yaml") },
+                  invariant: .periodicMissed),
         PainPoint(label: "chord member lost with a worker killed without acks_late (shipped scenarios)",
                   broken: { try PainPointScenarios.shipped("chord-member-lost.yaml") },
                   fixed: { try PainPointScenarios.shipped("chord-member-lost-fixed.yaml") },
@@ -84,5 +93,32 @@ struct PainPointTests {
         let scenario = try PainPointScenarios.shipped("worker-killed-acks-late.yaml")
         let outcome = try Explorer.check(scenario, seed: scenario.seed, swarm: false)
         #expect(outcome.breaches.isEmpty, "\(outcome.breaches.map(\.detail))")
+    }
+}
+
+/// The shipped beat scenarios whose pain is in their assertions rather than an invariant: a
+/// periodic task slower than its period (and `expires` as the fix, with its cost), and a nightly
+/// fan-out against a sleeping fleet scaler (and the plan's capacity as the fix).
+@Suite("Beat pain points in the shipped scenarios")
+struct BeatPainPointTests {
+    func outcomes(_ name: String) throws -> [String: Bool] {
+        let scenario = try PainPointScenarios.shipped(name)
+        let result = try Simulator(scenario: scenario, options: SimulationOptions(seed: scenario.seed)).run()
+        return Dictionary(uniqueKeysWithValues: result.assertionOutcomes.map { ($0.assertion.text, $0.holds) })
+    }
+
+    @Test func aPeriodicTaskSlowerThanItsPeriodPilesUpAndExpiresBoundsIt() throws {
+        let backlog = try outcomes("beat-slow-periodic-backlog.yaml")
+        #expect(backlog["peak_queue_depth < 8"] == false && backlog["queue_wait.max < 2m"] == false, "\(backlog)")
+        let expires = try outcomes("beat-slow-periodic-expires.yaml")
+        #expect(expires.values.allSatisfy { $0 }, "\(expires)")
+        #expect(expires["revoked > 10"] == true, "the cost (runs revoked unstarted) is stated and measured")
+    }
+
+    @Test func theNightlyFanOutMissesItsSLOUntilThePlannedCapacity() throws {
+        let asleep = try outcomes("beat-nightly-fanout.yaml")
+        #expect(asleep["pipeline.latency.p99 < 15m"] == false, "\(asleep)")
+        let planned = try outcomes("beat-nightly-fanout-planned.yaml")
+        #expect(planned.values.allSatisfy { $0 }, "\(planned)")
     }
 }
