@@ -23,7 +23,8 @@
 #  - Not run, and counted as skipped:
 #      * synopses: lines with a `[...]` part or an ALL-CAPS placeholder word (FILE, N, URL...)
 #        outside quotes;
-#      * commands that need Redis: `worker`, `enqueue`, `inspect`, `control`, `status`, `fidelity` and `run --mode redis`, and any
+#      * commands that need Redis: `worker`, `enqueue`, `inspect`, `control`, `status`, `fidelity`, `beat` (but
+#        `beat --next`, which reads only its schedule file) and `run --mode redis`, and any
 #        line whose trailing comment contains `needs redis`;
 #      * any line whose trailing comment contains `not run`.
 #  - Other trailing comments are ignored (and not passed to the shell).
@@ -90,6 +91,7 @@ def skip_reason(command, comment):
     sub = words[1] if len(words) > 1 else ""
     if sub in REDIS_COMMANDS: return "needs redis"
     if sub == "run" and re.search(r"--mode(?:=|\s+)redis\b", bare): return "needs redis"
+    if sub == "beat" and not re.search(r"--next\b", bare): return "needs redis"
     return None
 
 def scratch():
