@@ -36,8 +36,8 @@ public enum CeleryTimestamp {
 
     // MARK: Civil date math
 
-    /// Days since 1970-01-01 for a proleptic Gregorian date.
-    static func days(fromYear y: Int64, month m: Int64, day d: Int64) -> Int64 {
+    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    public static func days(fromYear y: Int64, month m: Int64, day d: Int64) -> Int64 {
         let y = m <= 2 ? y - 1 : y
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -47,7 +47,8 @@ public enum CeleryTimestamp {
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (civil_from_days).
+    public static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -59,7 +60,8 @@ public enum CeleryTimestamp {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
+    /// Python's `calendar.monthrange(y, m)[1]`.
+    public static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
         switch m {
         case 2: return (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

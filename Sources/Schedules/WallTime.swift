@@ -1,3 +1,5 @@
+import CeleryWire
+
 /// A wall-clock reading in some zone, to the microsecond, with PEP 495's `fold` (0 for the first of
 /// two readings a fall-back repeats, 1 for the second): the form Celery's schedules compute in
 /// (celery/schedules.py works on aware `datetime`s in the app's timezone).
@@ -64,42 +66,22 @@ public struct WallTime: Sendable, Equatable, CustomStringConvertible {
         return "\(year)-\(two(month))-\(two(day)) \(two(hour)):\(two(minute)):\(two(second))" + (fold == 1 ? " (second)" : "")
     }
 
-    // MARK: The proleptic Gregorian calendar (Howard Hinnant's days_from_civil / civil_from_days)
+    // MARK: The proleptic Gregorian calendar (CeleryWire's, which the message timestamps use)
 
     static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        CeleryTimestamp.days(fromYear: Int64(year), month: Int64(month), day: Int64(day))
     }
 
     static func civil(fromDays days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (Int(yoe + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
+        let date = CeleryTimestamp.civil(fromDays: days)
+        return (Int(date.year), Int(date.month), Int(date.day))
     }
 
     static func cronWeekday(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let days = days(fromCivil: year, month, day)
         // 1970-01-01 was a Thursday (4).
-        return Int(((days + 4) % 7 + 7) % 7)
+        Int(((days(fromCivil: year, month, day) + 4) % 7 + 7) % 7)
     }
 
     /// Python's `calendar.monthrange(year, month)[1]`.
-    public static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    public static func daysInMonth(_ year: Int, _ month: Int) -> Int { Int(CeleryTimestamp.daysInMonth(Int64(year), Int64(month))) }
 }

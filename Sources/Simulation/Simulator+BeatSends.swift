@@ -8,20 +8,9 @@ import WorkerCore
 /// a pipeline if the type starts one).
 extension Simulator {
     func publishBeatSend(taskIndex: Int, options: BeatSendOptions, number: Int, id: String) {
-        let template = publishTemplates[taskIndex]
-        let delivery = newDeliveryTag()
-        let countdown = options.countdownMicros.map(TimeSpan.init(microseconds:)) ?? template.countdown
-        let expires = options.expiresMicros.map(TimeSpan.init(microseconds:)) ?? template.expires
-        let request = TaskRequest(
-            id: id, name: template.name, queue: options.queue.map(nativeString) ?? template.queue,
-            deliveryTag: delivery.tag, retries: 0,
-            eta: countdown.map { now + $0 }, expires: expires.map { now + $0 },
-            priority: options.priority ?? template.priority, ignoreResult: template.ignoreResult,
-            taskNumber: number, deliveryNumber: delivery.number,
-            canvas: hasCanvas[taskIndex] ? canvasLinks(type: taskIndex, plan: pipelinePlans[taskIndex], stage: 0) : .none)
-        ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
-        if let plan = pipelinePlans[taskIndex] { startPipeline(request, plan: plan) }
-        trace.record(now, .publish, "task", request.id, "tag", request.deliveryTag, "name", request.name, "queue", request.queue)
-        send(request)
+        publish(taskIndex: taskIndex, id: id, number: number, overrides: PublishOverrides(
+            queue: options.queue.map(nativeString), priority: options.priority,
+            countdown: options.countdownMicros.map(TimeSpan.init(microseconds:)),
+            expires: options.expiresMicros.map(TimeSpan.init(microseconds:))))
     }
 }

@@ -12,15 +12,24 @@ extension Simulator {
 
     /// A client publish of a new task of this type, routed as Celery's producer routes it.
     func publishNew(taskIndex: Int) {
-        let template = publishTemplates[taskIndex]
         nextTaskNumber += 1
+        publish(taskIndex: taskIndex, id: numberedID(UInt8(ascii: "t"), nextTaskNumber), number: nextTaskNumber)
+    }
+
+    /// The one client publish of a task type: its template's queue, priority, countdown and expiry
+    /// unless `overrides` say otherwise (a beat entry's `options`), the ledger, a pipeline if the
+    /// type starts one, the trace, and the LPUSH.
+    func publish(taskIndex: Int, id: String, number: Int, overrides: PublishOverrides = PublishOverrides()) {
+        let template = publishTemplates[taskIndex]
         let delivery = newDeliveryTag()
+        let countdown = overrides.countdown ?? template.countdown
+        let expires = overrides.expires ?? template.expires
         let request = TaskRequest(
-            id: numberedID(UInt8(ascii: "t"), nextTaskNumber), name: template.name, queue: template.queue,
+            id: id, name: template.name, queue: overrides.queue ?? template.queue,
             deliveryTag: delivery.tag, retries: 0,
-            eta: template.countdown.map { now + $0 }, expires: template.expires.map { now + $0 },
-            priority: template.priority, ignoreResult: template.ignoreResult,
-            taskNumber: nextTaskNumber, deliveryNumber: delivery.number,
+            eta: countdown.map { now + $0 }, expires: expires.map { now + $0 },
+            priority: overrides.priority ?? template.priority, ignoreResult: template.ignoreResult,
+            taskNumber: number, deliveryNumber: delivery.number,
             canvas: hasCanvas[taskIndex] ? canvasLinks(type: taskIndex, plan: pipelinePlans[taskIndex], stage: 0) : .none)
         ledger.published(request, now: now, maxRetries: maxRetriesByTask[taskIndex], taskIndex: taskIndex)
         if let plan = pipelinePlans[taskIndex] { startPipeline(request, plan: plan) }
@@ -59,4 +68,12 @@ extension Simulator {
             handOver(delivery.request, toConsumer: delivery.consumer, fromList: true)
         }
     }
+}
+
+/// What a publish may set instead of its task type's template (nil: the template's).
+struct PublishOverrides {
+    var queue: String? = nil
+    var priority: Int? = nil
+    var countdown: TimeSpan? = nil
+    var expires: TimeSpan? = nil
 }
