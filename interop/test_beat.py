@@ -171,10 +171,11 @@ def test_python_celery_workers_run_what_lovage_beat_sends(lovage, redis_url, cel
         beat.close()
 
 
-def test_celery_beat_and_lovage_beat_send_the_same_tasks_at_the_same_periods(lovage, server):
+def test_celery_beat_and_lovage_beat_send_the_same_tasks_at_the_same_due_times(lovage, server):
     entries = {"fast": {"task": "app.fast", "schedule": {"every": "1s"}, "options": {"queue": "beat-celery"}},
                "slow": {"task": "app.slow", "schedule": {"every": "3s"}, "args": [1, "x"], "kwargs": {"k": True},
-                        "options": {"queue": "beat-lovage", "priority": 6, "expires": "30s"}}}
+                        "options": {"queue": "beat-lovage", "priority": 6, "expires": "30s"}},
+               "minutely": {"task": "app.minutely", "schedule": {"crontab": "* * * * *"}, "options": {"queue": "beat-cron"}}}
     directory = tempfile.mkdtemp()
     schedule = write_schedule(directory, entries)
     celery_entries = {name: dict(entry, options=dict(entry["options"], queue=entry["options"]["queue"] + "-py"))
@@ -182,13 +183,18 @@ def test_celery_beat_and_lovage_beat_send_the_same_tasks_at_the_same_periods(lov
     celery_schedule = write_schedule(tempfile.mkdtemp(), celery_entries)
     # Priority 6 goes to Kombu's list for the priority step 6: "<queue>\x06\x166".
     keys = {"beat-celery": "beat-celery", "beat-celery-py": "beat-celery-py",
-            "beat-lovage": "beat-lovage\x06\x166", "beat-lovage-py": "beat-lovage-py\x06\x166"}
+            "beat-lovage": "beat-lovage\x06\x166", "beat-lovage-py": "beat-lovage-py\x06\x166",
+            "beat-cron": "beat-cron", "beat-cron-py": "beat-cron-py"}
     watchers = {queue: QueueWatcher(server.url, key) for queue, key in keys.items()}
     ours = Beat.lovage(lovage, server.url, schedule)
     theirs = Beat.celery(server.url, celery_schedule, f"{directory}/celerybeat-schedule")
     try:
         assert theirs.wait_for("beat: Starting", timeout=20), theirs.text()
-        time.sleep(9.5)
+        # Run across a minute boundary (at least 10 s in), where both must send `minutely`.
+        boundary = (int(time.time()) // 60 + 1) * 60
+        if boundary - time.time() < 10:
+            boundary += 60
+        time.sleep(boundary + 2.5 - time.time())
         assert ours.stop() and theirs.stop()
         for watcher in watchers.values():
             watcher.stop()
@@ -199,6 +205,10 @@ def test_celery_beat_and_lovage_beat_send_the_same_tasks_at_the_same_periods(lov
             period = 1.0 if queue == "beat-celery" else 3.0
             for series in (mine, python):
                 assert all(abs(gap - period) < 0.25 for gap in gaps(series)), (queue, gaps(series))
+        # A crontab is due at the same instant for both: the minute, on the wall clock.
+        mine, python = watchers["beat-cron"].times(), watchers["beat-cron-py"].times()
+        assert len(mine) == 1 and len(python) == 1, (mine, python)
+        assert 0 <= mine[0] - boundary < 1.0 and 0 <= python[0] - boundary < 1.1, (mine[0] - boundary, python[0] - boundary)
         # The same message: headers, properties and body as Celery beat's apply_async publishes them.
         mine = watchers["beat-lovage"].seen[0][1]
         python = watchers["beat-lovage-py"].seen[0][1]
