@@ -56,11 +56,11 @@ let package = Package(
         // Run metrics, summaries and assertion checks shared by every driver.
         .target(
             name: "Reports",
-            dependencies: ["WorkerCore", "Scenarios", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["WorkerCore", "Scenarios", "Schedules", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         // What both drivers share about the load: the seeded arrival process, the task mix, body
         // durations and fates, and the arrival plan a real run publishes (no clock, no I/O).
-        .target(name: "Workload", dependencies: ["CeleryWire", "WorkerCore", "Scenarios"]),
+        .target(name: "Workload", dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Schedules"]),
         // The deterministic, clock-driven simulation driver.
         .target(
             name: "Simulation",
@@ -99,7 +99,7 @@ let package = Package(
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis", "FleetControl", "RemoteControl"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis", "FleetControl", "RemoteControl", "Schedules"]
         ),
         .executableTarget(
             name: "lovage",
@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"], exclude: ["Fixtures"]),
         .testTarget(name: "LiveBeatTests", dependencies: ["LiveBeat", "RedisClient", "PrivateRedis", "Schedules", "CeleryWire"]),
-        .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire"]),
+        .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire", "Reports", "Schedules"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,34 +11,12 @@ extension Simulator {
     /// The beats, the lock and the last-run store for a scenario's schedule; nil without one.
     static func makeBeatWorld(_ scenario: Scenario, taskIndexByName: [String: Int]) -> BeatWorld? {
         guard let schedule = scenario.schedule else { return nil }
-        var beats: [SimBeat] = []
-        for (offset, spec) in schedule.beats.enumerated() {
-            beats.append(SimBeat(index: beats.count, number: offset + 1, spec: spec, usesLock: schedule.usesLock(spec)))
-        }
-        for fault in scenario.faults {
-            guard case .startBeat(let number, let spec) = fault.kind, !beats.contains(where: { $0.number == number }) else { continue }
-            beats.append(SimBeat(index: beats.count, number: number, spec: spec, usesLock: schedule.usesLock(spec)))
+        let lineup = scenario.scheduledBeats
+        let beats = lineup.enumerated().map { index, beat in
+            SimBeat(index: index, number: beat.number, spec: beat.spec, usesLock: beat.usesLock)
         }
         let spec = schedule.spec
-        let start = schedule.startAtMicros, end = start + scenario.duration.microseconds
-        // Sends on an offset clock may belong to due times just outside the window.
-        let behind = max(0, -(beats.map(\.clockOffsetMicros).min() ?? 0))
-        let ahead = max(0, beats.map(\.clockOffsetMicros).max() ?? 0)
-        let entries = spec.entries.map { entry -> PeriodicRuns.Entry in
-            switch entry.schedule {
-            case .every(let interval):
-                return PeriodicRuns.Entry(name: entry.name, task: entry.task,
-                                          schedule: "every \(DurationText.format(TimeSpan(microseconds: interval.everyMicros)))"
-                                              + (interval.relative ? " (relative)" : ""),
-                                          cadence: .interval(everyMicros: interval.everyMicros))
-            case .crontab(let crontab):
-                let due = entry.schedule.dueTimes(after: start - behind - 1, through: end + ahead, zone: spec.zone, limit: 5_000_000)
-                return PeriodicRuns.Entry(name: entry.name, task: entry.task, schedule: "crontab \(crontab.expression)",
-                                          cadence: .dueTimes(due))
-            }
-        }
-        let judge = PeriodicRuns(windowStartMicros: start, windowEndMicros: end, entries: entries,
-                                 beats: beats.map { PeriodicRuns.Beat(name: $0.name, lock: $0.usesLock, clockOffsetMicros: $0.clockOffsetMicros) })
+        let judge = PeriodicRuns(schedule: schedule, beats: lineup, duration: scenario.duration)
         return BeatWorld(schedule: schedule, entryTaskIndex: spec.entries.map { taskIndexByName[$0.task] ?? 0 }, beats: beats,
                          lastRuns: spec.entries.map { _ in nil }, judge: judge)
     }

@@ -1,5 +1,6 @@
 import Scenarios
 import WorkerCore
+import Workload
 
 /// Client publishes: a new task's request and delivery tag, and the LPUSH that lands it after the
 /// broker's latency and the idle-wake cost of a quiet host (`broker.idle_wake`), or is held by an outage.
