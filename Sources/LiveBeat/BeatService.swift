@@ -199,7 +199,7 @@ public final class BeatService: @unchecked Sendable {
         let id = UUID().uuidString.lowercased()
         let message = BeatMessage.make(entry, id: id, deliveryTag: UUID().uuidString.lowercased(),
                                        origin: "\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)",
-                                       now: now, defaultQueue: settings.defaultQueue)
+                                       now: settings.messageNow(beatNow: now), defaultQueue: settings.defaultQueue)
         let queue = BeatMessage.queue(of: entry, defaultQueue: settings.defaultQueue)
         let sentNow = try store.send(message.encode(), queue: queue, priority: entry.options.priority,
                                      prioritySteps: settings.prioritySteps, entry: entry.name,

@@ -26,6 +26,11 @@ public struct BeatSettings: Sendable {
     /// Added to this host's clock: a beat on a host whose clock is off (a fault a real run
     /// injects; `lovage beat --clock-offset`). Sends, last runs and crontab matches all use it.
     public var clockOffsetMicros: Int64 = 0
+    /// The offset of the clock a send's `eta` and `expires` are computed on; nil: `clockOffsetMicros`
+    /// (a skewed host stamps its messages with its own clock). `lovage run` shifts its beats' clocks
+    /// to the scenario's `start_at` for the schedule but gives 0 here, so workers read a beat
+    /// task's countdown and expiry on the true clock, as in the simulator.
+    public var messageClockOffsetMicros: Int64? = nil
     /// How long to wait between tries while the broker is unreachable.
     public var reconnectEveryMicros: Int64 = 1_000_000
 
@@ -39,4 +44,7 @@ public struct BeatSettings: Sendable {
     /// How often the holder renews (and a standby looks): a third of the expiry, so two renewals
     /// can be missed before the lock lapses.
     public var renewEveryMicros: Int64 { max(lockTimeoutMicros / 3, 1_000) }
+
+    /// The message clock at a pass whose beat clock reads `beatNow`.
+    public func messageNow(beatNow: Int64) -> Int64 { beatNow - clockOffsetMicros + (messageClockOffsetMicros ?? clockOffsetMicros) }
 }

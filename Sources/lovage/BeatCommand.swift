@@ -64,6 +64,11 @@ struct BeatCommand: ParsableCommand {
             transform: SignedDurationArgument.parse)
     var clockOffset: SignedDurationArgument = SignedDurationArgument(micros: 0)
 
+    @Option(help: ArgumentHelp("The offset of the clock the sent messages' eta and expires are computed on (default: --clock-offset's).",
+                               discussion: "`lovage run` shifts its beats to the scenario's start_at with --clock-offset and gives 0 here, so workers read countdowns and expiries on the true clock."),
+            transform: SignedDurationArgument.parse)
+    var messageClockOffset: SignedDurationArgument?
+
     @Option(help: "Print each entry's next N due times in the schedule's timezone and exit (no broker needed).")
     var next: Int?
 
@@ -97,6 +102,7 @@ struct BeatCommand: ParsableCommand {
         settings.defaultQueue = defaultQueue
         settings.prioritySteps = try Self.prioritySteps(prioritySteps)
         settings.clockOffsetMicros = clockOffset.micros
+        settings.messageClockOffsetMicros = messageClockOffset?.micros
         let service = BeatService(settings: settings, log: BeatLogLine.writer(level: loglevel))
         for line in BeatLogLine.banner(settings, schedulePath: schedule) { writeLog("[INFO] \(line)") }
         let sources = interruptSources { service.stop() }
