@@ -123,14 +123,14 @@ final class LoadPublisher: @unchecked Sendable {
         let planned = plan[index]
         let spec = scenario.tasks[planned.taskIndex]
         let intendedMicros = Int64(start.timeIntervalSince1970 * 1_000_000) + planned.offset.microseconds
-        let kwargs = bodyKwargs(spec, duration: planned.duration, start: start, slowWindows: slowWindows)
+        let kwargs = Self.bodyKwargs(spec, duration: planned.duration, start: start, slowWindows: slowWindows)
         var embed = TaskEmbed()
         if !pipelines.isEmpty {
             let canvas = PipelineCanvas(
                 load: pipelines, scenario: scenario,
                 kwargs: { [self] follower in
                     let task = pipelines.followers[follower]
-                    return bodyKwargs(scenario.tasks[task.taskIndex], duration: task.duration, start: start, slowWindows: slowWindows)
+                    return Self.bodyKwargs(scenario.tasks[task.taskIndex], duration: task.duration, start: start, slowWindows: slowWindows)
                 },
                 queue: { [self] type in router.queue(forTask: scenario.tasks[type].name, explicitQueue: scenario.tasks[type].queue) })
             (embed.chain, embed.errbacks) = canvas.embed(ofPlanIndex: index)
@@ -149,8 +149,9 @@ final class LoadPublisher: @unchecked Sendable {
     }
 
     /// The synthetic body's kwargs for one run of a task of `spec`: its duration, result size,
-    /// failure chance, retained memory, and the `slow_tasks` windows that apply to it.
-    private func bodyKwargs(_ spec: TaskTypeSpec, duration: TimeSpan, start: Date,
+    /// failure chance, retained memory, and the `slow_tasks` windows that apply to it. The run's
+    /// beats send the same kwargs (`BeatScheduleFile`).
+    static func bodyKwargs(_ spec: TaskTypeSpec, duration: TimeSpan, start: Date,
                             slowWindows: [(start: TimeSpan, end: TimeSpan, factor: Double, pattern: String)]) -> JSONObject {
         var kwargs: JSONObject = [
             "duration_ms": .double(Double(duration.microseconds) / 1_000), "report_timing": .bool(true),

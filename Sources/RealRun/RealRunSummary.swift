@@ -27,6 +27,9 @@ struct RealRunSummary {
     let startedAt: Date
     /// What the task-event subscriber counted (nil when the run only published).
     let executions: (counter: ExecutionCounter, figures: RunSummary.TaskEventFigures)?
+    /// The tasks the beats sent, in the collector's order after the followers: each one's type,
+    /// when it was sent (from the load's start) and its countdown (the entry's, else its type's).
+    var beatTasks: [(taskIndex: Int, sentMicros: Int64, countdown: TimeSpan?)] = []
 
     /// The retries task `index` went through, from what happened: the attempts that asked for a
     /// retry (task-retried events), or the retries its successful result reports when that is more
@@ -49,6 +52,10 @@ struct RealRunSummary {
             if index < planned {
                 return (publisher.plan[index].taskIndex, index < publisher.sent ? publisher.plan[index].offset.microseconds : nil)
             }
+            if index >= collector.beatTaskStart {
+                let task = beatTasks[index - collector.beatTaskStart]
+                return (task.taskIndex, task.sentMicros)
+            }
             let follower = index - planned
             return (publisher.pipelines.followers[follower].taskIndex, pipelines?.publishedMicros[follower])
         }
@@ -61,13 +68,17 @@ struct RealRunSummary {
         var lastFinish: Int64 = 0
         var types = [TaskTypeTally](repeating: TaskTypeTally(), count: scenario.tasks.count)
         var censored = 0
+        // When a task may first run: its send plus its countdown (a beat task's own, else its type's).
+        func countdownMicros(_ index: Int) -> Int64 {
+            if index >= collector.beatTaskStart { return beatTasks[index - collector.beatTaskStart].countdown?.microseconds ?? 0 }
+            return scenario.tasks[entries[index].taskIndex].countdown?.microseconds ?? 0
+        }
         for entry in entries where entry.intended != nil { types[entry.taskIndex].published += 1 }
         for (index, outcome) in collector.outcomes.enumerated() {
             // A follower never published has no run to count (a document there is the FAILURE
             // Celery stores under the later steps of a failed chain).
             guard let intended = entries[index].intended else { continue }
             let taskIndex = entries[index].taskIndex
-            let spec = scenario.tasks[taskIndex]
             let retried = retries(ofTask: index, outcome: outcome)
             counts.retried += retried
             types[taskIndex].retried += retried
@@ -75,7 +86,7 @@ struct RealRunSummary {
                 // No result at all: sent and never started (unless its task-started was seen),
                 // it waited at least until the end of the run: censored there.
                 latency.record(TimeSpan(microseconds: max(0, finishedAtMicros - intended)))
-                let due = intended + (spec.countdown?.microseconds ?? 0)
+                let due = intended + countdownMicros(index)
                 if due <= finishedAtMicros, executions?.counter.started(uuid: collector.ids[index], retries: 0) != true {
                     let wait = TimeSpan(microseconds: finishedAtMicros - due)
                     queueWait.record(wait)
@@ -88,7 +99,7 @@ struct RealRunSummary {
             // The result is the last attempt's: a retry's wait counts from when it became due
             // (from the task events), not from the first publish; unknown without events.
             let retries = outcome.retries ?? 0
-            let due: Int64? = retries == 0 ? intended + (spec.countdown?.microseconds ?? 0)
+            let due: Int64? = retries == 0 ? intended + countdownMicros(index)
                 : executions?.counter.dueMicros(uuid: collector.ids[index], retries: retries).map { $0 - startMicros }
             switch outcome.status {
             case "SUCCESS":

@@ -30,7 +30,7 @@ public final class RealRunner: @unchecked Sendable {
 
     /// `scenario` is the file as loaded; the time scale is applied here.
     public init(scenario: Scenario, options: RealRunOptions) throws {
-        let problems = RealRunSupport.problems(in: scenario, target: options.target)
+        let problems = RealRunSupport.problems(in: scenario, target: options.target, timeScale: options.timeScale)
         guard problems.isEmpty else {
             throw RealRunError("\(scenario.sourcePath): redis mode cannot run this scenario yet:\n  " + problems.joined(separator: "\n  "))
         }
@@ -68,12 +68,16 @@ public final class RealRunner: @unchecked Sendable {
         let plan = ArrivalPlan.tasks(for: scenario, seed: seed)
         let publisher = LoadPublisher(plan: plan, scenario: scenario, url: clientURL, seed: seed)
         let sampler = BrokerSampler(url: url, listKeys: listKeys())
+        // The schedule's beats, through the relay as the workers and the publisher.
+        let beats = RunBeats(scenario: scenario, brokerURL: clientURL, options: options)
+        defer { beats?.processes.stopAll(why: "clean-up") }
         let start = Date()
         sampler.start(from: start, intervalSeconds: sampleIntervalSeconds, workers: { fleet.aliveCount })
         let slowWindows = scenario.faults.compactMap { fault -> (start: TimeSpan, end: TimeSpan, factor: Double, pattern: String)? in
             guard case .slowTasks(let factor, let pattern) = fault.kind else { return nil }
             return (fault.start, fault.end ?? scenario.duration + scenario.drain, factor, pattern)
         }
+        try beats?.start(at: start, slowWindows: slowWindows)
         let publishing = Thread { publisher.run(start: start, slowWindows: slowWindows) }
         publishing.name = "lovage-run-publisher"
         publishing.start()
@@ -94,14 +98,16 @@ public final class RealRunner: @unchecked Sendable {
         let memoryLimit = ContainerMemoryLimit(scenario: scenario, fleet: fleet, log: options.log)
         if !options.publishOnly { memoryLimit.start() }
         defer { memoryLimit.stop() }
-        let faults = FaultTimeline(scenario.faults)
+        let faults = FaultTimeline(scenario.faults, loadEnd: scenario.duration)
         let controls = RealControlSender(scenario: scenario, url: url, publishedIDs: publisher.ids, listKeys: listKeys(),
                                          log: options.log)
         let end = scenario.duration + scenario.drain
         var stoppedBy: String? = nil
         while true {
             let now = TimeSpan(microseconds: LoadPublisher.offset(since: start))
-            for action in faults.due(at: now) { apply(action, fleet: fleet, server: server, proxy: proxy) }
+            for action in faults.due(at: now) { apply(action, fleet: fleet, server: server, proxy: proxy, beats: beats) }
+            // Beats run while the load does; then their sends are read and their tasks awaited.
+            if now >= scenario.duration { beats?.endLoad(collector: collector) }
             if !scaler.isEmpty { scaler.tick(now: now) }
             controls.tick(now: now)
             progress?(min(1, now.seconds / max(end.seconds, 0.001)), now.seconds)
@@ -110,7 +116,7 @@ public final class RealRunner: @unchecked Sendable {
             if now >= end { break }
             if options.publishOnly, publishing.isFinished { break }
             if now >= scenario.duration, publishing.isFinished, faults.isDone, controls.isDone,
-               collector.refresh(sentCount: publisher.sent) == publisher.plan.count,
+               collector.refresh(sentCount: publisher.sent) == publisher.plan.count, collector.beatTasksEnded,
                pipelinesEnded(publisher: publisher, collector: collector, start: start) { break }
             // Faults and scaler actions happen on time, not on the next 0.2 s round: at time scale
             // 0.05 a round is 4 s of the scenario, longer than a scaled 15 s start-up delay.
@@ -122,6 +128,7 @@ public final class RealRunner: @unchecked Sendable {
         memoryLimit.stop()
         while !publishing.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         server?.resume()
+        beats?.endLoad(collector: collector)
         if !options.publishOnly { _ = collector.refresh(sentCount: publisher.sent) }
         let finishedAt = LoadPublisher.offset(since: start)
         let samples = sampler.stop()
@@ -130,14 +137,16 @@ public final class RealRunner: @unchecked Sendable {
                                   publisher: publisher, collector: collector, samples: samples, scalerPolls: scaler.polls,
                                   oomKilled: memoryLimit.oomKilled,
                                   listNames: listDisplayNames(), finishedAtMicros: finishedAt, startedAt: start,
-                                  executions: executions).make()
+                                  executions: executions, beatTasks: beats?.tasks ?? []).make()
         var summary = made.summary
+        summary.periodic = beats?.periodic
         if !scenario.controls.isEmpty { summary.controls = controls.waitAndCollect() }
         let outcomes = AssertionOutcome.check(scenario.assertions, against: summary)
         let pipelines = PipelineOutcomes.read(publisher: publisher, collector: collector, names: scenario.tasks.map(\.name),
                                               startMicros: Int64(start.timeIntervalSince1970 * 1_000_000), finishedAtMicros: finishedAt)
         var lines = collector.leftoverLines(limit: 20, counts: { index in
-            index < collector.plannedCount || pipelines?.publishedMicros[index - collector.plannedCount] != nil })
+            index < collector.plannedCount || index >= collector.beatTaskStart
+                || pipelines?.publishedMicros[index - collector.plannedCount] != nil })
         if let stoppedBy { lines.insert("run stopped early: \(stoppedBy)", at: 0) }
         var result = RunResult(summary: summary, assertionOutcomes: outcomes, leftoverLines: lines, eventsProcessed: 0)
         result.queueWaitByPlanIndexMicros = made.queueWaitByPlanIndexMicros
@@ -203,6 +212,7 @@ public final class RealRunner: @unchecked Sendable {
         let router = TaskRouter(rules: scenario.routes.map { TaskRouter.Rule(pattern: $0.pattern, queue: $0.queue) })
         var names: [String] = []
         let published = scenario.tasks.map { router.queue(forTask: $0.name, explicitQueue: $0.queue) }
+            + RunBeats.sends(of: scenario).map(\.send.queue)
         for queue in scenario.fleet.flatMap(\.queues) + published where !names.contains(queue) { names.append(queue) }
         return names.sorted()
     }
@@ -219,17 +229,18 @@ public final class RealRunner: @unchecked Sendable {
         return try LatencyProxy(targetHost: "127.0.0.1", targetPort: port)
     }
 
-    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: PrivateRedisServer?, proxy: LatencyProxy?) {
+    private func apply(_ action: FaultTimeline.Action, fleet: WorkerFleet, server: PrivateRedisServer?, proxy: LatencyProxy?,
+                       beats: RunBeats?) {
         switch action {
         case .start(.killWorker(let name)): fleet.kill(name)
         case .start(.restartWorker(let name)):
             do { try fleet.start(name); options.log("fault: restarted \(name)") } catch { options.log("fault: \(error)") }
         case .start(.stopWorker(let name)): fleet.stop(name)
         case .start(.brokerOutage):
-            if let server { server.pause(); options.log("fault: redis-server frozen (SIGSTOP)") }
+            if let server { server.pause(); beats?.brokerFrozen(true); options.log("fault: redis-server frozen (SIGSTOP)") }
             else { options.log("fault: broker_outage skipped: --broker names a server this run did not start") }
         case .end(.brokerOutage):
-            if let server { server.resume(); options.log("fault: redis-server resumed (SIGCONT)") }
+            if let server { server.resume(); beats?.brokerFrozen(false); options.log("fault: redis-server resumed (SIGCONT)") }
         case .start(.brokerLatency(let latency)):
             addedLatency = addedLatency + latency
             proxy?.setLatency(addedLatency.microseconds)
@@ -238,6 +249,8 @@ public final class RealRunner: @unchecked Sendable {
             addedLatency = addedLatency - latency
             proxy?.setLatency(addedLatency.microseconds)
             options.log("fault: broker latency back to \(addedLatency.microseconds) µs")
+        case .start(.killBeat), .start(.restartBeat), .start(.startBeat), .end(.restartBeat):
+            beats?.apply(action)
         case .start, .end:
             break   // slow tasks are applied by the publisher; the rest are refused before the run
         }
@@ -249,11 +262,16 @@ final class FaultTimeline {
     enum Action { case start(FaultKind), end(FaultKind) }
     private var pending: [(at: TimeSpan, order: Int, action: Action)]
 
-    init(_ faults: [FaultSpec]) {
+    /// A `restart_beat`'s second half (the beat started again after `down_for`) is its end action,
+    /// unless it falls at or after `loadEnd`, when beats no longer run.
+    init(_ faults: [FaultSpec], loadEnd: TimeSpan? = nil) {
         var actions: [(at: TimeSpan, order: Int, action: Action)] = []
         for fault in faults {
             actions.append((fault.start, actions.count, .start(fault.kind)))
             if let end = fault.end { actions.append((end, actions.count, .end(fault.kind))) }
+            if case .restartBeat(_, let downFor) = fault.kind, loadEnd.map({ fault.start + downFor < $0 }) ?? true {
+                actions.append((fault.start + downFor, actions.count, .end(fault.kind)))
+            }
         }
         pending = actions.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
     }

@@ -7,7 +7,8 @@ import RedisClient
 /// state, when the body started (lovage.synthetic's `started_at`, in its own result) and when the
 /// worker stored the result (`date_done`). Both Lovage and Celery write these, so one collector
 /// serves both targets. Past the planned tasks' ids come the pipelines' followers', read once their
-/// root has been sent.
+/// root has been sent, then the tasks the run's beats sent, added once their ids are known
+/// (`addBeatTasks`).
 final class ResultCollector: @unchecked Sendable {
     struct Outcome {
         var status: String
@@ -17,9 +18,11 @@ final class ResultCollector: @unchecked Sendable {
         var retries: Int?
     }
 
-    let ids: [String]
-    /// How many of `ids` are planned tasks (the rest are followers).
+    private(set) var ids: [String]
+    /// How many of `ids` are planned tasks (the rest are followers, then beat sends).
     let plannedCount: Int
+    /// Where the beats' tasks start in `ids` (after the planned tasks and the followers).
+    var beatTaskStart: Int { plannedCount + rootPlanIndex.count }
     /// By follower (id `plannedCount + i`): the plan index of its pipeline's root.
     private let rootPlanIndex: [Int]
     /// By follower: for an errback, the index (in `ids`) of the task whose failure would publish
@@ -53,7 +56,7 @@ final class ResultCollector: @unchecked Sendable {
             guard let owner = self.errbackOwner[follower], let ended = self.outcomes[owner]?.status else { return true }
             return !Self.isFinal(ended) || ended == "FAILURE"
         }.map { self.plannedCount + $0 }
-        let open = (Array(0..<min(sentCount, plannedCount)) + followers).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
+        let open = (Array(0..<min(sentCount, plannedCount)) + followers + Array(beatTaskStart..<ids.count)).filter { outcomes[$0].map { !Self.isFinal($0.status) } ?? true }
         var start = 0
         while start < open.count {
             let slice = open[start..<min(open.count, start + Self.chunk)]
@@ -73,6 +76,17 @@ final class ResultCollector: @unchecked Sendable {
             }
         }
         return finalCount
+    }
+
+    /// The tasks the beats sent (their ids from the beats' logs): read from the next refresh on.
+    func addBeatTasks(ids more: [String]) {
+        ids += more
+        outcomes += more.map { _ in nil }
+    }
+
+    /// Whether every beat task has a final result (none sent: true).
+    var beatTasksEnded: Bool {
+        outcomes[beatTaskStart...].allSatisfy { $0.map { Self.isFinal($0.status) } ?? false }
     }
 
     static func isFinal(_ status: String) -> Bool { ["SUCCESS", "FAILURE", "REVOKED"].contains(status) }

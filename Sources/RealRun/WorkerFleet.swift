@@ -127,24 +127,13 @@ final class WorkerFleet: @unchecked Sendable {
                 log("fleet: not starting \(name): still running (pid \(process.processIdentifier))")
                 return
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: members[index].executable)
-            process.arguments = members[index].arguments
-            process.environment = environment.merging(members[index].environment) { _, member in member }
-            process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
             let logPath = (logDirectory as NSString).appendingPathComponent("\(name).log")
-            if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-            let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-            logFile.seekToEndOfFile()
-            process.standardOutput = logFile
-            process.standardError = logFile
-            process.standardInput = FileHandle.nullDevice
-            // When each worker ended, next to the signals that ended it (the scaler's and faults' lines).
-            process.terminationHandler = { [log] ended in
-                let how = ended.terminationReason == .uncaughtSignal ? "signal \(ended.terminationStatus)" : "exit code \(ended.terminationStatus)"
-                log("fleet: \(name) (pid \(ended.processIdentifier)) ended, \(how)")
-            }
-            do { try process.run() } catch { throw RealRunError("cannot start worker \(name) (\(members[index].executable)): \(error)") }
+            let process: Process
+            do {
+                process = try LoggedProcess.launch(executable: members[index].executable, arguments: members[index].arguments,
+                                                   environment: environment.merging(members[index].environment) { _, member in member },
+                                                   directory: workingDirectory, logPath: logPath, name: name, log: log)
+            } catch { throw RealRunError("cannot start worker \(name) (\(members[index].executable)): \(error)") }
             members[index].process = process
         }
     }

@@ -11,6 +11,10 @@ public struct ScheduledBeat: Sendable, Equatable {
     /// One of the schedule's `beats` (a `start_beat` one waits for its fault).
     public let startsWithRun: Bool
 
+    public init(number: Int, spec: BeatSpec, usesLock: Bool, startsWithRun: Bool) {
+        self.number = number; self.spec = spec; self.usesLock = usesLock; self.startsWithRun = startsWithRun
+    }
+
     public var name: String { "beat-\(number)" }
     public var clockOffsetMicros: Int64 { spec.clockOffsetMicros }
 }
