@@ -120,7 +120,9 @@ public final class RealRunner: @unchecked Sendable {
                pipelinesEnded(publisher: publisher, collector: collector, start: start) { break }
             // Faults and scaler actions happen on time, not on the next 0.2 s round: at time scale
             // 0.05 a round is 4 s of the scenario, longer than a scaled 15 s start-up delay.
-            let nextDue = [faults.nextDue, scaler.nextDue, controls.nextDue].compactMap { $0 }.min()
+            // The beats stop at the end of the load, on time: a send after it is not the simulation's.
+            let beatsEnd = beats.map { $0.ended ? nil : scenario.duration } ?? nil
+            let nextDue = [faults.nextDue, scaler.nextDue, controls.nextDue, beatsEnd].compactMap { $0 }.min()
             let wait = nextDue.map { min(Self.loopRoundSeconds, max(0, ($0 - now).seconds)) } ?? Self.loopRoundSeconds
             Thread.sleep(forTimeInterval: wait)
         }
