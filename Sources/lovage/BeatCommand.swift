@@ -111,9 +111,10 @@ struct BeatCommand: ParsableCommand {
     }
 
     /// `beat@host:pid:random`: unique per process, readable in the lock and the logs.
-    static func holderID() -> String {
+    /// `worker -B` passes its node name for the host part.
+    static func holderID(host: String = ProcessInfo.processInfo.hostName) -> String {
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "beat@\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(random)"
+        return "beat@\(host):\(ProcessInfo.processInfo.processIdentifier):\(random)"
     }
 }
 

@@ -22,7 +22,7 @@ final class EmbeddedBeat: @unchecked Sendable {
             throw ExitCode(ExitStatus.badInput)
         }
         var settings = BeatSettings(entries: spec.entries, zone: spec.zone, brokerURL: brokerURL,
-                                    holderID: "beat@\(nodeName):\(ProcessInfo.processInfo.processIdentifier):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
+                                    holderID: BeatCommand.holderID(host: nodeName))
         settings.cronStartingDeadlineMicros = spec.cronStartingDeadlineMicros
         settings.lockTimeoutMicros = lockTimeout
         settings.defaultQueue = defaultQueue
