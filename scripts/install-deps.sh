@@ -5,9 +5,10 @@ set -euo pipefail
 
 packages=(libhiredis-dev libjemalloc-dev zlib1g-dev redis-server python3-venv)
 # `--with-test-tools` (scripts/test.sh): also what only the tests use — headless Chromium, which
-# renders Flower's worker page of a Lovage worker in interop/test_flower_lovage_worker.py.
+# renders Flower's worker page of a Lovage worker in interop/test_flower_lovage_worker.py; and
+# redis-sentinel, for the failover test in interop/test_broker_faults.py.
 if [ "${1:-}" = "--with-test-tools" ]; then
-  packages+=(chromium)
+  packages+=(chromium redis-sentinel)
 fi
 missing=()
 for package in "${packages[@]}"; do

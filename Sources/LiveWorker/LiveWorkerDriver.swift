@@ -52,6 +52,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     var prefork: PreforkPool?
     let mutexToken = UUID().uuidString
     let log: @Sendable (String) -> Void
+    /// Set when a shutdown came while the broker was not reachable: from then on every broker write
+    /// is tried once and dropped on failure, so the stop ends (what is unacknowledged stays in
+    /// `unacked` for a restore sweep).
+    var brokerAbandoned = false
     public internal(set) var deadLettered = 0
     /// Task bodies finished, and each slot's latest memory report (prefork), for the worker's stats.
     public internal(set) var processed = 0
@@ -172,7 +176,11 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             core.handle(takeNextDelivery(), now: now, into: &out)
         case .fetchFailed(let error):
             // The fetcher waits the outage out itself and goes on with the same fetch.
-            log("[ERROR] consumer connection lost: \(error); reconnecting")
+            if error.code == .timeout {
+                log("[ERROR] broker not answering on the consumer connection: \(error); reconnecting")
+            } else {
+                log("[ERROR] consumer connection lost: \(error); reconnecting")
+            }
         case .finished(let slot, let execution, let result, let runtime, let residentKiB, let memory):
             softLimitFlags[execution] = nil
             processed += 1

@@ -108,11 +108,13 @@ final class PidboxMailbox: @unchecked Sendable {
                 }
                 if !signalled { signalled = true; signalReady() }
                 var renewAt = Date().addingTimeInterval(Self.renewInterval)
+                var health = SubscriptionHealth(url: url)
                 while !isStopping {
                     if Date() >= renewAt {
                         try bind(on: control)
                         renewAt = Date().addingTimeInterval(Self.renewInterval)
                     }
+                    try health.check(subscriber, what: "remote control subscription")
                     guard let message = try subscriber.nextPushedMessage(timeout: 0.25) else { continue }
                     receive(message.payload)
                 }

@@ -7,7 +7,7 @@ extension RedisError {
     public var isOutage: Bool {
         switch code {
         case .unreachable, .connectionRefused, .timeout, .connectionLost, .protocolError: return true
-        case .authenticationFailed, .wrongDatabase, .serverError: return false
+        case .authenticationFailed, .wrongDatabase, .serverError, .misconfigured: return false
         }
     }
 }
@@ -67,22 +67,45 @@ extension LiveWorkerDriver {
                       }, body)
     }
 
+    /// How often an outage that goes on is logged again after the first line.
+    static let outageReminderSeconds: Double = 60
+
     private func withReconnect<Connection, T>(_ what: String, server: String, connection: () -> Connection,
                                               reconnect: () -> Void,
                                               _ body: (Connection) throws(RedisError) -> T) -> T? {
         var backoff = ReconnectBackoff()
         var outageStarted: Date? = nil
+        var remindAt = Date.distantFuture
         while true {
             do {
                 let value = try body(connection())
                 if let outageStarted {
-                    log("[INFO] \(server) connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s")
+                    log("[INFO] \(server) connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s; \(what) done")
                 }
                 return value
             } catch where error.isOutage {
+                if brokerAbandoned { return nil }
                 if outageStarted == nil {
+                    // A timeout means the server holds the connection but does not answer (frozen,
+                    // partitioned without a reset); the elapsed time is the socket timeout.
                     outageStarted = Date()
-                    log("[ERROR] \(server) connection lost during \(what): \(error); reconnecting")
+                    remindAt = Date().addingTimeInterval(Self.outageReminderSeconds)
+                    if error.code == .timeout {
+                        log("[ERROR] \(server) not answering: \(error) (during \(what)); reconnecting, \(what) is retried when it answers")
+                    } else {
+                        log("[ERROR] \(server) connection lost during \(what): \(error); reconnecting")
+                    }
+                } else if let outageStarted, Date() >= remindAt {
+                    remindAt = Date().addingTimeInterval(Self.outageReminderSeconds)
+                    log("[ERROR] \(server) still not reachable after \(String(format: "%.0f", Date().timeIntervalSince(outageStarted))) s: \(error)")
+                }
+                if inbox.shutdownPending,
+                   Date().timeIntervalSince(outageStarted ?? Date()) >= settings.brokerURL.socket.connectTimeoutSeconds {
+                    brokerAbandoned = true
+                    // Stopping with the broker away: what is not acknowledged stays in the broker's
+                    // `unacked` and any worker restores it after the visibility timeout.
+                    log("[ERROR] shutting down while the \(server) is not reachable: \(what) left undone; unacknowledged messages are restored by the broker after visibility_timeout (\(Int(settings.transport.visibilityTimeout.seconds)) s)")
+                    return nil
                 }
                 Thread.sleep(forTimeInterval: backoff.next())
                 reconnect()

@@ -11,10 +11,22 @@ import WorkerCore
 /// hash value is `[message, exchange, routing_key]` with the message's bytes verbatim). Values that
 /// are not envelopes are returned unrecorded so the worker can dead-letter them. When nothing is
 /// there, the worker falls back to a blocking BRPOP.
+///
+/// A fetch whose reply the worker stopped waiting for (the socket timeout passed: a frozen or
+/// partitioned server) may still run when the server comes back, and would strand what it pops in
+/// `unacked` until the visibility timeout (an hour), with nobody to run it. So the script carries
+/// the server time after which its caller no longer waits (`ARGV[3]`, in the server's clock as
+/// measured at the first fetch) and pops nothing once that has passed.
 extension RedisBroker {
     static let fetchBatchScript = """
     local out = {}
     local limit = tonumber(ARGV[1])
+    local stale_after = tonumber(ARGV[3])
+    if stale_after > 0 then
+      pcall(redis.replicate_commands)
+      local now = redis.call('TIME')
+      if tonumber(now[1]) * 1000000 + tonumber(now[2]) > stale_after then return out end
+    end
     for i = 3, #KEYS do
       local key = KEYS[i]
       local queue = string.match(key, '^(.-)\\6\\22%d+$') or key
@@ -52,6 +64,7 @@ extension RedisBroker {
         arguments.append(contentsOf: keys.map { Array($0.utf8) })
         arguments.append(Array(String(max(1, limit)).utf8))
         arguments.append(Array(Self.score(now).utf8))
+        arguments.append(Array(String(try staleAfterServerMicros()).utf8))
         let reply = try connection.command(arguments)
         if case .error(let message) = reply { throw RedisError.serverError("fetch batch: \(message)") }
         let items = reply.arrayValue ?? []
@@ -65,6 +78,24 @@ extension RedisBroker {
             deliveries.append(Self.delivery(raw: raw, queue: queue, recordedTag: tag))
         }
         return deliveries
+    }
+
+    /// The server time (µs) after which this connection no longer waits for a command's reply: the
+    /// server's clock read once (`TIME`) plus the monotonic time since, plus the socket timeout.
+    /// 0 (no limit) when the connection waits for ever.
+    func staleAfterServerMicros() throws(RedisError) -> Int64 {
+        guard let timeout = url.socket.socketTimeoutSeconds else { return 0 }
+        if serverClock == nil {
+            let parts = try connection.command("TIME").arrayValue ?? []
+            guard parts.count == 2, let seconds = Int64(parts[0].stringValue ?? ""), let micros = Int64(parts[1].stringValue ?? "") else {
+                return 0
+            }
+            serverClock = (seconds * 1_000_000 + micros, ContinuousClock.now)
+        }
+        guard let (serverMicros, readAt) = serverClock else { return 0 }
+        let elapsed = (ContinuousClock.now - readAt).components
+        let elapsedMicros = elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
+        return serverMicros + elapsedMicros + Int64(timeout * 1_000_000)
     }
 
     /// Interprets a value the script popped: recorded under `recordedTag`, or unusable.

@@ -19,12 +19,17 @@ public final class RedisBroker {
     public let options: BrokerTransportOptions
     let connection: RedisConnection
     private var declaredQueues: Set<String> = []
+    /// The server's clock (µs since the epoch) and when it was read here, for `fetchBatch`'s guard.
+    var serverClock: (micros: Int64, at: ContinuousClock.Instant)?
 
+    /// Connects with the URL's socket options (`socket_connect_timeout`, `socket_timeout`), so an
+    /// ack or publish to a broker that stopped answering fails within the timeout instead of hanging.
     public init(url: RedisURL, options: BrokerTransportOptions = BrokerTransportOptions(),
-                connectTimeout: Double = 5) throws(RedisError) {
+                connectTimeout: Double? = nil) throws(RedisError) {
         self.url = url
         self.options = options
-        connection = try RedisConnection(url: url, connectTimeout: connectTimeout)
+        connection = try RedisConnection(url: url, connectTimeout: connectTimeout ?? url.socket.connectTimeoutSeconds,
+                                         commandTimeout: url.socket.socketTimeoutSeconds)
     }
 
     /// What one BRPOP produced.
@@ -73,8 +78,9 @@ public final class RedisBroker {
     /// as Kombu's `time()`). Returns nil when nothing came.
     public func fetch(keys: [String], now: Instant) throws(RedisError) -> Delivery? {
         let timeoutSeconds = max(1, Int(options.brpopTimeout.seconds.rounded(.up)))
-        connection.setCommandTimeout(Double(timeoutSeconds) + 5)
-        defer { connection.setCommandTimeout(nil) }
+        // BRPOP answers within its own timeout; past that plus a margin the broker is not answering.
+        connection.setCommandTimeout(Double(timeoutSeconds) + min(url.socket.socketTimeoutSeconds ?? 5, 5))
+        defer { connection.setCommandTimeout(url.socket.socketTimeoutSeconds) }
         var arguments: [[UInt8]] = [Array("BRPOP".utf8)]
         arguments.append(contentsOf: keys.map { Array($0.utf8) })
         arguments.append(Array(String(timeoutSeconds).utf8))
@@ -166,11 +172,21 @@ public final class RedisBroker {
 
     static func check(_ replies: [RedisReply], what: String) throws(RedisError) {
         for reply in replies {
-            if case .error(let message) = reply { throw RedisError.serverError("\(what): \(message)") }
+            if case .error(let message) = reply { throw replyError(message, what: what) }
             if case .array(let inner) = reply {
-                for item in inner { if case .error(let message) = item { throw RedisError.serverError("\(what): \(message)") } }
+                for item in inner { if case .error(let message) = item { throw replyError(message, what: what) } }
             }
         }
+    }
+
+    /// An error reply as a `RedisError`. READONLY (a replica: the master failed over and this
+    /// connection still points at the old one), LOADING and MASTERDOWN mean the server is not
+    /// ready to be the broker: an outage to reconnect through (a Sentinel URL then finds the new
+    /// master), as redis-py's Sentinel connection does on READONLY, not a refusal to give up on.
+    static func replyError(_ message: String, what: String) -> RedisError {
+        let outage = ["READONLY", "LOADING", "MASTERDOWN"].contains { message.hasPrefix($0) }
+        return outage ? RedisError(.connectionLost, endpoint: "", message: "\(what): \(message)")
+                      : RedisError.serverError("\(what): \(message)")
     }
 }
 

@@ -10,8 +10,9 @@ public final class RedisResultBackend {
     /// `result_expires` (1 day by default).
     public let resultExpires: TimeSpan
 
-    public init(url: RedisURL, resultExpires: TimeSpan = .seconds(86_400), connectTimeout: Double = 5) throws(RedisError) {
-        connection = try RedisConnection(url: url, connectTimeout: connectTimeout)
+    public init(url: RedisURL, resultExpires: TimeSpan = .seconds(86_400), connectTimeout: Double? = nil) throws(RedisError) {
+        connection = try RedisConnection(url: url, connectTimeout: connectTimeout ?? url.socket.connectTimeoutSeconds,
+                                         commandTimeout: url.socket.socketTimeoutSeconds)
         self.resultExpires = resultExpires
     }
 

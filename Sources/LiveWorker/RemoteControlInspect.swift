@@ -63,6 +63,10 @@ extension LiveWorkerDriver {
         switch url.endpoint {
         case .tcp(let name, let number): host = name; port = .int(Int64(number))
         case .unix(let path): host = path
+        case .sentinel(let nodes):
+            // Kombu reports the first URL of the `alt` list.
+            host = nodes.first?.host ?? ""
+            port = nodes.first.map { .int(Int64($0.port)) } ?? .null
         }
         var broker = JSONObject()
         broker.add("hostname", .string(host))
@@ -225,6 +229,11 @@ extension LiveWorkerDriver {
         switch url.endpoint {
         case .tcp(let host, let port): endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unix(let path): return "\(url.scheme)+socket://:********@\(path)"
+        case .sentinel(let nodes):
+            return nodes.map { node in
+                let shown = node.host.contains(":") ? "[\(node.host)]:\(node.port)" : "\(node.host):\(node.port)"
+                return "sentinel://\(url.username ?? ""):********@\(shown)/\(url.database)"
+            }.joined(separator: ";")
         }
         return "\(url.scheme)://\(url.username ?? ""):********@\(endpoint)/\(url.database)"
     }

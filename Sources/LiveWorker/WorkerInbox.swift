@@ -58,6 +58,12 @@ final class WorkerInbox: @unchecked Sendable {
         }
     }
 
+    /// Whether a shutdown was asked for and the loop has not taken it yet: a loop stuck waiting out
+    /// a broker outage checks this, so a stop still ends a worker whose broker never comes back.
+    var shutdownPending: Bool {
+        lock.withLock { inputs.contains { if case .shutdown = $0 { return true } else { return false } } }
+    }
+
     /// Removes and returns what fetches delivered, leaving every other input in place.
     func takeFetched() -> [RedisBroker.Delivery] {
         lock.withLock {

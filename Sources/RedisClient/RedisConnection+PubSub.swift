@@ -53,11 +53,22 @@ extension RedisConnection {
         case "pmessage" where parts.count == 4:
             return PushedMessage(pattern: parts[1].stringValue, channel: parts[2].stringValue ?? "",
                                  payload: parts[3].bytes ?? [])
+        case "pong":
+            pongsReceived += 1
+            return nil
         case "message" where parts.count == 3:
             return PushedMessage(pattern: nil, channel: parts[1].stringValue ?? "", payload: parts[2].bytes ?? [])
         default:
             return nil
         }
+    }
+
+    /// `PING` on a subscribed connection (Kombu's `health_check_interval` for its subscriptions):
+    /// the server answers with a `pong` push that `nextPushedMessage` counts in `pongsReceived`.
+    /// A subscription to a server that stopped answering otherwise looks the same as a quiet one.
+    public func sendSubscribedPing() throws(RedisError) {
+        try send([[Array("PING".utf8)]])
+        unreadReplies -= 1
     }
 
     /// A reply hiredis has already read from the socket, without reading more.

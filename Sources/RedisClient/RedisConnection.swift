@@ -23,6 +23,8 @@ public final class RedisConnection {
     var socketTimeout: Double?
     /// Commands `send` wrote whose replies `receiveUnread` has not read yet.
     public internal(set) var unreadReplies = 0
+    /// PONGs a subscribed connection received (see `sendSubscribedPing`).
+    public internal(set) var pongsReceived = 0
 
     /// True once a timeout or connection failure made this connection unusable.
     public var isBroken: Bool { brokenBy != nil }
@@ -40,10 +42,17 @@ public final class RedisConnection {
         SignalSetup.ignoreSIGPIPE()
         self.url = url
         self.commandTimeout = commandTimeout
-        self.context = try Self.connect(url, timeout: connectTimeout)
+        let server: RedisURL
+        if case let .sentinel(nodes) = url.endpoint {
+            server = try Self.masterAddress(url, nodes: nodes, timeout: connectTimeout)
+        } else {
+            server = url
+        }
+        self.context = try Self.connect(server, timeout: connectTimeout)
         do {
             try setSocketTimeout(connectTimeout)
             try logIn()
+            if case .sentinel = url.endpoint { try checkIsMaster(server) }
             try setSocketTimeout(commandTimeout)
         } catch {
             close()
@@ -82,6 +91,9 @@ public final class RedisConnection {
         switch url.endpoint {
         case let .tcp(host, port):
             created = redisConnectWithTimeout(host, Int32(clamping: port), limit)
+        case .sentinel:
+            throw RedisError(.misconfigured, endpoint: url.redacted,
+                             message: "cannot connect to \(url.redacted) directly: ask its sentinels for the master first")
         case let .unix(path):
             // hiredis 0.14 silently truncates paths longer than `sun_path` (108 bytes on Linux).
             guard path.utf8.count < 108 else {
@@ -99,6 +111,9 @@ public final class RedisConnection {
             redisFree(context)
             throw failure.connectError(url: url, timeout: timeout)
         }
+        // Kombu's `socket_keepalive`: the kernel probes an idle TCP connection (after 15 s, hiredis'
+        // interval), so a peer that vanished without a FIN or RST breaks a quiet subscription too.
+        if url.socket.keepAlive, case .tcp = url.endpoint { _ = redisEnableKeepAlive(context) }
         return context
     }
 

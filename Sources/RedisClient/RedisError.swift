@@ -23,6 +23,8 @@ public struct RedisError: Error, Equatable, Sendable, CustomStringConvertible {
         case connectionLost
         /// The server answered the connection handshake with an unexpected error (e.g. `LOADING`).
         case serverError
+        /// The connection settings cannot work (e.g. a `sentinel://` URL without `master_name`).
+        case misconfigured
     }
 
     public let code: Code

@@ -20,13 +20,18 @@ extension RedisURL {
         let rest = text[schemeEnd.upperBound...]
         switch scheme {
         case "redis":
+            if rest.contains(";redis://") || rest.contains(";sentinel://") {
+                throw RedisURLError("a ';'-separated list of redis:// URLs (Kombu's failover list) is not supported: give one redis:// URL, or the sentinels as sentinel://host1:26379;sentinel://host2:26379 with master_name")
+            }
             self = try Self.parseTCP(rest)
+        case "sentinel":
+            self = try Self.parseSentinelList(text)
         case "unix", "redis+socket":
             self = try Self.parseUnix(rest, scheme: scheme)
         case "rediss":
             throw RedisURLError("TLS is not supported: this build's hiredis 0.14 has no TLS (use redis:// on a trusted network, or a TLS tunnel)")
         default:
-            throw RedisURLError("unsupported scheme '\(scheme)' (expected redis://, unix:// or redis+socket://)")
+            throw RedisURLError("unsupported scheme '\(scheme)' (expected redis://, sentinel://, unix:// or redis+socket://)")
         }
     }
 
@@ -35,8 +40,43 @@ extension RedisURL {
         try RedisURL(string)
     }
 
+    /// `sentinel://[:password@]host[:port][/db];sentinel://host2[:port]…` (Kombu's `alt` list). The
+    /// password, user name and database are the master's: given in the first URL, or repeated
+    /// identically; a different value in a later one is refused rather than silently dropped.
+    private static func parseSentinelList(_ text: Substring) throws(RedisURLError) -> RedisURL {
+        var nodes: [SentinelNode] = []
+        var first: RedisURL?
+        for (index, part) in text.split(separator: ";", omittingEmptySubsequences: true).enumerated() {
+            let item = String(part).trimmingASCIIWhitespace()
+            guard let schemeEnd = item.firstRange(of: "://"), item[..<schemeEnd.lowerBound].lowercased() == "sentinel" else {
+                throw RedisURLError("URL \(index + 1) of the ';'-separated list is not sentinel:// (a list of URLs is Kombu's Sentinel form: sentinel://host1:26379;sentinel://host2:26379)")
+            }
+            let one: RedisURL
+            do throws(RedisURLError) { one = try parseTCP(item[schemeEnd.upperBound...], defaultPort: SentinelNode.defaultPort) } catch {
+                throw RedisURLError("sentinel URL \(index + 1): \(error.reason)")
+            }
+            guard case let .tcp(host, port) = one.endpoint else { continue }
+            if let first {
+                if (one.password != nil && one.password != first.password) || (one.username != nil && one.username != first.username) {
+                    throw RedisURLError("sentinel URL \(index + 1) gives other credentials than the first; the master's password goes in the first URL (a sentinel's own goes in sentinel_kwargs)")
+                }
+                if one.database != 0 && one.database != first.database {
+                    throw RedisURLError("sentinel URL \(index + 1) names database \(one.database), the first names \(first.database)")
+                }
+            } else {
+                first = one
+            }
+            nodes.append(SentinelNode(host: host, port: port))
+        }
+        guard let first, !nodes.isEmpty else {
+            throw RedisURLError("the sentinel URL lists no sentinel (expected sentinel://host:26379;sentinel://host2:26379)")
+        }
+        return RedisURL(endpoint: .sentinel(nodes: nodes), username: first.username, password: first.password,
+                        database: first.database, scheme: "sentinel", ignoredParameters: first.ignoredParameters)
+    }
+
     /// `[[username]:password@]host[:port][/db][?query]`
-    private static func parseTCP(_ rest: Substring) throws(RedisURLError) -> RedisURL {
+    private static func parseTCP(_ rest: Substring, defaultPort: Int = RedisURL.defaultPort) throws(RedisURLError) -> RedisURL {
         let (beforeQuery, query) = splitQuery(rest)
         var credentials = Credentials()
         var hostAndPath = beforeQuery
@@ -53,7 +93,7 @@ extension RedisURL {
             authority = hostAndPath
             path = ""
         }
-        let (host, port) = try parseHostAndPort(authority)
+        let (host, port) = try parseHostAndPort(authority, defaultPort: defaultPort)
         let pathDatabase = path.isEmpty ? nil : try parseDatabase(path, source: "database")
         let parameters = try parseQuery(query, into: &credentials)
         let database = try mergeDatabase(path: pathDatabase, query: parameters.database)
@@ -118,7 +158,7 @@ extension RedisURL {
     }
 
     /// `host`, `host:port`, `[ipv6]`, `[ipv6]:port` or empty (Kombu's default, localhost).
-    private static func parseHostAndPort(_ authority: Substring) throws(RedisURLError) -> (String, Int) {
+    private static func parseHostAndPort(_ authority: Substring, defaultPort: Int) throws(RedisURLError) -> (String, Int) {
         var host: Substring
         var portText: Substring?
         if authority.first == "[" {

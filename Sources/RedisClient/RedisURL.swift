@@ -2,7 +2,9 @@
 ///
 /// Users copy broker URLs from their Celery settings, so this accepts the same spellings:
 /// `redis://[[username]:password@]host[:port][/db]`, `unix:///path/to/redis.sock` and
-/// `redis+socket:///path/to/redis.sock`, the socket forms with `?virtual_host=N` or `?db=N`.
+/// `redis+socket:///path/to/redis.sock`, the socket forms with `?virtual_host=N` or `?db=N`, and
+/// Kombu's Sentinel form `sentinel://[:password@]host:26379[/db];sentinel://host2:26379` (the master's
+/// name comes from the transport options, `sentinel.masterName`).
 /// Its `description` hides the password so that a URL can be logged safely.
 public struct RedisURL: Hashable, Sendable, CustomStringConvertible {
     /// How to reach the server.
@@ -11,6 +13,9 @@ public struct RedisURL: Hashable, Sendable, CustomStringConvertible {
         case tcp(host: String, port: Int)
         /// An absolute path to a unix domain socket.
         case unix(path: String)
+        /// Redis Sentinels to ask, in order, for the address of the master `sentinel.masterName`;
+        /// every connection asks again, so a reconnect after a failover finds the new master.
+        case sentinel(nodes: [SentinelNode])
     }
 
     /// Port used when a `redis://` URL names none, as in Kombu.
@@ -28,6 +33,11 @@ public struct RedisURL: Hashable, Sendable, CustomStringConvertible {
     /// Query parameters this client does not use (e.g. `socket_timeout`), so callers can warn
     /// about them instead of silently dropping settings the user thinks are in effect.
     public let ignoredParameters: [String]
+    /// Socket timeouts, keepalive and health checks for connections to this server (Kombu's
+    /// transport options; not part of the URL text).
+    public var socket = RedisSocketOptions()
+    /// The master name and sentinel login for a `.sentinel` endpoint (Kombu's transport options).
+    public var sentinel = SentinelSettings()
 
     /// Builds a URL from parts, for programs that know the endpoint (e.g. a test server).
     /// A negative `database` is clamped to 0.
@@ -36,6 +46,7 @@ public struct RedisURL: Hashable, Sendable, CustomStringConvertible {
         switch endpoint {
         case .tcp: scheme = "redis"
         case .unix: scheme = "unix"
+        case .sentinel: scheme = "sentinel"
         }
         self.init(endpoint: endpoint, username: username, password: password, database: max(0, database),
                   scheme: scheme, ignoredParameters: [])
@@ -74,6 +85,11 @@ public struct RedisURL: Hashable, Sendable, CustomStringConvertible {
         case let .tcp(host, port):
             let shownHost = host.contains(":") ? "[\(host)]" : host
             return "\(scheme)://\(userInfo)\(shownHost):\(port)/\(database)"
+        case let .sentinel(nodes):
+            return nodes.map { node in
+                let shownHost = node.host.contains(":") ? "[\(node.host)]" : node.host
+                return "sentinel://\(userInfo)\(shownHost):\(node.port)/\(database)"
+            }.joined(separator: ";")
         case let .unix(path):
             let parameter = scheme == "redis+socket" ? "virtual_host" : "db"
             return "\(scheme)://\(userInfo)\(PercentEncoding.encode(path, keepSlash: true))?\(parameter)=\(database)"

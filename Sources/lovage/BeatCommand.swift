@@ -34,6 +34,8 @@ struct BeatCommand: ParsableCommand {
     @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
 
+    @OptionGroup var connection: BrokerConnectionOptions
+
     @Option(name: [.customShort("s"), .long], help: "The schedule file (YAML or JSON).")
     var schedule: String
 
@@ -91,8 +93,7 @@ struct BeatCommand: ParsableCommand {
             print(BeatNextTimes.text(spec, count: next, now: BeatService.wallNow() + clockOffset.micros))
             return
         }
-        let url = try Self.redisURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0",
-                                    what: "broker")
+        let url = try connection.brokerURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0")
         var settings = BeatSettings(entries: spec.entries, zone: spec.zone, brokerURL: url, holderID: Self.holderID())
         settings.cronStartingDeadlineMicros = spec.cronStartingDeadlineMicros
         settings.keys = BeatRedisKeys(prefix: keyPrefix)

@@ -57,8 +57,10 @@ struct EnqueueCommand: ParsableCommand {
     @Option(name: .customLong("result-backend"), help: "Result backend URL (default: the broker URL).")
     var resultBackend: String?
 
-    @Option(help: "Kombu priority steps, comma-separated; must match the workers'.")
-    var prioritySteps: String = "0,3,6,9"
+    @Option(help: "Kombu priority steps, comma-separated; must match the workers' (default 0,3,6,9).")
+    var prioritySteps: String?
+
+    @OptionGroup var connection: BrokerConnectionOptions
 
     @Flag(help: "Wait for the result and print it.")
     var wait = false
@@ -74,10 +76,10 @@ struct EnqueueCommand: ParsableCommand {
         var message = try buildMessage(now: Date())
         let chain = try ChainSteps(then, replyTo: message.replyTo)
         message.embed.chain = chain.embedJSON
-        let brokerURL = try Self.redisURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"]
-                                     ?? "redis://127.0.0.1:6379/0", what: "broker")
-        var options = BrokerTransportOptions()
-        options.prioritySteps = try Self.prioritySteps(prioritySteps)
+        let brokerText = broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0"
+        let brokerURL = try connection.brokerURL(brokerText)
+        var options = try connection.brokerOptions().transport
+        if let prioritySteps { options.prioritySteps = try Self.prioritySteps(prioritySteps) }
         do {
             let redisBroker = try RedisBroker(url: brokerURL, options: options)
             try redisBroker.publish(message.encode(), queue: queue, priority: priority)
@@ -87,7 +89,7 @@ struct EnqueueCommand: ParsableCommand {
         print(message.id)
         for step in chain.steps { print("then \(step.name) \(step.id)") }
         guard wait else { return }
-        let backendURL = try resultBackend.map { try Self.redisURL($0, what: "result backend") } ?? brokerURL
+        let backendURL = try connection.backendURL(resultBackend ?? brokerText)
         try waitForResult(taskID: chain.steps.last?.id ?? message.id, url: backendURL)
     }
 

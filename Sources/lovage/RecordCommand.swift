@@ -22,6 +22,8 @@ struct RecordCommand: ParsableCommand {
     @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
 
+    @OptionGroup var connection: BrokerConnectionOptions
+
     @Option(help: "How long to record: 1h, 10m, 90s (default: until Ctrl-C).", transform: DurationArgument.parse)
     var duration: DurationArgument?
 
@@ -58,7 +60,7 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         let text = broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0"
-        let url = try Lovage.redisURL(text, what: "broker")
+        let url = try connection.brokerURL(text)
         var options = RecorderOptions(url: url, directory: out)
         options.durationSeconds = duration?.seconds
         options.queues = queues.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }

@@ -18,6 +18,8 @@ struct RemoteOptions: ParsableArguments {
     @Flag(help: "Print one JSON object {node: reply} instead of text.")
     var json = false
 
+    @OptionGroup var connection: BrokerConnectionOptions
+
     var nodes: [String]? {
         let names = destination.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             .filter { !$0.isEmpty }
@@ -26,7 +28,7 @@ struct RemoteOptions: ParsableArguments {
 
     func client() throws -> MailboxClient {
         let text = broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0"
-        let url = try Lovage.redisURL(text, what: "broker")
+        let url = try connection.brokerURL(text)
         do { return try MailboxClient(url: url) } catch {
             printError("Error: cannot reach the broker \(url.redacted): \(error.message)")
             throw ExitCode(69)

@@ -45,6 +45,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: [.customShort("b"), .long], help: "redis mode: use this Redis server instead of starting one (its data is not cleared).")
     var broker: String?
 
+    @OptionGroup var connection: BrokerConnectionOptions
+
     @Option(help: "redis mode: lovage (lovage worker processes) or celery (Python Celery workers).")
     var target: String = "lovage"
 
@@ -121,7 +123,11 @@ struct RunCommand: ParsableCommand {
         options.target = targetInUse
         options.publishOnly = publishOnly
         options.taskEvents = !noTaskEvents
-        if let broker { options.brokerURL = try Self.redisURL(broker, what: "--broker") }
+        if let broker {
+            options.brokerURL = try connection.brokerURL(broker)
+            // The lovage workers the run starts read the same transport options from the environment.
+            if let given = connection.brokerTransportOptions { setenv("LOVAGE_BROKER_TRANSPORT_OPTIONS", given, 1) }
+        }
         if targetInUse == .celery, !FileManager.default.isExecutableFile(atPath: options.pythonExecutable) {
             printError("--target celery needs a Python with celery[redis]: \(options.pythonExecutable) is not executable (scripts/test.sh makes .venv; or pass --python)")
             throw ExitCode(2)

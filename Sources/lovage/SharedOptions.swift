@@ -13,6 +13,6 @@ extension ParsableCommand {
     }
 
     static func redisURL(_ text: String, what: String) throws -> RedisURL {
-        do { return try RedisURL.parse(text) } catch { throw ValidationError("\(what) URL: \(error)") }
+        try ParsableCommandURL.parse(text, what: what)
     }
 }

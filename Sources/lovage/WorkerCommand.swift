@@ -74,11 +74,12 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "task_reject_on_worker_lost: requeue a late-acked task whose child died.")
     var rejectOnWorkerLost = false
     @Option(help: "Kombu visibility_timeout: 3600, 1h; a bare number is seconds (default 1h).", transform: DurationArgument.parse)
-    var visibilityTimeout: DurationArgument = DurationArgument(.seconds(3600))
-    @Option(help: "Kombu priority steps, comma-separated.")
-    var prioritySteps: String = "0,3,6,9"
-    @Option(help: "Kombu queue_order_strategy: round_robin, priority or sorted.")
-    var queueOrderStrategy: String = "round_robin"
+    var visibilityTimeout: DurationArgument?
+    @Option(help: "Kombu priority steps, comma-separated (default 0,3,6,9).")
+    var prioritySteps: String?
+    @Option(help: "Kombu queue_order_strategy: round_robin, priority or sorted (default round_robin).")
+    var queueOrderStrategy: String?
+    @OptionGroup var connection: BrokerConnectionOptions
     @Flag(name: [.customShort("E"), .customLong("task-events"), .customLong("events")],
           help: "Send Celery's task events (and worker heartbeats) for monitors such as Flower.")
     var taskEvents = false
@@ -112,7 +113,7 @@ struct WorkerCommand: ParsableCommand {
         guard heartbeatInterval.span.microseconds > 0 else { throw ValidationError("--heartbeat-interval must be longer than 0s") }
         if let timeLimit, timeLimit.span.microseconds <= 0 { throw ValidationError("--time-limit must be longer than 0s") }
         if let softTimeLimit, softTimeLimit.span.microseconds <= 0 { throw ValidationError("--soft-time-limit must be longer than 0s") }
-        guard visibilityTimeout.span.microseconds > 0 else { throw ValidationError("--visibility-timeout must be longer than 0s") }
+        if let visibilityTimeout, visibilityTimeout.span.microseconds <= 0 { throw ValidationError("--visibility-timeout must be longer than 0s") }
         if beat && schedule == nil { throw ValidationError("-B needs --schedule FILE: the periodic tasks to send") }
         if !beat && schedule != nil { throw ValidationError("--schedule is for the embedded beat: add -B") }
         guard beatLockTimeout.span.microseconds >= 300_000 else { throw ValidationError("--beat-lock-timeout must be at least 300ms") }
@@ -122,8 +123,9 @@ struct WorkerCommand: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         let host = ProcessInfo.processInfo.hostName
         let nodeName = hostname.replacingOccurrences(of: "%h", with: host)
-        let brokerURL = try Self.redisURL(broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0", what: "broker")
-        let backendURL = try resultBackend.map { try Self.redisURL($0, what: "result backend") } ?? brokerURL
+        let brokerText = broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0"
+        let brokerURL = try connection.brokerURL(brokerText)
+        let backendURL = try connection.backendURL(resultBackend ?? brokerText)
 
         var poolName = (pool ?? env["CELERY_WORKER_CLASS"] ?? "prefork").lowercased()
         var size = concurrency ?? env["CELERY_WORKER_AMOUNT"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
@@ -156,13 +158,16 @@ struct WorkerCommand: ParsableCommand {
         defaults.rejectOnWorkerLost = rejectOnWorkerLost
         defaults.timeLimit = timeLimit?.span
         defaults.softTimeLimit = softTimeLimit?.span
-        var transport = BrokerTransportOptions()
-        transport.visibilityTimeout = visibilityTimeout.span
-        transport.prioritySteps = try Self.prioritySteps(prioritySteps)
-        guard let strategy = QueueOrderStrategy(rawValue: queueOrderStrategy) else {
-            throw ValidationError("--queue-order-strategy must be round_robin, priority or sorted, got \(queueOrderStrategy)")
+        // broker_transport_options first, then the flags given explicitly.
+        var transport = try connection.brokerOptions().transport
+        if let visibilityTimeout { transport.visibilityTimeout = visibilityTimeout.span }
+        if let prioritySteps { transport.prioritySteps = try Self.prioritySteps(prioritySteps) }
+        if let queueOrderStrategy {
+            guard let strategy = QueueOrderStrategy(rawValue: queueOrderStrategy) else {
+                throw ValidationError("--queue-order-strategy must be round_robin, priority or sorted, got \(queueOrderStrategy)")
+            }
+            transport.queueOrderStrategy = strategy
         }
-        transport.queueOrderStrategy = strategy
         let queueList = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !queueList.isEmpty else { throw ValidationError("-Q: no queue given") }
         guard prefetchMultiplier >= 0 else { throw ValidationError("--prefetch-multiplier must be >= 0") }
