@@ -43,6 +43,24 @@ struct CommandLineTests {
         #expect(outcome.standardError.contains(phrase), "\(outcome.standardError)")
     }
 
+    @Test("broker transport options, Sentinel and TLS mistakes are caught before connecting, in every command", arguments: [
+        (["worker", "--broker-transport-options", #"{"socket_timout": 5}"#], [:], "socket_timout: unknown transport option"),
+        (["enqueue", "lovage.add", "--broker-transport-options", "{nope"], [:], "--broker-transport-options: not JSON"),
+        (["inspect", "ping", "-b", "sentinel://127.0.0.1:26379"], [:], "give the master's name as the transport option master_name"),
+        (["beat", "-s", "examples/beat.yaml", "-b", "sentinel://127.0.0.1:26379"], [:], "master_name"),
+        (["record", "-b", "rediss://127.0.0.1:6380/0"], [:], "TLS is not supported"),
+        (["enqueue", "lovage.add"], ["BROKER_USE_SSL": "true"], "BROKER_USE_SSL is on, but this Lovage build has no TLS"),
+        (["worker", "-b", "sentinel://127.0.0.1:26379"], ["CELERY_USE_SENTINEL": "true"], "CELERY_SENTINEL_MASTER_NAME is empty"),
+        (["status", "--broker-transport-options", #"{"global_keyprefix": "x"}"#], [:], "global_keyprefix: not supported"),
+        (["worker", "--broker-transport-options", "{}", "--result-backend-transport-options", #"{"socket_timeout": -1}"#], [:],
+         "--result-backend-transport-options: socket_timeout: expected a number of seconds above 0"),
+    ])
+    func transportMistakes(arguments: [String], environment: [String: String], phrase: String) throws {
+        let outcome = try LovageProcess.run(arguments, environment: environment)
+        #expect(outcome.status == 2, "\(arguments): \(outcome.standardError)")
+        #expect(outcome.standardError.contains(phrase), "\(arguments): \(outcome.standardError)")
+    }
+
     @Test("a bad duration says how to write one")
     func badDurationMessage() throws {
         let outcome = try LovageProcess.run(["enqueue", "lovage.add", "--expires=-5s"])
