@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // /metrics: swift-metrics as the API, swift-prometheus as its backend, FlyingFox (no NIO) to serve it.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // Celery protocol v2 messages, Kombu envelopes and result documents (Foundation allowed).
@@ -85,6 +89,18 @@ let package = Package(
         .target(name: "FleetRecording", dependencies: ["CeleryWire", "CZlib"]),
         // `lovage record`: events, queue lengths, keyspace pushes and fleet surveys of a live broker.
         .target(name: "FleetRecorder", dependencies: ["FleetRecording", "CeleryWire", "RedisClient", "RemoteControl"]),
+        // Prometheus metrics: the metric definitions (celery-exporter's names and Lovage's own), the
+        // registry bootstrap, the /metrics server, the worker's observer and `lovage exporter`.
+        .target(
+            name: "WorkerMetrics",
+            dependencies: [
+                "LiveWorker", "FleetRecorder", "CeleryWire", "RedisClient", "WorkerCore",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ]
+        ),
         // From a recording to a scenario's parts: clocks, attempts, publish times, fleet, tasks, load.
         .target(
             name: "Calibration",
@@ -105,7 +121,7 @@ let package = Package(
             name: "lovage",
             dependencies: [
                 "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload", "RemoteControl",
-                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat",
+                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat", "WorkerMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -10,10 +10,12 @@ import RedisClient
 /// Pub/sub is lossy by design: what is published while the subscriber is disconnected is gone.
 /// So a lost connection is reconnected every 0.5 s and the time without it is written as a `gap`,
 /// which calibration leaves out of its figures instead of reading it as an idle fleet.
-final class EventTap: @unchecked Sendable {
+///
+/// Shared by `lovage record` (its consumer writes the recording) and `lovage exporter` (its
+/// consumer counts the events into Prometheus metrics).
+public final class EventTap: @unchecked Sendable {
     private let url: RedisURL
-    private let sink: RecordingSink
-    private let keepArgs: Bool
+    private let consumer: any FleetEventConsumer
     private let log: @Sendable (String) -> Void
     /// Keyspace channel → (queue, priority step).
     private let keyspaceChannels: [(channel: String, queue: String, step: Int)]
@@ -25,11 +27,10 @@ final class EventTap: @unchecked Sendable {
     /// Nodes seen coming online, for the survey to enable events on (taken by `newNodes()`).
     private var arrivals: [String] = []
 
-    init(url: RedisURL, sink: RecordingSink, keepArgs: Bool, keyspaceLists: [(key: String, queue: String, step: Int)],
-         log: @escaping @Sendable (String) -> Void) {
+    public init(url: RedisURL, consumer: any FleetEventConsumer, keyspaceLists: [(key: String, queue: String, step: Int)] = [],
+                log: @escaping @Sendable (String) -> Void) {
         self.url = url
-        self.sink = sink
-        self.keepArgs = keepArgs
+        self.consumer = consumer
         self.log = log
         keyspaceChannels = keyspaceLists.map { ("__keyspace@\(url.database)__:" + $0.key, $0.queue, $0.step) }
     }
@@ -37,7 +38,7 @@ final class EventTap: @unchecked Sendable {
     var eventPattern: String { EventEnvelope.channel(database: url.database, routingKey: "*") }
 
     /// Subscribes and returns once the server confirmed, so nothing published afterwards is missed.
-    func start() throws(RecordingError) {
+    public func start() throws(RecordingError) {
         let connection: RedisConnection
         do {
             connection = try subscribedConnection(connectTimeout: 5)
@@ -51,15 +52,15 @@ final class EventTap: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() {
+    public func stop() {
         lock.withLock { stopping = true }
         while let thread, !thread.isFinished { Thread.sleep(forTimeInterval: 0.01) }
     }
 
     /// Hostnames of `worker-online` events since the last call.
-    func newNodes() -> [String] { lock.withLock { defer { arrivals = [] }; return arrivals } }
+    public func newNodes() -> [String] { lock.withLock { defer { arrivals = [] }; return arrivals } }
 
-    var undecodableMessages: Int { lock.withLock { undecodable } }
+    public var undecodableMessages: Int { lock.withLock { undecodable } }
 
     private func subscribedConnection(connectTimeout: Double) throws(RedisError) -> RedisConnection {
         let connection = try RedisConnection(url: url, connectTimeout: connectTimeout)
@@ -68,7 +69,7 @@ final class EventTap: @unchecked Sendable {
         for entry in keyspaceChannels { try connection.subscribe(entry.channel, pattern: false) }
         try connection.subscribe(eventPattern)
         lock.withLock { commands += keyspaceChannels.count + 1 }
-        sink.setCommands(lock.withLock { commands }, part: "events")
+        consumer.consumeCommandCount(lock.withLock { commands }, part: "events")
         return connection
     }
 
@@ -87,7 +88,7 @@ final class EventTap: @unchecked Sendable {
                     connection = fresh
                     let now = Date().timeIntervalSince1970
                     if let from = lostAt {
-                        sink.append(RecordingLines.gap(RecordingGap(from: from, to: now, reason: "event subscriber disconnected: \(lastError)")))
+                        consumer.consumeGap(RecordingGap(from: from, to: now, reason: "event subscriber disconnected: \(lastError)"))
                         log("record: events: reconnected after " + String(format: "%.1f", now - from) + " s (marked as a gap in the recording)")
                     }
                     lostAt = nil
@@ -101,7 +102,7 @@ final class EventTap: @unchecked Sendable {
                     let op = String(decoding: message.payload, as: UTF8.self)
                     if op == "lpush" || op == "rpush" || op == "linsert" {
                         let entry = keyspaceChannels[index]
-                        sink.append(RecordingLines.push(QueuePush(at: now, queue: entry.queue, step: entry.step, op: op)))
+                        consumer.consumePush(QueuePush(at: now, queue: entry.queue, step: entry.step, op: op))
                     }
                     continue
                 }
@@ -124,7 +125,7 @@ final class EventTap: @unchecked Sendable {
             if event["type"]?.stringValue == "worker-online", let host = event["hostname"]?.stringValue {
                 lock.withLock { arrivals.append(host) }
             }
-            sink.appendEvent(EventPrivacy.redact(event, keepArgs: keepArgs), receivedAt: receivedAt)
+            consumer.consumeEvent(event, receivedAt: receivedAt)
         }
     }
 }

@@ -101,7 +101,7 @@ public final class FleetRecorder: Sendable {
         header.prioritySteps = options.prioritySteps
         header.keyspaceEvents = keyspace != nil
         header.keepArgs = options.keepArgs
-        let sampler = QueueSampler(url: url, sink: sink, lists: lists, steps: options.prioritySteps,
+        let sampler = QueueSampler(url: url, consumer: sink, lists: lists, steps: options.prioritySteps,
                                    requestedIntervalSeconds: options.sampleIntervalSeconds,
                                    maxCommandsPerSecond: options.maxCommandsPerSecond, log: log)
         header.sampleIntervalMs = sampler.intervalSeconds * 1000
@@ -116,7 +116,7 @@ public final class FleetRecorder: Sendable {
             + String(format: "%.0f", sampler.intervalSeconds * 1000) + " ms ≈ \(Int(sampler.commandsPerSecond.rounded())) commands/s, "
             + "plus one fleet survey (6 inspect calls) every \(Int(options.fleetEverySeconds)) s")
 
-        let tap = EventTap(url: url, sink: sink, keepArgs: options.keepArgs,
+        let tap = EventTap(url: url, consumer: RecordedEvents(sink: sink, keepArgs: options.keepArgs),
                            keyspaceLists: keyspace != nil ? lists : [], log: log)
         do {
             try tap.start()

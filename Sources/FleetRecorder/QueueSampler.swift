@@ -10,12 +10,15 @@ import RedisClient
 /// first sample is the backlog already waiting when the recording began, which both the keyspace
 /// and the length methods of `PublishTimes` need; the later ones time the arrivals when no better
 /// evidence exists. The interval is stretched, if needed, to keep within the command budget.
-final class QueueSampler: @unchecked Sendable {
+///
+/// Shared by `lovage record` (its consumer writes the samples into the recording) and the
+/// metrics of `lovage exporter` and `lovage worker --metrics-port` (`celery_queue_length`).
+public final class QueueSampler: @unchecked Sendable {
     private let url: RedisURL
-    private let sink: RecordingSink
+    private let consumer: any QueueLengthConsumer
     private let lists: [(key: String, queue: String, step: Int)]
     private let steps: [Int]
-    let intervalSeconds: Double
+    public let intervalSeconds: Double
     private let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private var stopping = false
@@ -25,10 +28,10 @@ final class QueueSampler: @unchecked Sendable {
     /// Kombu's hash of delivered, unacknowledged messages.
     static let unackedKey = "unacked"
 
-    init(url: RedisURL, sink: RecordingSink, lists: [(key: String, queue: String, step: Int)], steps: [Int],
-         requestedIntervalSeconds: Double, maxCommandsPerSecond: Double, log: @escaping @Sendable (String) -> Void) {
+    public init(url: RedisURL, consumer: any QueueLengthConsumer, lists: [(key: String, queue: String, step: Int)], steps: [Int],
+                requestedIntervalSeconds: Double, maxCommandsPerSecond: Double, log: @escaping @Sendable (String) -> Void) {
         self.url = url
-        self.sink = sink
+        self.consumer = consumer
         self.lists = lists
         self.steps = steps
         self.log = log
@@ -37,10 +40,10 @@ final class QueueSampler: @unchecked Sendable {
     }
 
     /// Commands per second at the chosen interval.
-    var commandsPerSecond: Double { Double(lists.count + 1) / intervalSeconds }
+    public var commandsPerSecond: Double { Double(lists.count + 1) / intervalSeconds }
 
     /// Takes the first sample before returning (so the starting backlog is in the recording).
-    func start() throws(RecordingError) {
+    public func start() throws(RecordingError) {
         let connection: RedisConnection
         do {
             connection = try RedisConnection(url: url, connectTimeout: 5, commandTimeout: 2)
@@ -55,7 +58,7 @@ final class QueueSampler: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() {
+    public func stop() {
         lock.withLock { stopping = true }
         while let thread, !thread.isFinished { Thread.sleep(forTimeInterval: 0.005) }
     }
@@ -68,13 +71,13 @@ final class QueueSampler: @unchecked Sendable {
         let at = Date().timeIntervalSince1970
         let replies = try connection.pipeline(pipeline)
         commands += pipeline.count
-        sink.setCommands(commands, part: "lengths")
+        consumer.consumeCommandCount(commands, part: "lengths")
         var lengths: [QueueLength] = []
         for (index, list) in lists.enumerated() {
             lengths.append(QueueLength(queue: list.queue, step: list.step, length: Int(replies[index].integerValue ?? 0)))
         }
         let unacked = replies.last?.integerValue.map { Int($0) }
-        sink.append(RecordingLines.lengths(QueueLengthSample(at: at, lengths: lengths, unacked: unacked), steps: steps))
+        consumer.consumeLengths(QueueLengthSample(at: at, lengths: lengths, unacked: unacked), steps: steps)
     }
 
     private func loop(_ first: RedisConnection) {
@@ -93,7 +96,7 @@ final class QueueSampler: @unchecked Sendable {
                 try sample(connection!)
                 if let from = lostAt {
                     let now = Date().timeIntervalSince1970
-                    sink.append(RecordingLines.gap(RecordingGap(from: from, to: now, reason: "queue lengths not readable: \(lastError)")))
+                    consumer.consumeGap(RecordingGap(from: from, to: now, reason: "queue lengths not readable: \(lastError)"))
                     log("record: lengths: the broker answers again after " + String(format: "%.1f", now - from) + " s (marked as a gap)")
                     lostAt = nil
                 }

@@ -51,3 +51,29 @@ final class RecordingSink: @unchecked Sendable {
 
     var sizes: (raw: Int, compressed: Int, lines: Int) { lock.withLock { (writer.rawBytes, writer.compressedBytes, writer.lines) } }
 }
+
+/// The recording's sample lines, gaps and command counts from the queue sampler.
+extension RecordingSink: QueueLengthConsumer {
+    func consumeLengths(_ sample: QueueLengthSample, steps: [Int]) { append(RecordingLines.lengths(sample, steps: steps)) }
+    func consumeGap(_ gap: RecordingGap) { append(RecordingLines.gap(gap)) }
+    func consumeCommandCount(_ count: Int, part: String) { setCommands(count, part: part) }
+}
+
+/// The event tap's consumer for a recording: events redacted as `--keep-args` says, pushes and
+/// gaps as lines.
+final class RecordedEvents: FleetEventConsumer {
+    private let sink: RecordingSink
+    private let keepArgs: Bool
+
+    init(sink: RecordingSink, keepArgs: Bool) {
+        self.sink = sink
+        self.keepArgs = keepArgs
+    }
+
+    func consumeEvent(_ event: JSONObject, receivedAt: Double) {
+        sink.appendEvent(EventPrivacy.redact(event, keepArgs: keepArgs), receivedAt: receivedAt)
+    }
+    func consumePush(_ push: QueuePush) { sink.append(RecordingLines.push(push)) }
+    func consumeGap(_ gap: RecordingGap) { sink.append(RecordingLines.gap(gap)) }
+    func consumeCommandCount(_ count: Int, part: String) { sink.setCommands(count, part: part) }
+}

@@ -158,6 +158,7 @@ extension LiveWorkerDriver {
             if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
         case .taskEvent(let event):
             if taskEventsOn { bufferCeleryEvent(event) }
+            notifyObserver(event)
             switch event.kind {
             case .succeeded, .failed, .retried, .revoked, .rejected:
                 messages[event.deliveryTag] = nil

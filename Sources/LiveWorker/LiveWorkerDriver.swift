@@ -83,6 +83,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     var memorySamples: [Int] = []
     /// The body whose result the core is handling now, for the task event it emits (see +Events).
     var finishedBody: FinishedBody?
+    /// Told every task event and the worker's figures (metrics); set before `run()`.
+    public var observer: (any LiveWorkerObserver)?
 
     public init(settings: LiveWorkerSettings, registry: TaskRegistry, log: @escaping @Sendable (String) -> Void) throws(RedisError) {
         self.settings = settings
@@ -133,6 +135,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         apply(&out)
         queueWorkerEvent(.online)
         flushWrites()
+        notifyObserverFigures(running: true)
         onReady()
         while core.lifecycle != .stopped {
             var deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
@@ -157,11 +160,13 @@ public final class LiveWorkerDriver: @unchecked Sendable {
                 statsPublishedAt = Date()
                 recycledInStats = core.childrenRecycled
                 publishStats()
+                notifyObserverFigures(running: true)
             }
         }
         flushCeleryEvents()
         queueWorkerEvent(.offline)
         flushWrites()
+        notifyObserverFigures(running: false)
     }
 
     // MARK: Inputs
@@ -185,7 +190,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             softLimitFlags[execution] = nil
             processed += 1
             if let memory { childMemory[slot] = memory }
-            if taskEventsOn { finishedBody = FinishedBody(result: result, runtimeSeconds: runtime) }
+            if taskEventsOn || observer != nil { finishedBody = FinishedBody(result: result, runtimeSeconds: runtime) }
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
                                       childResidentKiB: residentKiB), now: now, into: &out)
             if settings.logTasks, case .success(let value) = result {

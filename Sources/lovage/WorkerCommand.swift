@@ -7,6 +7,7 @@ import RedisClient
 import Scenarios
 import WorkerCore
 import Workload
+import WorkerMetrics
 
 /// `lovage worker`: a Celery worker on real Redis, with Celery's flags and Dify's environment
 /// variables, running Lovage's built-in tasks on a threads pool.
@@ -101,6 +102,11 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .customLong("beat-lock-timeout"), help: "With -B: the beat lock's expiry (as `lovage beat --lock-timeout`; default 30s).",
             transform: DurationArgument.parse)
     var beatLockTimeout: DurationArgument = DurationArgument(.seconds(30))
+
+    @Option(help: "Serve Prometheus metrics (celery-exporter's names, docs/monitoring.md) at http://ADDRESS:PORT/metrics (default: LOVAGE_METRICS_PORT; off when neither is given).")
+    var metricsPort: Int?
+    @Option(help: "The address the metrics server listens on (default: LOVAGE_METRICS_ADDRESS or 127.0.0.1; 0.0.0.0 for every interface).")
+    var metricsAddress: String?
 
     @Option(help: ArgumentHelp("Register a scenario's task names as synthetic bodies with its task options: a scenario file, or a task table (.json) lovage run wrote.",
                                valueName: "file"))
@@ -220,6 +226,8 @@ struct WorkerCommand: ParsableCommand {
             log("ERROR", "cannot connect: \(error)")
             throw ExitCode(ExitStatus.badInput)
         }
+        let metrics = try startMetrics(env: env, nodeName: nodeName, driver: driver, brokerURL: brokerURL,
+                                       queues: config.queues, prioritySteps: transport.prioritySteps)
         printBanner(nodeName: nodeName, broker: brokerURL, backend: backendURL, pool: poolName, config: config,
                     registry: registry, taskEventsOn: settings.taskEvents)
         let embeddedBeat = try beat ? EmbeddedBeat.start(schedulePath: schedule, brokerURL: brokerURL, defaultQueue: config.queues.first ?? "celery",
@@ -229,7 +237,31 @@ struct WorkerCommand: ParsableCommand {
         signals.start()
         driver.run(onReady: { writeLog("[INFO] \(nodeName) ready.") })
         embeddedBeat?.stopAndWait()
+        metrics?.stop()
         withExtendedLifetime(signals) {}
+    }
+
+    /// `--metrics-port`: the registry, the driver's observer, the queue-length sampler and the
+    /// server, started before the worker consumes (a port in use stops the worker at once).
+    private func startMetrics(env: [String: String], nodeName: String, driver: LiveWorkerDriver, brokerURL: RedisURL,
+                              queues: [String], prioritySteps: [Int]) throws -> WorkerMetricsEndpoint? {
+        let portText = metricsPort.map(String.init) ?? env["LOVAGE_METRICS_PORT"]
+        guard let portText, !portText.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        let what = metricsPort != nil ? "--metrics-port" : "LOVAGE_METRICS_PORT"
+        guard let port = Int(portText.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(what) must be a port number (0 to 65535), got \(portText)")
+        }
+        let address = metricsAddress ?? env["LOVAGE_METRICS_ADDRESS"] ?? "127.0.0.1"
+        do {
+            let endpoint = try WorkerMetricsEndpoint.start(address: address, port: port, what: what, driver: driver, nodeName: nodeName,
+                                                           brokerURL: brokerURL, queues: queues, prioritySteps: prioritySteps,
+                                                           log: { writeLog($0) })
+            writeLog("[INFO] metrics at http://\(address.contains(":") ? "[\(address)]" : address):\(endpoint.port)/metrics")
+            return endpoint
+        } catch {
+            log("ERROR", "\(error)")
+            throw ExitCode(ExitStatus.badInput)
+        }
     }
 
     private func printBanner(nodeName: String, broker: RedisURL, backend: RedisURL, pool: String, config: WorkerConfig,
