@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "WorkerMetrics",
             dependencies: [
-                "LiveWorker", "FleetRecorder", "CeleryWire", "RedisClient", "WorkerCore",
+                "LiveWorker", "FleetRecorder", "FleetRecording", "CeleryWire", "RedisClient", "RemoteControl", "WorkerCore",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "FlyingFox", package: "FlyingFox"),

@@ -14,7 +14,7 @@ struct Lovage: ParsableCommand {
         a file, a scenario) or a service that cannot be reached. `enqueue --wait` exits 3 when --timeout passes.
         """,
         version: version,
-        subcommands: [SimulateCommand.self, ExploreCommand.self, ReplayCommand.self, ShrinkCommand.self, RunCommand.self, FidelityCommand.self, PlanCommand.self, ValidateCommand.self, EnqueueCommand.self, WorkerCommand.self, WorkerChildCommand.self, CompareCommand.self, InspectCommand.self, ControlCommand.self, StatusCommand.self, RecordCommand.self, CalibrateCommand.self, BeatCommand.self],
+        subcommands: [SimulateCommand.self, ExploreCommand.self, ReplayCommand.self, ShrinkCommand.self, RunCommand.self, FidelityCommand.self, PlanCommand.self, ValidateCommand.self, EnqueueCommand.self, WorkerCommand.self, WorkerChildCommand.self, CompareCommand.self, InspectCommand.self, ControlCommand.self, StatusCommand.self, RecordCommand.self, ExporterCommand.self, CalibrateCommand.self, BeatCommand.self],
         defaultSubcommand: nil
     )
 
