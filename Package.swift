@@ -147,6 +147,10 @@ let package = Package(
         ),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"], exclude: ["Fixtures"]),
         .testTarget(name: "LiveBeatTests", dependencies: ["LiveBeat", "RedisClient", "PrivateRedis", "Schedules", "CeleryWire"]),
+        .testTarget(
+            name: "WorkerMetricsTests",
+            dependencies: ["WorkerMetrics", "LiveWorker", "WorkerCore", "CeleryWire", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire", "Reports", "Schedules"]),
     ],
     swiftLanguageModes: [.v6]

@@ -134,4 +134,12 @@ public struct ChildMemory: Sendable, Equatable {
     public var allocatedBytes: Int
     public var activeBytes: Int
     public var residentBytes: Int
+
+    public init(residentKiB: Int, taskAllocatedBytes: Int, allocatedBytes: Int, activeBytes: Int, residentBytes: Int) {
+        self.residentKiB = residentKiB
+        self.taskAllocatedBytes = taskAllocatedBytes
+        self.allocatedBytes = allocatedBytes
+        self.activeBytes = activeBytes
+        self.residentBytes = residentBytes
+    }
 }

@@ -9,6 +9,12 @@ public struct JemallocStats: Sendable, Equatable {
     public var activeBytes: Int
     public var residentBytes: Int
 
+    public init(allocatedBytes: Int, activeBytes: Int, residentBytes: Int) {
+        self.allocatedBytes = allocatedBytes
+        self.activeBytes = activeBytes
+        self.residentBytes = residentBytes
+    }
+
     /// A fresh sample, or nil if jemalloc does not answer (not the allocator in use).
     public static func sample() -> JemallocStats? {
         var epoch: UInt64 = 1

@@ -23,6 +23,12 @@ public struct LiveTaskEventFacts: Sendable {
     public var exceptionType: String?
     /// When the driver handled the event (seconds since 1970).
     public var at: Double
+
+    public init(runtimeSeconds: Double? = nil, exceptionType: String? = nil, at: Double) {
+        self.runtimeSeconds = runtimeSeconds
+        self.exceptionType = exceptionType
+        self.at = at
+    }
 }
 
 /// The worker's own figures at one moment (`lovage.stats.<hostname>` shows the same).
@@ -49,6 +55,24 @@ public struct LiveWorkerFigures: Sendable {
     public var parentMemory: JemallocStats?
     /// Each prefork slot's last memory report, by slot (sorted).
     public var childMemory: [(slot: Int, memory: ChildMemory)]
+
+    public init(nodeName: String, running: Bool, poolSize: Int, autoscaleMin: Int? = nil, autoscaleMax: Int? = nil, active: Int = 0,
+                prefetched: Int = 0, heldForEta: Int = 0, queues: [String], childrenRecycled: Int = 0, deadLettered: Int = 0,
+                parentMemory: JemallocStats? = nil, childMemory: [(slot: Int, memory: ChildMemory)] = []) {
+        self.nodeName = nodeName
+        self.running = running
+        self.poolSize = poolSize
+        self.autoscaleMin = autoscaleMin
+        self.autoscaleMax = autoscaleMax
+        self.active = active
+        self.prefetched = prefetched
+        self.heldForEta = heldForEta
+        self.queues = queues
+        self.childrenRecycled = childrenRecycled
+        self.deadLettered = deadLettered
+        self.parentMemory = parentMemory
+        self.childMemory = childMemory
+    }
 }
 
 extension LiveWorkerDriver {
