@@ -57,3 +57,11 @@ def errback(task_id):
 # The same bodies under Lovage's built-in names, so a Python worker can share a queue with a Lovage worker.
 app.task(name="lovage.add")(add.run)
 app.task(name="lovage.tsum")(tsum.run)
+
+
+@app.task(bind=True, name="interop.retry_once", max_retries=3)
+def retry_once(self, value):
+    """Retries once (countdown 0.2 s), then returns `value`: one task-retried event per task."""
+    if self.request.retries == 0:
+        raise self.retry(countdown=0.2)
+    return value

@@ -5,10 +5,12 @@ set -euo pipefail
 
 packages=(libhiredis-dev libjemalloc-dev zlib1g-dev redis-server python3-venv)
 # `--with-test-tools` (scripts/test.sh): also what only the tests use — headless Chromium, which
-# renders Flower's worker page of a Lovage worker in interop/test_flower_lovage_worker.py; and
-# redis-sentinel, for the failover test in interop/test_broker_faults.py.
+# renders Flower's worker page of a Lovage worker in interop/test_flower_lovage_worker.py;
+# Prometheus, which scrapes `lovage worker --metrics-port` and `lovage exporter` in
+# interop/test_prometheus_metrics.py; and redis-sentinel, for the failover test in
+# interop/test_broker_faults.py.
 if [ "${1:-}" = "--with-test-tools" ]; then
-  packages+=(chromium redis-sentinel)
+  packages+=(chromium prometheus redis-sentinel)
 fi
 missing=()
 for package in "${packages[@]}"; do
