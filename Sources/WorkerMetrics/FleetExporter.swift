@@ -40,6 +40,7 @@ public final class FleetExporter: Sendable {
 
     /// Subscribes, starts sampling and listens; throws a message naming what failed.
     public static func start(_ options: Options, log: @escaping @Sendable (String) -> Void) throws -> FleetExporter {
+        try MetricsServer.check(address: options.address, port: options.port, portFlag: "--port", addressFlag: "--address")
         let registry = MetricsRegistry()
         let events = CeleryEventMetrics(registry: registry, defaultQueue: options.defaultQueue,
                                         workerTimeoutSeconds: options.workerTimeoutSeconds)
@@ -60,7 +61,7 @@ public final class FleetExporter: Sendable {
         do { try sampler.start() } catch { tap.stop(); throw error }
         let server: MetricsServer
         do {
-            server = try MetricsServer.start(address: options.address, port: options.port, what: "--port", registry: registry,
+            server = try MetricsServer.start(address: options.address, port: options.port, portFlag: "--port", addressFlag: "--address", registry: registry,
                                              beforeScrape: { events.beforeScrape() })
         } catch {
             sampler.stop()

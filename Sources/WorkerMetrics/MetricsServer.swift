@@ -18,20 +18,28 @@ public final class MetricsServer: Sendable {
         self.port = port
     }
 
-    /// Listens on `address:port` and returns once listening, or throws what was wrong — the
-    /// address, or a port already in use — naming the flag it came from (`what`).
-    public static func start(address: String, port: Int, what: String, registry: MetricsRegistry,
-                             beforeScrape: @escaping @Sendable () -> Void = {}) throws(MetricsServerError) -> MetricsServer {
+    /// Checks an address and port before anything starts (a bad one is refused naming its flag).
+    public static func check(address: String, port: Int, portFlag: String, addressFlag: String) throws(MetricsServerError) {
+        _ = try socketAddress(address: address, port: port, portFlag: portFlag, addressFlag: addressFlag)
+    }
+
+    private static func socketAddress(address: String, port: Int, portFlag: String, addressFlag: String) throws(MetricsServerError) -> any SocketAddress {
         guard (0...65535).contains(port) else {
-            throw MetricsServerError("\(what) \(port): not a port (0 to 65535)")
+            throw MetricsServerError("\(portFlag) \(port): not a port (0 to 65535)")
         }
-        let socketAddress: any SocketAddress
         do {
-            socketAddress = address.contains(":") ? try sockaddr_in6.inet6(ip6: address, port: UInt16(port))
-                                                  : try sockaddr_in.inet(ip4: address, port: UInt16(port))
+            return address.contains(":") ? try sockaddr_in6.inet6(ip6: address, port: UInt16(port))
+                                         : try sockaddr_in.inet(ip4: address, port: UInt16(port))
         } catch {
-            throw MetricsServerError("\(what): \(address) is not an IPv4 or IPv6 address")
+            throw MetricsServerError("\(addressFlag) \(address): not an IPv4 or IPv6 address")
         }
+    }
+
+    /// Listens on `address:port` and returns once listening, or throws what was wrong — the
+    /// address, or a port already in use — naming the flag it came from.
+    public static func start(address: String, port: Int, portFlag: String, addressFlag: String, registry: MetricsRegistry,
+                             beforeScrape: @escaping @Sendable () -> Void = {}) throws(MetricsServerError) -> MetricsServer {
+        let socketAddress = try socketAddress(address: address, port: port, portFlag: portFlag, addressFlag: addressFlag)
         let handler = MetricsHTTPHandler(registry: registry, beforeScrape: beforeScrape)
         let server = HTTPServer(address: socketAddress, timeout: 15, logger: .disabled, handler: handler)
         let outcome = StartOutcome()
@@ -47,7 +55,7 @@ public final class MetricsServer: Sendable {
             }
         }
         if case .failure(let error) = outcome.wait() {
-            throw MetricsServerError("\(what) \(port): cannot listen on \(address):\(port): \(Self.reason(error))")
+            throw MetricsServerError("\(portFlag) \(port): cannot listen on \(address):\(port): \(Self.reason(error))")
         }
         let bound = Self.boundPort(server) ?? port
         return MetricsServer(server: server, port: bound)
@@ -88,7 +96,7 @@ public final class MetricsServer: Sendable {
 }
 
 /// What was wrong starting the metrics server.
-public struct MetricsServerError: Error, CustomStringConvertible, Sendable {
+public struct MetricsServerError: Error, CustomStringConvertible, Sendable, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }

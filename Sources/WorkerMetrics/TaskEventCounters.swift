@@ -9,32 +9,54 @@ import CoreMetrics
 ///
 /// Not thread-safe: one caller thread (the worker's loop, or the exporter under its lock).
 final class TaskEventCounters {
+    /// One label set's counters: every type but task-sent from the first event on, task-sent and
+    /// each failure's exception class when first counted.
+    private struct Series {
+        var byType: [String: Counter] = [:]
+        var failedByException: [String: Counter] = [:]
+    }
+
     private let factory: any MetricsFactory
-    private var counters: [String: Counter] = [:]
+    private var series: [String: Series] = [:]
 
     init(factory: any MetricsFactory) { self.factory = factory }
 
     /// Counts one task event. Types without a counter are ignored, as the exporter does.
     func count(type: String, name: String, hostname: String, queue: String, exception: String?) {
-        guard MetricNames.counter(forEventType: type) != nil else { return }
-        for counterType in MetricNames.taskEventTypes {
-            let hit = counterType == type
-            if !hit && counterType == "task-sent" { continue }
-            let exceptionLabel: String? = counterType == "task-failed" ? (hit ? (exception ?? "UnknownException") : "") : nil
-            let counter = self.counter(counterType, name: name, hostname: hostname, queue: queue, exception: exceptionLabel)
-            if hit { counter.increment() }
+        guard let label = MetricNames.counter(forEventType: type) else { return }
+        let key = name + "\u{1}" + hostname + "\u{1}" + queue
+        var entry = series[key] ?? makeSeries(name: name, hostname: hostname, queue: queue)
+        switch type {
+        case "task-failed":
+            let exceptionClass = exception ?? "UnknownException"
+            let counter = entry.failedByException[exceptionClass]
+                ?? Counter(label: label, dimensions: Self.dimensions(name, hostname, queue, exception: exceptionClass), factory: factory)
+            entry.failedByException[exceptionClass] = counter
+            counter.increment()
+        default:
+            let counter = entry.byType[type] ?? Counter(label: label, dimensions: Self.dimensions(name, hostname, queue), factory: factory)
+            entry.byType[type] = counter
+            counter.increment()
         }
+        series[key] = entry
     }
 
-    private func counter(_ type: String, name: String, hostname: String, queue: String, exception: String?) -> Counter {
-        let key = [type, name, hostname, queue, exception ?? "\u{0}"].joined(separator: "\u{1}")
-        if let counter = counters[key] { return counter }
+    private func makeSeries(name: String, hostname: String, queue: String) -> Series {
+        var entry = Series()
+        for type in MetricNames.taskEventTypes where type != "task-sent" && type != "task-failed" {
+            entry.byType[type] = Counter(label: MetricNames.counter(forEventType: type)!, dimensions: Self.dimensions(name, hostname, queue),
+                                         factory: factory)
+        }
+        entry.failedByException[""] = Counter(label: MetricNames.taskFailed, dimensions: Self.dimensions(name, hostname, queue, exception: ""),
+                                              factory: factory)
+        return entry
+    }
+
+    private static func dimensions(_ name: String, _ hostname: String, _ queue: String, exception: String? = nil) -> [(String, String)] {
         var dimensions = [("name", name), ("hostname", hostname)]
         if let exception { dimensions.append(("exception", exception)) }
         dimensions.append(("queue_name", queue))
-        let counter = Counter(label: MetricNames.counter(forEventType: type)!, dimensions: dimensions, factory: factory)
-        counters[key] = counter
-        return counter
+        return dimensions
     }
 }
 

@@ -17,11 +17,11 @@ public final class WorkerMetricsEndpoint: Sendable {
         self.sampler = sampler
     }
 
-    public static func start(address: String, port: Int, what: String, driver: LiveWorkerDriver, nodeName: String,
+    public static func start(address: String, port: Int, portFlag: String, addressFlag: String, driver: LiveWorkerDriver, nodeName: String,
                              brokerURL: RedisURL, queues: [String], prioritySteps: [Int],
                              log: @escaping @Sendable (String) -> Void) throws -> WorkerMetricsEndpoint {
         let registry = MetricsRegistry()
-        let server = try MetricsServer.start(address: address, port: port, what: what, registry: registry)
+        let server = try MetricsServer.start(address: address, port: port, portFlag: portFlag, addressFlag: addressFlag, registry: registry)
         registry.bootstrapMetricsSystem()
         driver.observer = WorkerMetricsObserver(registry: registry, nodeName: nodeName)
         let sampler = QueueLengthGauges.sampler(url: brokerURL, queues: queues, prioritySteps: prioritySteps,

@@ -201,6 +201,7 @@ struct WorkerCommand: ParsableCommand {
         }
         BuiltinTasks.registerCanvas(into: &registry)
 
+        let metricsListen = try metricsListen(env: env)
         do {
             try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker.seconds)
         } catch {
@@ -226,7 +227,7 @@ struct WorkerCommand: ParsableCommand {
             log("ERROR", "cannot connect: \(error)")
             throw ExitCode(ExitStatus.badInput)
         }
-        let metrics = try startMetrics(env: env, nodeName: nodeName, driver: driver, brokerURL: brokerURL,
+        let metrics = try startMetrics(metricsListen, nodeName: nodeName, driver: driver, brokerURL: brokerURL,
                                        queues: config.queues, prioritySteps: transport.prioritySteps)
         printBanner(nodeName: nodeName, broker: brokerURL, backend: backendURL, pool: poolName, config: config,
                     registry: registry, taskEventsOn: settings.taskEvents)
@@ -241,22 +242,38 @@ struct WorkerCommand: ParsableCommand {
         withExtendedLifetime(signals) {}
     }
 
-    /// `--metrics-port`: the registry, the driver's observer, the queue-length sampler and the
-    /// server, started before the worker consumes (a port in use stops the worker at once).
-    private func startMetrics(env: [String: String], nodeName: String, driver: LiveWorkerDriver, brokerURL: RedisURL,
-                              queues: [String], prioritySteps: [Int]) throws -> WorkerMetricsEndpoint? {
+    /// Where `--metrics-port` (or LOVAGE_METRICS_PORT) asks the metrics server to listen, checked
+    /// before the worker waits for its broker; nil when metrics are off.
+    struct MetricsListen { var address: String; var port: Int; var portFlag: String; var addressFlag: String }
+
+    private func metricsListen(env: [String: String]) throws -> MetricsListen? {
         let portText = metricsPort.map(String.init) ?? env["LOVAGE_METRICS_PORT"]
         guard let portText, !portText.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-        let what = metricsPort != nil ? "--metrics-port" : "LOVAGE_METRICS_PORT"
+        let portFlag = metricsPort != nil ? "--metrics-port" : "LOVAGE_METRICS_PORT"
         guard let port = Int(portText.trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError("\(what) must be a port number (0 to 65535), got \(portText)")
+            throw ValidationError("\(portFlag) must be a port number (0 to 65535), got \(portText)")
         }
-        let address = metricsAddress ?? env["LOVAGE_METRICS_ADDRESS"] ?? "127.0.0.1"
+        let addressFlag = metricsAddress != nil ? "--metrics-address" : "LOVAGE_METRICS_ADDRESS"
+        let listen = MetricsListen(address: metricsAddress ?? env["LOVAGE_METRICS_ADDRESS"] ?? "127.0.0.1", port: port,
+                                   portFlag: portFlag, addressFlag: addressFlag)
+        do { try MetricsServer.check(address: listen.address, port: port, portFlag: portFlag, addressFlag: addressFlag) } catch {
+            throw ValidationError(error.description)
+        }
+        return listen
+    }
+
+    /// The registry, the driver's observer, the queue-length sampler and the server, started
+    /// before the worker consumes (a port in use stops the worker at once).
+    private func startMetrics(_ listen: MetricsListen?, nodeName: String, driver: LiveWorkerDriver, brokerURL: RedisURL,
+                              queues: [String], prioritySteps: [Int]) throws -> WorkerMetricsEndpoint? {
+        guard let listen else { return nil }
         do {
-            let endpoint = try WorkerMetricsEndpoint.start(address: address, port: port, what: what, driver: driver, nodeName: nodeName,
+            let endpoint = try WorkerMetricsEndpoint.start(address: listen.address, port: listen.port, portFlag: listen.portFlag,
+                                                           addressFlag: listen.addressFlag, driver: driver, nodeName: nodeName,
                                                            brokerURL: brokerURL, queues: queues, prioritySteps: prioritySteps,
                                                            log: { writeLog($0) })
-            writeLog("[INFO] metrics at http://\(address.contains(":") ? "[\(address)]" : address):\(endpoint.port)/metrics")
+            let shown = listen.address.contains(":") ? "[\(listen.address)]" : listen.address
+            writeLog("[INFO] metrics at http://\(shown):\(endpoint.port)/metrics")
             return endpoint
         } catch {
             log("ERROR", "\(error)")

@@ -116,18 +116,21 @@ struct WorkerMetricsObserverTests {
 
     @Test("a port in use is refused at start, naming the flag and the port")
     func portInUse() throws {
-        let first = try MetricsServer.start(address: "127.0.0.1", port: 0, what: "--metrics-port", registry: MetricsRegistry())
+        let first = try MetricsServer.start(address: "127.0.0.1", port: 0, portFlag: "--metrics-port", addressFlag: "--metrics-address", registry: MetricsRegistry())
         defer { first.stop() }
         #expect(first.port > 0)
         do {
-            let second = try MetricsServer.start(address: "127.0.0.1", port: first.port, what: "--metrics-port", registry: MetricsRegistry())
+            let second = try MetricsServer.start(address: "127.0.0.1", port: first.port, portFlag: "--metrics-port", addressFlag: "--metrics-address", registry: MetricsRegistry())
             second.stop()
             Issue.record("a second server listened on port \(first.port)")
         } catch {
             #expect(error.description == "--metrics-port \(first.port): cannot listen on 127.0.0.1:\(first.port): Address already in use")
         }
-        #expect(throws: MetricsServerError.self) {
-            try MetricsServer.start(address: "localhost", port: 0, what: "--metrics-address", registry: MetricsRegistry())
+        #expect(throws: MetricsServerError("--metrics-address localhost: not an IPv4 or IPv6 address")) {
+            try MetricsServer.check(address: "localhost", port: 0, portFlag: "--metrics-port", addressFlag: "--metrics-address")
+        }
+        #expect(throws: MetricsServerError("--metrics-port 65536: not a port (0 to 65535)")) {
+            try MetricsServer.check(address: "127.0.0.1", port: 65536, portFlag: "--metrics-port", addressFlag: "--metrics-address")
         }
     }
 }
