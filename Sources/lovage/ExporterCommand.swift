@@ -20,6 +20,7 @@ struct ExporterCommand: ParsableCommand {
 
     @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
+    @OptionGroup var connection: BrokerConnectionOptions
     @Option(help: "The port to serve /metrics on (celery-exporter's default, 9808).")
     var port: Int = 9808
     @Option(help: "The address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, celery-exporter's default).")
@@ -38,8 +39,7 @@ struct ExporterCommand: ParsableCommand {
     }
 
     func run() throws {
-        let url = try Self.redisURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0",
-                                      what: "broker")
+        let url = try connection.brokerURL(broker ?? ProcessInfo.processInfo.environment["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0")
         var options = FleetExporter.Options(url: url)
         options.port = port
         options.address = address
