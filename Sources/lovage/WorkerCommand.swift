@@ -60,7 +60,7 @@ struct WorkerCommand: ParsableCommand {
     var timeLimit: DurationArgument?
     @Option(help: "task_soft_time_limit: 300, 5m; a bare number is seconds.", transform: DurationArgument.parse)
     var softTimeLimit: DurationArgument?
-    @Option(name: [.customShort("n"), .long], help: "Node name; %h is the host name.")
+    @Option(name: [.customShort("n"), .long], help: "Node name, as Celery expands it: %h host name, %n its first label, %d its domain, %% a percent sign; a name without @ gets lovage@.")
     var hostname: String = "lovage@%h"
     @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING, ERROR.")
     var loglevel: String = "INFO"
@@ -127,8 +127,10 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
-        let host = ProcessInfo.processInfo.hostName
-        let nodeName = hostname.replacingOccurrences(of: "%h", with: host)
+        let nodeName: String
+        do { nodeName = try NodeNameFormat.expand(hostname, host: NodeNameFormat.systemHostName()) } catch {
+            throw ValidationError("-n/--hostname: \(error)")
+        }
         let brokerText = broker ?? env["CELERY_BROKER_URL"] ?? "redis://127.0.0.1:6379/0"
         let brokerURL = try connection.brokerURL(brokerText)
         let backendURL = try connection.backendURL(resultBackend ?? brokerText)
