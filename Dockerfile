@@ -24,8 +24,10 @@ COPY Tests ./Tests
 RUN swift build -c release --product lovage --static-swift-stdlib \
  && install -D -s -m 0755 "$(swift build -c release --show-bin-path)/lovage" /out/lovage
 
-# Runtime: Debian 12 slim with the shared libraries `ldd lovage` names beyond glibc, and nothing
-# else (the entrypoint waits for Redis with bash's /dev/tcp, so no redis-tools).
+# Runtime: Debian 12 slim with the packages of the shared libraries the binary names beyond glibc
+# (apt brings what they depend on), and nothing else (the entrypoint waits for Redis with bash's
+# /dev/tcp, so no redis-tools). libcurl4 is there because the metrics server, FlyingFox, imports
+# FoundationNetworking, which links libcurl; Lovage itself makes no HTTP requests.
 FROM debian:bookworm-slim
 # One package per line between the two markers: interop/test_container.py reads this list.
 # runtime-packages:begin
@@ -37,6 +39,7 @@ RUN export DEBIAN_FRONTEND=noninteractive \
       zlib1g \
       libstdc++6 \
       libgcc-s1 \
+      libcurl4 \
  && rm -rf /var/lib/apt/lists/*
 # runtime-packages:end
 COPY --from=build /out/lovage /usr/local/bin/lovage
