@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PrivateRedis", targets: ["PrivateRedis"]),
         .library(name: "LiveWorker", targets: ["LiveWorker"]),
         .library(name: "RemoteControl", targets: ["RemoteControl"]),
+        .library(name: "LovageLogging", targets: ["LovageLogging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Celery protocol v2 messages, Kombu envelopes and result documents (Foundation allowed).
@@ -41,8 +43,10 @@ let package = Package(
         .systemLibrary(name: "CJemalloc", path: "Sources/CJemalloc"),
         // ppoll(2) with a microsecond timeout, which Swift's Glibc module does not expose.
         .target(name: "CPrecisePoll"),
+        // swift-log's handler for every command: Celery's line format or JSON lines, on stderr.
+        .target(name: "LovageLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The live driver: Kombu's transport and Celery's result backend on real Redis, the pools.
-        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "RemoteControl", "CJemalloc", "CPrecisePoll"]),
+        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "RemoteControl", "CJemalloc", "CPrecisePoll", "LovageLogging", .product(name: "Logging", package: "swift-log")]),
         // The sans-IO worker: no clock, randomness, I/O or Foundation (a test enforces it).
         .target(
             name: "WorkerCore",
@@ -88,7 +92,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "FleetRecording", dependencies: ["CeleryWire", "CZlib"]),
         // `lovage record`: events, queue lengths, keyspace pushes and fleet surveys of a live broker.
-        .target(name: "FleetRecorder", dependencies: ["FleetRecording", "CeleryWire", "RedisClient", "RemoteControl"]),
+        .target(name: "FleetRecorder", dependencies: ["FleetRecording", "CeleryWire", "RedisClient", "RemoteControl", .product(name: "Logging", package: "swift-log")]),
         // Prometheus metrics: the metric definitions (celery-exporter's names and Lovage's own), the
         // registry bootstrap, the /metrics server, the worker's observer and `lovage exporter`.
         .target(
@@ -99,6 +103,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // From a recording to a scenario's parts: clocks, attempts, publish times, fleet, tasks, load.
@@ -109,19 +114,20 @@ let package = Package(
         // Celery beat without a clock: crontab and interval due times in a timezone, the tick, entries.
         .target(name: "Schedules", dependencies: ["CeleryWire"]),
         // `lovage beat`'s Redis side: the one-sender lock, the atomic send and the entries' last runs.
-        .target(name: "LiveBeat", dependencies: ["CeleryWire", "RedisClient", "Schedules"]),
+        .target(name: "LiveBeat", dependencies: ["CeleryWire", "RedisClient", "Schedules", .product(name: "Logging", package: "swift-log")]),
         // `lovage inspect|control|status`: Kombu's pidbox client (request, collect replies) for any Celery fleet.
         .target(name: "RemoteControl", dependencies: ["CeleryWire", "RedisClient", "WorkerCore"]),
         // `lovage run --mode redis`: a scenario on real Redis with real worker processes.
         .target(
             name: "RealRun",
-            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis", "FleetControl", "RemoteControl", "Schedules"]
+            dependencies: ["CeleryWire", "WorkerCore", "Scenarios", "Reports", "Workload", "LiveWorker", "RedisClient", "PrivateRedis", "FleetControl", "RemoteControl", "Schedules", "LovageLogging", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "lovage",
             dependencies: [
                 "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload", "RemoteControl",
-                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat", "WorkerMetrics",
+                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat", "WorkerMetrics", "LovageLogging",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -131,7 +137,7 @@ let package = Package(
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "PrivateRedis"]),
         .testTarget(
             name: "LiveWorkerTests",
-            dependencies: ["LiveWorker", "RedisClient", "PrivateRedis", "CeleryWire", "WorkerCore"]
+            dependencies: ["LiveWorker", "RedisClient", "PrivateRedis", "CeleryWire", "WorkerCore", "LovageLogging", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "BrokerConformanceTests",
@@ -143,7 +149,7 @@ let package = Package(
         .testTarget(name: "RemoteControlTests", dependencies: ["RemoteControl", "CeleryWire", "RedisClient", "PrivateRedis"]),
         .testTarget(
             name: "CalibrationTests",
-            dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis"]
+            dependencies: ["Calibration", "FleetRecording", "FleetRecorder", "CeleryWire", "Scenarios", "RedisClient", "PrivateRedis", "LovageLogging", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "CeleryWire"], exclude: ["Fixtures"]),
         .testTarget(name: "LiveBeatTests", dependencies: ["LiveBeat", "RedisClient", "PrivateRedis", "Schedules", "CeleryWire"]),
@@ -151,6 +157,7 @@ let package = Package(
             name: "WorkerMetricsTests",
             dependencies: ["WorkerMetrics", "LiveWorker", "WorkerCore", "CeleryWire", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
+        .testTarget(name: "LovageLoggingTests", dependencies: ["LovageLogging", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RealRunTests", dependencies: ["RealRun", "Workload", "LiveWorker", "Scenarios", "WorkerCore", "CeleryWire", "Reports", "Schedules"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import CeleryWire
 import FleetRecording
 import Foundation
+import Logging
 import RedisClient
 
 /// The recorder's subscriber: every event the fleet publishes (`PSUBSCRIBE /<db>.celeryev/*`:
@@ -16,7 +17,7 @@ import RedisClient
 public final class EventTap: @unchecked Sendable {
     private let url: RedisURL
     private let consumer: any FleetEventConsumer
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     /// Keyspace channel → (queue, priority step).
     private let keyspaceChannels: [(channel: String, queue: String, step: Int)]
     private let lock = NSLock()
@@ -28,10 +29,10 @@ public final class EventTap: @unchecked Sendable {
     private var arrivals: [String] = []
 
     public init(url: RedisURL, consumer: any FleetEventConsumer, keyspaceLists: [(key: String, queue: String, step: Int)] = [],
-                log: @escaping @Sendable (String) -> Void) {
+                logger: Logger) {
         self.url = url
         self.consumer = consumer
-        self.log = log
+        self.logger = logger
         keyspaceChannels = keyspaceLists.map { ("__keyspace@\(url.database)__:" + $0.key, $0.queue, $0.step) }
     }
 
@@ -89,7 +90,7 @@ public final class EventTap: @unchecked Sendable {
                     let now = Date().timeIntervalSince1970
                     if let from = lostAt {
                         consumer.consumeGap(RecordingGap(from: from, to: now, reason: "event subscriber disconnected: \(lastError)"))
-                        log("record: events: reconnected after " + String(format: "%.1f", now - from) + " s (marked as a gap in the recording)")
+                        logger.info("record: events: reconnected after \(String(format: "%.1f", now - from)) s (marked as a gap in the recording)")
                     }
                     lostAt = nil
                 }
@@ -110,7 +111,7 @@ public final class EventTap: @unchecked Sendable {
             } catch {
                 lastError = error.message
                 lostAt = Date().timeIntervalSince1970
-                log("record: events: subscriber connection lost (\(error.message)); reconnecting — events meanwhile are missed and marked as a gap")
+                logger.error("record: events: subscriber connection lost (\(error.message)); reconnecting — events meanwhile are missed and marked as a gap")
                 connection = nil
             }
         }

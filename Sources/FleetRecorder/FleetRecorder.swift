@@ -1,6 +1,7 @@
 import CeleryWire
 import FleetRecording
 import Foundation
+import Logging
 import RedisClient
 
 /// What `lovage record` is asked to do.
@@ -44,12 +45,12 @@ public struct RecorderSummary: Sendable {
 /// read from, so no task can be lost, taken or reordered by recording it.
 public final class FleetRecorder: Sendable {
     private let options: RecorderOptions
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let progress: @Sendable (String) -> Void
 
-    public init(options: RecorderOptions, log: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (String) -> Void) {
+    public init(options: RecorderOptions, logger: Logger, progress: @escaping @Sendable (String) -> Void) {
         self.options = options
-        self.log = log
+        self.logger = logger
         self.progress = progress
     }
 
@@ -66,14 +67,14 @@ public final class FleetRecorder: Sendable {
         }
         let writer = try RecordingWriter(directory: options.directory)
         let sink = RecordingSink(writer: writer)
-        let survey = try FleetSurvey(url: url, sink: sink, log: log)
+        let survey = try FleetSurvey(url: url, sink: sink, logger: logger)
         let nodes = try survey.discover()
         let startedAt = Date().timeIntervalSince1970
         let firstSnapshots = survey.snapshot(write: false)
         if nodes.isEmpty {
-            log("record: no worker answered `inspect ping` within 1 s; recording anyway (workers that start later are picked up from their worker-online event)")
+            logger.info("record: no worker answered `inspect ping` within 1 s; recording anyway (workers that start later are picked up from their worker-online event)")
         } else {
-            log("record: \(nodes.count) node(s): \(nodes.joined(separator: ", "))")
+            logger.info("record: \(nodes.count) node(s): \(nodes.joined(separator: ", "))")
         }
         var queues = options.queues
         for queue in survey.queues where !queues.contains(queue) { queues.append(queue) }
@@ -87,9 +88,9 @@ public final class FleetRecorder: Sendable {
             do {
                 keyspace = try KeyspaceNotifications.enable(on: control)
                 sink.setCommands(2, part: "config")
-                log("record: notify-keyspace-events set to \"\(keyspace!.applied)\" (was \"\(keyspace!.previous)\"; restored at the end)")
+                logger.info("record: notify-keyspace-events set to \"\(keyspace!.applied)\" (was \"\(keyspace!.previous)\"; restored at the end)")
             } catch {
-                log("record: cannot set notify-keyspace-events (\(error.message)); publish times come from the sampled queue lengths instead")
+                logger.info("record: cannot set notify-keyspace-events (\(error.message)); publish times come from the sampled queue lengths instead")
             }
         }
 
@@ -103,21 +104,23 @@ public final class FleetRecorder: Sendable {
         header.keepArgs = options.keepArgs
         let sampler = QueueSampler(url: url, consumer: sink, lists: lists, steps: options.prioritySteps,
                                    requestedIntervalSeconds: options.sampleIntervalSeconds,
-                                   maxCommandsPerSecond: options.maxCommandsPerSecond, log: log)
+                                   maxCommandsPerSecond: options.maxCommandsPerSecond, logger: logger)
         header.sampleIntervalMs = sampler.intervalSeconds * 1000
         sink.append(RecordingLines.header(header))
         for snapshot in firstSnapshots { sink.append(RecordingLines.fleet(snapshot)) }
         if sampler.intervalSeconds > options.sampleIntervalSeconds {
-            log("record: queue lengths sampled every " + String(format: "%.1f", sampler.intervalSeconds * 1000)
+            let line = "record: queue lengths sampled every " + String(format: "%.1f", sampler.intervalSeconds * 1000)
                 + " ms (not the " + String(format: "%.1f", options.sampleIntervalSeconds * 1000) + " ms asked) to keep within "
-                + "\(Int(options.maxCommandsPerSecond)) commands/s for \(lists.count) lists")
+                + "\(Int(options.maxCommandsPerSecond)) commands/s for \(lists.count) lists"
+            logger.info("\(line)")
         }
-        log("record: watching \(queues.joined(separator: ", ")): \(lists.count + 1) LLEN/HLEN every "
+        let watching = "record: watching \(queues.joined(separator: ", ")): \(lists.count + 1) LLEN/HLEN every "
             + String(format: "%.0f", sampler.intervalSeconds * 1000) + " ms ≈ \(Int(sampler.commandsPerSecond.rounded())) commands/s, "
-            + "plus one fleet survey (6 inspect calls) every \(Int(options.fleetEverySeconds)) s")
+            + "plus one fleet survey (6 inspect calls) every \(Int(options.fleetEverySeconds)) s"
+        logger.info("\(watching)")
 
         let tap = EventTap(url: url, consumer: RecordedEvents(sink: sink, keepArgs: options.keepArgs),
-                           keyspaceLists: keyspace != nil ? lists : [], log: log)
+                           keyspaceLists: keyspace != nil ? lists : [], logger: logger)
         do {
             try tap.start()
             try sampler.start()
@@ -132,7 +135,7 @@ public final class FleetRecorder: Sendable {
             guard options.enableEvents else { return }
             let turnedOn = survey.enableEvents(targets)
             if !turnedOn.isEmpty {
-                log("record: task events were off on \(turnedOn.joined(separator: ", ")): turned on with enable_events (turned off again at the end)")
+                logger.info("record: task events were off on \(turnedOn.joined(separator: ", ")): turned on with enable_events (turned off again at the end)")
                 var note = RecordingLines.note(RecordingNote(at: Date().timeIntervalSince1970, text: "task events enabled by the recorder on \(turnedOn.joined(separator: ", "))"))
                 note.set(.array(turnedOn.map { .string($0) }), forKey: "events_enabled_by_recorder")
                 sink.append(note)
@@ -150,7 +153,7 @@ public final class FleetRecorder: Sendable {
             if let failure = sink.failure { reason = "write failed: \(failure.description)"; break }
             let arrived = tap.newNodes().filter { !survey.nodes.contains($0) }
             if !arrived.isEmpty {
-                log("record: new node(s) online: \(arrived.joined(separator: ", "))")
+                logger.info("record: new node(s) online: \(arrived.joined(separator: ", "))")
                 enable(arrived)
                 survey.snapshot(arrived)
                 _ = survey.adopt(arrived)
@@ -175,10 +178,10 @@ public final class FleetRecorder: Sendable {
         // Wind down: events back off first (while still subscribed, so their last events land),
         // then the subscriber and the sampler, then the server setting.
         let restored = survey.restoreEvents()
-        if !restored.restored.isEmpty { log("record: task events turned off again on \(restored.restored.joined(separator: ", "))") }
+        if !restored.restored.isEmpty { logger.info("record: task events turned off again on \(restored.restored.joined(separator: ", "))") }
         if !restored.failed.isEmpty {
-            log("record: warning: no answer to disable_events from \(restored.failed.joined(separator: ", ")); their task events are still on "
-                + "(turn them off with: lovage control disable_events -b \(url.redacted) -d \(restored.failed.joined(separator: ",")))")
+            let nodes = restored.failed.joined(separator: ", ")
+            logger.warning("record: warning: no answer to disable_events from \(nodes); their task events are still on (turn them off with: lovage control disable_events -b \(url.redacted) -d \(restored.failed.joined(separator: ",")))")
         }
         Thread.sleep(forTimeInterval: 0.3)
         tap.stop()
@@ -186,9 +189,9 @@ public final class FleetRecorder: Sendable {
         if let keyspace {
             do {
                 try keyspace.restore(on: control)
-                log("record: notify-keyspace-events restored to \"\(keyspace.previous)\"")
+                logger.info("record: notify-keyspace-events restored to \"\(keyspace.previous)\"")
             } catch {
-                log("record: warning: could not restore notify-keyspace-events to \"\(keyspace.previous)\": \(error.message)")
+                logger.warning("record: warning: could not restore notify-keyspace-events to \"\(keyspace.previous)\": \(error.message)")
             }
         }
         let endedAt = Date().timeIntervalSince1970

@@ -1,6 +1,7 @@
 import CeleryWire
 import FleetRecording
 import Foundation
+import Logging
 import RedisClient
 import RemoteControl
 
@@ -15,18 +16,18 @@ import RemoteControl
 final class FleetSurvey: @unchecked Sendable {
     private let client: MailboxClient
     private let sink: RecordingSink
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     /// Nodes whose task events this recorder turned on (and so turns off at the end).
     private(set) var enabledByRecorder: [String] = []
     private(set) var nodes: [String] = []
     private(set) var queues: [String] = []
 
-    init(url: RedisURL, sink: RecordingSink, log: @escaping @Sendable (String) -> Void) throws(RecordingError) {
+    init(url: RedisURL, sink: RecordingSink, logger: Logger) throws(RecordingError) {
         do { client = try MailboxClient(url: url) } catch {
             throw RecordingError("cannot reach the broker at \(url.redacted): \(error.message)")
         }
         self.sink = sink
-        self.log = log
+        self.logger = logger
     }
 
     private func reportCommands() { sink.setCommands(client.commandsSent, part: "survey") }
@@ -55,7 +56,7 @@ final class FleetSurvey: @unchecked Sendable {
         guard !targets.isEmpty else { return [] }
         defer { reportCommands() }
         guard let replies = try? client.call("enable_events", destination: targets, timeout: 2.0) else {
-            log("record: enable_events got no answer; task events stay as they are")
+            logger.info("record: enable_events got no answer; task events stay as they are")
             return []
         }
         var turnedOn: [String] = []
@@ -64,7 +65,7 @@ final class FleetSurvey: @unchecked Sendable {
             if !enabledByRecorder.contains(reply.hostname) { enabledByRecorder.append(reply.hostname) }
         }
         let silent = targets.filter { target in !replies.contains { $0.hostname == target } }
-        if !silent.isEmpty { log("record: no enable_events answer from \(silent.joined(separator: ", "))") }
+        if !silent.isEmpty { logger.info("record: no enable_events answer from \(silent.joined(separator: ", "))") }
         return turnedOn
     }
 

@@ -1,6 +1,7 @@
 import CeleryWire
 import FleetRecording
 import Foundation
+import Logging
 import RedisClient
 
 /// Samples the length of every list of every watched queue (one per priority step, as Kombu's
@@ -19,7 +20,7 @@ public final class QueueSampler: @unchecked Sendable {
     private let lists: [(key: String, queue: String, step: Int)]
     private let steps: [Int]
     public let intervalSeconds: Double
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let lock = NSLock()
     private var stopping = false
     private var thread: Thread?
@@ -29,12 +30,12 @@ public final class QueueSampler: @unchecked Sendable {
     static let unackedKey = "unacked"
 
     public init(url: RedisURL, consumer: any QueueLengthConsumer, lists: [(key: String, queue: String, step: Int)], steps: [Int],
-                requestedIntervalSeconds: Double, maxCommandsPerSecond: Double, log: @escaping @Sendable (String) -> Void) {
+                requestedIntervalSeconds: Double, maxCommandsPerSecond: Double, logger: Logger) {
         self.url = url
         self.consumer = consumer
         self.lists = lists
         self.steps = steps
-        self.log = log
+        self.logger = logger
         let perTick = Double(lists.count + 1)
         intervalSeconds = max(requestedIntervalSeconds, perTick / maxCommandsPerSecond)
     }
@@ -97,7 +98,7 @@ public final class QueueSampler: @unchecked Sendable {
                 if let from = lostAt {
                     let now = Date().timeIntervalSince1970
                     consumer.consumeGap(RecordingGap(from: from, to: now, reason: "queue lengths not readable: \(lastError)"))
-                    log("record: lengths: the broker answers again after " + String(format: "%.1f", now - from) + " s (marked as a gap)")
+                    logger.info("record: lengths: the broker answers again after \(String(format: "%.1f", now - from)) s (marked as a gap)")
                     lostAt = nil
                 }
             } catch {
@@ -106,7 +107,7 @@ public final class QueueSampler: @unchecked Sendable {
                 if lostAt == nil {
                     lostAt = Date().timeIntervalSince1970
                     lastError = error.message
-                    log("record: lengths: the broker does not answer (\(error.message)); retrying every 0.5 s")
+                    logger.error("record: lengths: the broker does not answer (\(error.message)); retrying every 0.5 s")
                 }
                 next = Date().timeIntervalSince1970 + 0.5
             }

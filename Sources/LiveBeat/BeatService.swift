@@ -1,6 +1,7 @@
 import CeleryWire
 import Dispatch
 import Foundation
+import Logging
 import RedisClient
 import Schedules
 
@@ -10,10 +11,9 @@ import Schedules
 /// a third of its expiry). A lost broker is waited for and reported; a lost lock makes this beat
 /// a standby, which takes over (reading the holder's last runs) when the lock lapses.
 public final class BeatService: @unchecked Sendable {
-    public typealias Log = @Sendable (_ level: String, _ message: String) -> Void
-
     let settings: BeatSettings
-    let log: Log
+    /// Where the beat's records go ("lovage.beat" unless the caller passes its own).
+    let logger: Logger
     let wake = DispatchSemaphore(value: 0)
     let stopLock = NSLock()
     var stopRequested = false
@@ -26,9 +26,9 @@ public final class BeatService: @unchecked Sendable {
     /// Sends made by this beat, per entry name (for tests and the shutdown line).
     public private(set) var sent: [String: Int] = [:]
 
-    public init(settings: BeatSettings, log: @escaping Log) {
+    public init(settings: BeatSettings, logger: Logger = Logger(label: "lovage.beat")) {
         self.settings = settings
-        self.log = log
+        self.logger = logger
     }
 
     /// Asks `run` to return: it releases the lock first, so a standby takes over at once.
@@ -53,17 +53,17 @@ public final class BeatService: @unchecked Sendable {
     }
 
     public func run() {
-        log("INFO", "beat: Starting...")
+        logger.info("beat: Starting...")
         while !stopping {
             let sleep = step(now: Self.wallNow() + settings.clockOffsetMicros)
             if sleep > 0 { _ = wake.wait(timeout: .now() + .microseconds(Int(min(sleep, 3_600_000_000)))) }
         }
         if holding, let store {
-            if (try? store.release()) == true { log("INFO", "beat: released the lock \(settings.keys.lock)") }
+            if (try? store.release()) == true { logger.info("beat: released the lock \(settings.keys.lock)") }
         }
         store?.connection.close()
         let total = sent.values.reduce(0, +)
-        log("INFO", "beat: stopped after sending \(total) task\(total == 1 ? "" : "s")")
+        logger.info("beat: stopped after sending \(total) task\(total == 1 ? "" : "s")")
     }
 
     /// One pass: connect if needed, hold or watch the lock, tick, send. Returns how long to sleep.
@@ -105,9 +105,9 @@ public final class BeatService: @unchecked Sendable {
             let connection = try RedisConnection(url: settings.brokerURL, connectTimeout: 2, commandTimeout: 5)
             store = BeatRedisStore(connection: connection, holderID: settings.holderID, keys: settings.keys)
             if let lostAt = brokerLostAt {
-                log("INFO", "beat: broker \(settings.brokerURL.redacted) is back after \(seconds(now - lostAt))")
+                logger.info("beat: broker \(settings.brokerURL.redacted) is back after \(seconds(now - lostAt))")
             } else {
-                log("INFO", "beat: connected to \(settings.brokerURL.redacted) as \(settings.holderID)")
+                logger.info("beat: connected to \(settings.brokerURL.redacted) as \(settings.holderID)")
             }
             brokerLostAt = nil
             return store
@@ -115,10 +115,10 @@ public final class BeatService: @unchecked Sendable {
             if brokerLostAt == nil {
                 brokerLostAt = now
                 lastUnreachableLog = now
-                log("ERROR", "beat: cannot reach the broker \(settings.brokerURL.redacted): \(error.message); retrying every \(seconds(settings.reconnectEveryMicros))")
+                logger.error("beat: cannot reach the broker \(settings.brokerURL.redacted): \(error.message); retrying every \(seconds(settings.reconnectEveryMicros))")
             } else if now - lastUnreachableLog >= 30_000_000 {
                 lastUnreachableLog = now
-                log("ERROR", "beat: broker still unreachable after \(seconds(now - brokerLostAt!)): \(error.message)")
+                logger.error("beat: broker still unreachable after \(seconds(now - brokerLostAt!)): \(error.message)")
             }
             return nil
         }
@@ -129,24 +129,24 @@ public final class BeatService: @unchecked Sendable {
         store = nil
         brokerLostAt = now
         lastUnreachableLog = now
-        if holding { log("WARNING", "beat: lost the broker while holding the lock (\(error)); the lock lapses in \(seconds(settings.lockTimeoutMicros)) unless this beat is back") }
-        else { log("WARNING", "beat: lost the broker (\(error)); reconnecting") }
+        if holding { logger.warning("beat: lost the broker while holding the lock (\(error)); the lock lapses in \(seconds(settings.lockTimeoutMicros)) unless this beat is back") }
+        else { logger.warning("beat: lost the broker (\(error)); reconnecting") }
         holding = false
         scheduler = nil
     }
 
     func standBy(holder: String, remainingMilliseconds: Int64?) {
         if holding {
-            log("WARNING", "beat: the lock \(settings.keys.lock) is now held by \(holder); this beat stops sending")
+            logger.warning("beat: the lock \(settings.keys.lock) is now held by \(holder); this beat stops sending")
             holding = false
             scheduler = nil
         }
         guard holder != lastStandbyHolder else { return }
         lastStandbyHolder = holder
         if let remaining = remainingMilliseconds {
-            log("INFO", "beat: standby: \(holder) holds the lock \(settings.keys.lock) (expires in \(seconds(remaining * 1000)) unless renewed)")
+            logger.info("beat: standby: \(holder) holds the lock \(settings.keys.lock) (expires in \(seconds(remaining * 1000)) unless renewed)")
         } else {
-            log("ERROR", "beat: \(settings.keys.lock) is held by \(holder) with no expiry, so no beat will ever take it over; delete the key if no such beat runs")
+            logger.error("beat: \(settings.keys.lock) is held by \(holder) with no expiry, so no beat will ever take it over; delete the key if no such beat runs")
         }
     }
 
@@ -156,7 +156,7 @@ public final class BeatService: @unchecked Sendable {
         let stored: [String: Double]
         do { stored = try store.lastRuns() } catch {
             if case .redis(let redis) = error { throw redis }
-            log("ERROR", "beat: \(error)")
+            logger.error("beat: \(error)")
             stored = [:]
         }
         var lastRuns: [Int64?] = []
@@ -173,9 +173,9 @@ public final class BeatService: @unchecked Sendable {
                                   startingDeadlineMicros: settings.cronStartingDeadlineMicros, lastRuns: lastRuns, now: now)
         if settings.useLock {
             let previous = lastStandbyHolder.map { " from \($0)" } ?? ""
-            log("INFO", "beat: holding the lock \(settings.keys.lock)\(previous) (expiry \(seconds(settings.lockTimeoutMicros)), renewed every \(seconds(settings.renewEveryMicros)))")
+            logger.info("beat: holding the lock \(settings.keys.lock)\(previous) (expiry \(seconds(settings.lockTimeoutMicros)), renewed every \(seconds(settings.renewEveryMicros)))")
         } else {
-            log("WARNING", "beat: sending without the lock: every other beat on this broker sends the same tasks again")
+            logger.warning("beat: sending without the lock: every other beat on this broker sends the same tasks again")
         }
         for (index, entry) in settings.entries.enumerated() where lastRuns[index] != nil {
             let passed = fresh.passedDueTimes(of: index, now: now)
@@ -183,9 +183,9 @@ public final class BeatService: @unchecked Sendable {
             let state = fresh.state(of: index, now: now)
             let since = CeleryTimestamp.format(lastRuns[index]!)
             if state.isDue {
-                log("WARNING", "beat: \(entry.name) passed \(passed.count) due times since its last send at \(since) with no beat sending; sending it once now, as Celery beat does")
+                logger.warning("beat: \(entry.name) passed \(passed.count) due times since its last send at \(since) with no beat sending; sending it once now, as Celery beat does")
             } else {
-                log("WARNING", "beat: \(entry.name) passed \(passed.count) due times since its last send at \(since); none is sent, the last is older than beat_cron_starting_deadline")
+                logger.warning("beat: \(entry.name) passed \(passed.count) due times since its last send at \(since); none is sent, the last is older than beat_cron_starting_deadline")
             }
         }
         scheduler = fresh
@@ -205,15 +205,15 @@ public final class BeatService: @unchecked Sendable {
                                      prioritySteps: settings.prioritySteps, entry: entry.name,
                                      unixSeconds: Double(now) / 1_000_000, requireLock: settings.useLock)
         guard sentNow else {
-            log("WARNING", "beat: lost the lock before sending \(entry.name); the beat holding it sends it")
+            logger.warning("beat: lost the lock before sending \(entry.name); the beat holding it sends it")
             holding = false
             scheduler = nil
             return false
         }
         sent[entry.name, default: 0] += 1
         // Celery beat's own line (celery/beat.py Scheduler.apply_entry).
-        log("INFO", "Scheduler: Sending due task \(entry.name) (\(entry.task))")
-        log("DEBUG", "\(entry.task) sent. id->\(id)")
+        logger.info("Scheduler: Sending due task \(entry.name) (\(entry.task))")
+        logger.debug("\(entry.task) sent. id->\(id)")
         return true
     }
 

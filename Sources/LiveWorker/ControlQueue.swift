@@ -29,7 +29,7 @@ final class ControlQueue: @unchecked Sendable {
                 dropped += 1
                 guard Date().timeIntervalSince(lastWarning) >= Self.warningInterval else { return (false, nil) }
                 lastWarning = Date()
-                let text = "[WARNING] remote control: \(dropped) request(s) dropped, \(Self.capacity) already waiting"
+                let text = "remote control: \(dropped) request(s) dropped, \(Self.capacity) already waiting"
                 dropped = 0
                 return (false, text)
             }

@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 import WorkerCore
 
@@ -10,7 +11,7 @@ import WorkerCore
 extension LiveWorkerDriver {
     func performCanvas(_ step: CanvasStep) {
         guard let message = messages[step.request.deliveryTag] else {
-            log("[ERROR] canvas of \(step.request.id): the message of delivery \(step.request.deliveryTag) is no longer held")
+            logger.error("canvas of \(step.request.id): the message of delivery \(step.request.deliveryTag) is no longer held")
             return
         }
         // The embed was read when the message arrived (a malformed one was dead-lettered then).
@@ -101,7 +102,7 @@ extension LiveWorkerDriver {
                 try backend.extendChordClaim(groupID: groupID, claimToken: claimToken)
             } ?? false
             guard extended else {
-                log("[WARNING] Chord callback for '\(groupID)' not published: dispatch claim is no longer owned by this worker")
+                logger.warning("Chord callback for '\(groupID)' not published: dispatch claim is no longer owned by this worker")
                 return
             }
             applier.applyChordBody(body, results: results)
@@ -109,9 +110,9 @@ extension LiveWorkerDriver {
             let cleaned = withBackend("clean up chord \(groupID)") { backend throws(RedisError) in
                 try backend.cleanupChord(groupID: groupID, claimToken: claimToken)
             } ?? false
-            if !cleaned { log("[WARNING] Chord callback claim for '\(groupID)' was lost before cleanup; chord data was left for expiry") }
+            if !cleaned { logger.warning("Chord callback claim for '\(groupID)' was lost before cleanup; chord data was left for expiry") }
         case .fail(let error):
-            log("[ERROR] Chord '\(groupID)' raised: ChordError(\(PythonRepr.string(error.excMessage.first?.stringValue ?? "")))")
+            logger.error("Chord '\(groupID)' raised: ChordError(\(PythonRepr.string(error.excMessage.first?.stringValue ?? "")))")
             failChordBody(body, error: error, applier: &applier)
             withBackend("drop the size of chord \(groupID)") { backend throws(RedisError) in
                 try backend.dropChordSize(groupID: groupID)

@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 import WorkerCore
 
@@ -109,21 +110,21 @@ extension LiveWorkerDriver {
             prefork?.signalSoftLimit(slot: slot)
         case .killChild(let slot, let reason):
             if let prefork {
-                log("[WARNING] slot \(slot): killing its child (\(reason.rawValue))")
+                logger.warning("slot \(slot): killing its child (\(reason.rawValue))")
                 prefork.killChild(slot: slot)
             } else {
                 // A thread cannot be killed: as in Celery's threads pool, a hard time limit or a
                 // terminate only abandons the body (its late result is ignored by the core).
                 slotThreads.abandon(slot: slot)
-                log("[WARNING] slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
+                logger.warning("slot \(slot): \(reason.rawValue) — the threads pool cannot kill a running body; its result will be ignored")
             }
         case .terminateChild(let slot, let signal):
             if let prefork {
-                log("[INFO] slot \(slot): terminating its child with \(signal) (revoked with terminate)")
+                logger.info("slot \(slot): terminating its child with \(signal) (revoked with terminate)")
                 prefork.signalChild(slot: slot, signal: Self.signalNumber(signal))
             } else {
                 slotThreads.abandon(slot: slot)
-                log("[WARNING] slot \(slot): terminate — the threads pool cannot stop a running body; its result will be ignored")
+                logger.warning("slot \(slot): terminate — the threads pool cannot stop a running body; its result will be ignored")
             }
         case .spawnChild(let slot):
             if let prefork {
@@ -134,7 +135,7 @@ extension LiveWorkerDriver {
             }
         case .replaceChild(let slot, let reason):
             if let prefork {
-                log("[INFO] slot \(slot): replacing its child (\(reason.rawValue))")
+                logger.info("slot \(slot): replacing its child (\(reason.rawValue))")
                 prefork.close(slot: slot)
                 prefork.spawn(slot: slot)
             } else {
@@ -155,7 +156,7 @@ extension LiveWorkerDriver {
             let restored = withBroker("restore sweep") { broker throws(RedisError) in
                 try broker.restoreVisible(now: Self.clock(), mutexToken: mutexToken)
             } ?? []
-            if !restored.isEmpty { log("[INFO] restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
+            if !restored.isEmpty { logger.info("restored \(restored.count) unacknowledged message(s) past the visibility timeout") }
         case .taskEvent(let event):
             if taskEventsOn { bufferCeleryEvent(event) }
             notifyObserver(event)
@@ -166,12 +167,12 @@ extension LiveWorkerDriver {
             case .received, .started: break
             }
             if settings.logTasks, event.kind != .succeeded {
-                log("[INFO] \(event.kind.rawValue) \(event.taskName)[\(event.taskID)]\(event.detail.map { ": " + $0 } ?? "")")
+                logger.info("\(event.kind.rawValue) \(event.taskName)[\(event.taskID)]\(event.detail.map { ": " + $0 } ?? "")")
             }
         case .stopConsuming:
             giveBackUnfed()
         case .stopped:
-            log("[INFO] worker stopped")
+            logger.info("worker stopped")
         }
     }
 
@@ -180,7 +181,7 @@ extension LiveWorkerDriver {
     private func publishRetry(_ next: TaskRequest, of current: TaskRequest) {
         flushWrites()
         guard let original = messages[current.deliveryTag] else {
-            log("[ERROR] retry of \(next.id): the message of delivery \(current.deliveryTag) is no longer held")
+            logger.error("retry of \(next.id): the message of delivery \(current.deliveryTag) is no longer held")
             return
         }
         let message = MessageTranslation.retryMessage(next: next, retrying: original,
@@ -225,7 +226,7 @@ extension LiveWorkerDriver {
     func deadLetter(raw: [UInt8], queue: String, reason: String, acknowledgeTag: String?) {
         flushWrites()
         deadLettered += 1
-        log("[ERROR] dead-lettered a message from \(queue): \(reason)")
+        logger.error("dead-lettered a message from \(queue): \(reason)")
         let record = JSONValue.object([
             "reason": .string(reason), "queue": .string(queue),
             "at": .string(CeleryTimestamp.format(Self.clock().microsecondsSinceEpoch)),

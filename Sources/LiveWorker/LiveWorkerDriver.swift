@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 import WorkerCore
 
@@ -51,7 +52,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// The prefork pool's children, when `-P prefork`.
     var prefork: PreforkPool?
     let mutexToken = UUID().uuidString
-    let log: @Sendable (String) -> Void
+    /// Where the worker's log records go ("lovage.worker" unless the embedder passes its own).
+    let logger: Logger
     /// Set when a shutdown came while the broker was not reachable: from then on every broker write
     /// is tried once and dropped on failure, so the stop ends (what is unacknowledged stays in
     /// `unacked` for a restore sweep).
@@ -86,10 +88,10 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Told every task event and the worker's figures (metrics); set before `run()`.
     public var observer: (any LiveWorkerObserver)?
 
-    public init(settings: LiveWorkerSettings, registry: TaskRegistry, log: @escaping @Sendable (String) -> Void) throws(RedisError) {
+    public init(settings: LiveWorkerSettings, registry: TaskRegistry, logger: Logger = Logger(label: "lovage.worker")) throws(RedisError) {
         self.settings = settings
         self.registry = registry
-        self.log = log
+        self.logger = logger
         var config = settings.core
         for name in registry.names {
             if let options = registry.entry(named: name)?.options { config.taskOptions[name] = options }
@@ -103,7 +105,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         broker = try RedisBroker(url: settings.brokerURL, options: settings.transport)
         backend = try RedisResultBackend(url: settings.resultBackendURL, resultExpires: settings.resultExpires)
         fetcher = Fetcher(url: settings.brokerURL, options: settings.transport, inbox: inbox, now: { LiveWorkerDriver.clock() })
-        if settings.pool == .prefork { prefork = PreforkPool(inbox: inbox, log: log) }
+        if settings.pool == .prefork { prefork = PreforkPool(inbox: inbox, logger: logger) }
         events = EventDispatcher(hostname: settings.core.hostname, pid: Int(getpid()), database: settings.brokerURL.database,
                                  heartbeatSeconds: settings.heartbeatSeconds)
         controlQueue = settings.remoteControl ? ControlQueue() : nil
@@ -117,8 +119,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// Asks the worker to shut down (from a signal handler's queue).
     public func requestShutdown(_ kind: ShutdownKind) { inbox.post(.shutdown(kind)) }
 
-    /// Runs the worker until its core says it stopped. `onReady` is called once its pool is started and its
-    /// start-up sweep done, as Celery logs `ready.` once the consumer runs.
+    /// Runs the worker until its core says it stopped. Once its pool is started and its start-up
+    /// sweep done it logs `<hostname> ready.`, as Celery does once the consumer runs, and calls `onReady`.
     public func run(onReady: () -> Void = {}) {
         if settings.mingle { mingle() }
         startRemoteControl()
@@ -135,6 +137,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         apply(&out)
         queueWorkerEvent(.online)
         flushWrites()
+        logger.info("\(settings.core.hostname) ready.")
         notifyObserverFigures(running: true)
         onReady()
         while core.lifecycle != .stopped {
@@ -182,9 +185,9 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         case .fetchFailed(let error):
             // The fetcher waits the outage out itself and goes on with the same fetch.
             if error.code == .timeout {
-                log("[ERROR] broker not answering on the consumer connection: \(error); reconnecting")
+                logger.error("broker not answering on the consumer connection: \(error); reconnecting")
             } else {
-                log("[ERROR] consumer connection lost: \(error); reconnecting")
+                logger.error("consumer connection lost: \(error); reconnecting")
             }
         case .finished(let slot, let execution, let result, let runtime, let residentKiB, let memory):
             softLimitFlags[execution] = nil
@@ -194,7 +197,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
                                       childResidentKiB: residentKiB), now: now, into: &out)
             if settings.logTasks, case .success(let value) = result {
-                log("[INFO] Task succeeded in \(String(format: "%.3f", runtime))s: \(value.serializedString())")
+                logger.info("Task succeeded in \(String(format: "%.3f", runtime))s: \(value.serializedString())")
             }
         case .childReady(let slot, let generation):
             if prefork?.isCurrent(slot: slot, generation: generation) == true {
@@ -204,7 +207,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             // An exit the pool did not ask for: the child died (crash, OOM kill, os._exit).
             if prefork?.isCurrent(slot: slot, generation: generation) == true {
                 let reason = signalled ? "signal \(status)" : "exitcode \(status)"
-                log("[ERROR] child process in slot \(slot) exited (\(reason))")
+                logger.error("child process in slot \(slot) exited (\(reason))")
                 core.handle(.childLost(slot: slot, reason: reason), now: now, into: &out)
             }
         case .stateUpdated(let slot, let execution, let state, let meta):
@@ -212,7 +215,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         case .controlWaiting:
             answerControlRequests(into: &out)
         case .shutdown(let kind):
-            log("[INFO] \(kind == .warm ? "warm" : "cold") shutdown")
+            logger.info("\(kind == .warm ? "warm" : "cold") shutdown")
             core.handle(.shutdown(kind), now: Self.clock(), into: &out)
         }
     }
@@ -282,7 +285,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             return .fetchReturnedEmpty
         }
         guard registry.entry(named: message.task) != nil else {
-            log("[ERROR] Received unregistered task of type '\(message.task)' [\(message.id)]")
+            logger.error("Received unregistered task of type '\(message.task)' [\(message.id)]")
             deadLetter(raw: received.raw, queue: received.queue, reason: "unregistered task \(message.task)",
                        acknowledgeTag: received.deliveryTag)
             return .fetchReturnedEmpty

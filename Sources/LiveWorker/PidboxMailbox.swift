@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 
 /// The worker's seat in Celery's remote-control mailbox (kombu/pidbox.py `Node.listen` on Kombu's
@@ -20,7 +21,7 @@ final class PidboxMailbox: @unchecked Sendable {
     let hostname: String
     let queue: ControlQueue
     let wake: @Sendable () -> Void
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     private let lock = NSLock()
     private var stopping = false
     private var thread: Thread?
@@ -32,12 +33,12 @@ final class PidboxMailbox: @unchecked Sendable {
     var bindingMember: String { PidboxNames.bindingMember(routingKey: "", queue: nodeQueue) }
 
     init(url: RedisURL, hostname: String, queue: ControlQueue, wake: @escaping @Sendable () -> Void,
-         log: @escaping @Sendable (String) -> Void) {
+         logger: Logger) {
         self.url = url
         self.hostname = hostname
         self.queue = queue
         self.wake = wake
-        self.log = log
+        self.logger = logger
     }
 
     /// Binds and subscribes before returning (so a request published after start is seen), then
@@ -102,7 +103,7 @@ final class PidboxMailbox: @unchecked Sendable {
                 defer { subscriber.close() }
                 try subscriber.subscribe(channel, pattern: true)
                 if let started = outageStarted {
-                    log("[INFO] remote control connection restored after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+                    logger.info("remote control connection restored after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
                     outageStarted = nil
                     backoff = ReconnectBackoff()
                 }
@@ -124,7 +125,7 @@ final class PidboxMailbox: @unchecked Sendable {
                 if isStopping { break }
                 if outageStarted == nil {
                     outageStarted = Date()
-                    log("[ERROR] remote control connection lost: \(error); reconnecting")
+                    logger.error("remote control connection lost: \(error); reconnecting")
                 }
                 Thread.sleep(forTimeInterval: backoff.next())
             }
@@ -137,16 +138,16 @@ final class PidboxMailbox: @unchecked Sendable {
         do {
             request = try PidboxRequest.decode(payload)
         } catch {
-            log("[ERROR] remote control: ignored a malformed request: \(error)")
+            logger.error("remote control: ignored a malformed request: \(error)")
             return
         }
         guard request.isAddressed(to: hostname) else { return }
         if request.isExpired(nowSeconds: Date().timeIntervalSince1970) {
-            log("[INFO] remote control: ignored an expired \(request.method) request (its client stopped waiting)")
+            logger.info("remote control: ignored an expired \(request.method) request (its client stopped waiting)")
             return
         }
         let (wakeLoop, warning) = queue.offer(request)
-        if let warning { log(warning) }
+        if let warning { logger.warning("\(warning)") }
         if wakeLoop { wake() }
     }
 }

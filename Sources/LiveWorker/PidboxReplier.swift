@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 
 /// Sends remote-control replies off the main loop (kombu/pidbox.py `Node.reply` →
@@ -17,7 +18,7 @@ final class PidboxReplier: @unchecked Sendable {
     }
 
     let url: RedisURL
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     private let condition = NSCondition()
     private var waiting: [Outgoing] = []
     private var stopping = false
@@ -27,9 +28,9 @@ final class PidboxReplier: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var connection: RedisConnection?
 
-    init(url: RedisURL, log: @escaping @Sendable (String) -> Void) {
+    init(url: RedisURL, logger: Logger) {
         self.url = url
-        self.log = log
+        self.logger = logger
     }
 
     func start() {
@@ -50,7 +51,7 @@ final class PidboxReplier: @unchecked Sendable {
             dropped += 1
             if Date().timeIntervalSince(lastWarning) >= 10 {
                 lastWarning = Date()
-                log("[WARNING] remote control: \(dropped) reply(ies) dropped, \(Self.capacity) already waiting to be sent")
+                logger.warning("remote control: \(dropped) reply(ies) dropped, \(Self.capacity) already waiting to be sent")
                 dropped = 0
             }
             return
@@ -102,11 +103,11 @@ final class PidboxReplier: @unchecked Sendable {
             } catch {
                 connection?.close()
                 connection = nil
-                if attempt == 0 { log("[ERROR] remote control reply connection lost: \(error); reconnecting") }
+                if attempt == 0 { logger.error("remote control reply connection lost: \(error); reconnecting") }
                 Thread.sleep(forTimeInterval: backoff.next())
             }
         }
-        log("[ERROR] remote control: \(batch.count) reply(ies) lost, Redis unreachable")
+        logger.error("remote control: \(batch.count) reply(ies) lost, Redis unreachable")
     }
 
     private func usableConnection() throws(RedisError) -> RedisConnection {

@@ -1,6 +1,8 @@
 import CeleryWire
 import Foundation
 import Glibc
+import Logging
+import LovageLogging
 import WorkerCore
 
 /// Celery's prefork pool: each slot is a child process of this same executable
@@ -29,29 +31,36 @@ final class PreforkPool: @unchecked Sendable {
     private let lock = NSLock()
     private var children: [Int: Child] = [:]
     private var generations: [Int: Int] = [:]
+    /// Children started so far: the N of the next child's Celery process name, `ForkPoolWorker-N`.
+    private var childrenStarted = 0
     /// Children started and not yet seen to exit (closeAll waits for them).
     private var started: [Process] = []
     private let inbox: WorkerInbox
     private let executable: URL
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
 
-    init(inbox: WorkerInbox, log: @escaping @Sendable (String) -> Void) {
+    init(inbox: WorkerInbox, logger: Logger) {
         self.inbox = inbox
-        self.log = log
+        self.logger = logger
         executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                          ?? CommandLine.arguments[0])
     }
 
     /// Starts a child for the slot; `.childReady` arrives when it says so.
     func spawn(slot: Int) {
-        let generation = lock.withLock { () -> Int in
+        let (generation, number) = lock.withLock { () -> (Int, Int) in
             let next = (generations[slot] ?? 0) + 1
             generations[slot] = next
-            return next
+            childrenStarted += 1
+            return (next, childrenStarted)
         }
         let process = Process()
         process.executableURL = executable
         process.arguments = ["worker-child"]
+        // The child writes its own log lines to the shared stderr, named as billiard names them.
+        var environment = ProcessInfo.processInfo.environment
+        environment[LovageLoggingSystem.childProcessNameKey] = "ForkPoolWorker-\(number)"
+        process.environment = environment
         let toChild = Pipe(), fromChild = Pipe()
         process.standardInput = toChild
         process.standardOutput = fromChild
@@ -64,7 +73,7 @@ final class PreforkPool: @unchecked Sendable {
         do {
             try process.run()
         } catch {
-            log("[ERROR] cannot start a child process: \(error)")
+            logger.error("cannot start a child process: \(error)")
             inbox.post(.childExited(slot: slot, generation: generation, status: -1, signalled: false))
             return
         }
@@ -128,7 +137,7 @@ final class PreforkPool: @unchecked Sendable {
             }
             return false
         }
-        if failed { log("[ERROR] slot \(slot): cannot write to its child: errno \(errno)") }
+        if failed { logger.error("slot \(slot): cannot write to its child: errno \(errno)") }
     }
 
     /// SIGUSR1: the body's soft time limit has passed.

@@ -80,7 +80,7 @@ extension LiveWorkerDriver {
             do {
                 let value = try body(connection())
                 if let outageStarted {
-                    log("[INFO] \(server) connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s; \(what) done")
+                    logger.info("\(server) connection restored after \(String(format: "%.1f", Date().timeIntervalSince(outageStarted))) s; \(what) done")
                 }
                 return value
             } catch where error.isOutage {
@@ -91,26 +91,26 @@ extension LiveWorkerDriver {
                     outageStarted = Date()
                     remindAt = Date().addingTimeInterval(Self.outageReminderSeconds)
                     if error.code == .timeout {
-                        log("[ERROR] \(server) not answering: \(error) (during \(what)); reconnecting, \(what) is retried when it answers")
+                        logger.error("\(server) not answering: \(error) (during \(what)); reconnecting, \(what) is retried when it answers")
                     } else {
-                        log("[ERROR] \(server) connection lost during \(what): \(error); reconnecting")
+                        logger.error("\(server) connection lost during \(what): \(error); reconnecting")
                     }
                 } else if let outageStarted, Date() >= remindAt {
                     remindAt = Date().addingTimeInterval(Self.outageReminderSeconds)
-                    log("[ERROR] \(server) still not reachable after \(String(format: "%.0f", Date().timeIntervalSince(outageStarted))) s: \(error)")
+                    logger.error("\(server) still not reachable after \(String(format: "%.0f", Date().timeIntervalSince(outageStarted))) s: \(error)")
                 }
                 if inbox.shutdownPending,
                    Date().timeIntervalSince(outageStarted ?? Date()) >= settings.brokerURL.socket.connectTimeoutSeconds {
                     brokerAbandoned = true
                     // Stopping with the broker away: what is not acknowledged stays in the broker's
                     // `unacked` and any worker restores it after the visibility timeout.
-                    log("[ERROR] shutting down while the \(server) is not reachable: \(what) left undone; unacknowledged messages are restored by the broker after visibility_timeout (\(Int(settings.transport.visibilityTimeout.seconds)) s)")
+                    logger.error("shutting down while the \(server) is not reachable: \(what) left undone; unacknowledged messages are restored by the broker after visibility_timeout (\(Int(settings.transport.visibilityTimeout.seconds)) s)")
                     return nil
                 }
                 Thread.sleep(forTimeInterval: backoff.next())
                 reconnect()
             } catch {
-                log("[ERROR] \(what): \(error)")
+                logger.error("\(what): \(error)")
                 return nil
             }
         }

@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import WorkerCore
 
 /// The remote-control commands that change what the worker does, and the core state inspections
@@ -14,21 +15,21 @@ extension LiveWorkerDriver {
         do {
             command = try WorkerControl(method: request.method, arguments: request.arguments)
         } catch {
-            log("[ERROR] remote control \(request.method): \(error.celeryErrorText)")
+            logger.error("remote control \(request.method): \(error.celeryErrorText)")
             return PidboxReply.error(error.celeryErrorText)
         }
         guard let command else {
-            log("[ERROR] remote control: no such command: \(request.method)")
+            logger.error("remote control: no such command: \(request.method)")
             return PidboxReply.error("KeyError(\(PythonRepr.string(request.method)))")
         }
-        if command == .shutdown { log("[WARNING] Got shutdown from remote") }
+        if command == .shutdown { logger.warning("Got shutdown from remote") }
         let result = core.control(command, now: Self.clock(), into: &out)
         switch result {
         case .ok(let text):
-            log("[INFO] remote control \(request.method): \(text)")
+            logger.info("remote control \(request.method): \(text)")
             return command == .shutdown ? nil : PidboxReply.ok(text)
         case .error(let text):
-            log("[ERROR] remote control \(request.method): \(text)")
+            logger.error("remote control \(request.method): \(text)")
             return PidboxReply.error(text)
         }
     }

@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 import RemoteControl
 import WorkerCore
@@ -11,12 +12,12 @@ extension LiveWorkerDriver {
 
     func startRemoteControl() {
         guard let controlQueue else { return }
-        let replier = PidboxReplier(url: settings.brokerURL, log: log)
+        let replier = PidboxReplier(url: settings.brokerURL, logger: logger)
         replier.start()
         self.replier = replier
         let inbox = self.inbox
         let mailbox = PidboxMailbox(url: settings.brokerURL, hostname: settings.core.hostname, queue: controlQueue,
-                                    wake: { inbox.post(.controlWaiting) }, log: log)
+                                    wake: { inbox.post(.controlWaiting) }, logger: logger)
         mailbox.start()
         self.mailbox = mailbox
     }
@@ -34,7 +35,7 @@ extension LiveWorkerDriver {
     /// the same client `lovage inspect` uses (Kombu's, with its own reply binding), replies read for
     /// 1 s, and every revoked id learnt fed to the core before consuming. Logs as Celery does.
     func mingle() {
-        log("[INFO] mingle: searching for neighbors")
+        logger.info("mingle: searching for neighbors")
         var replies: [PidboxReply] = []
         do {
             let client = try MailboxClient(url: settings.brokerURL)
@@ -42,11 +43,11 @@ extension LiveWorkerDriver {
                                       timeout: 1.0)
                 .filter { $0.hostname != settings.core.hostname }
         } catch {
-            log("[WARNING] mingle: \(error); skipped")
+            logger.warning("mingle: \(error); skipped")
             return
         }
         guard !replies.isEmpty else {
-            log("[INFO] mingle: all alone")
+            logger.info("mingle: all alone")
             return
         }
         var learnt: [String] = []
@@ -56,7 +57,7 @@ extension LiveWorkerDriver {
                 if let clock = value["clock"]?.intValue { mailboxClock = max(mailboxClock, clock) }
             }
         }
-        log("[INFO] mingle: sync with \(replies.count) nodes")
+        logger.info("mingle: sync with \(replies.count) nodes")
         if !learnt.isEmpty { learnRevoked(learnt) }
     }
 }

@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import WorkerCore
 
 /// Answering Celery's remote control on the main loop (celery/worker/pidbox.py `Pidbox.on_message`
@@ -58,7 +59,7 @@ extension LiveWorkerDriver {
             return .null
         case "hello": return helloReply(arguments)
         case "election":
-            log("[WARNING] remote control: ignored election (Lovage takes part in no election)")
+            logger.warning("remote control: ignored election (Lovage takes part in no election)")
             return nil
         default:
             return controlValue(request, into: &out)
@@ -73,7 +74,7 @@ extension LiveWorkerDriver {
         if let revoked = arguments["revoked"]?.arrayValue?.compactMap(\.stringValue), !revoked.isEmpty {
             learnRevoked(revoked)
         }
-        log("[INFO] sync with \(from)")
+        logger.info("sync with \(from)")
         return .object(["revoked": .array(revokedTaskIDs().map(JSONValue.string)), "clock": .int(Int64(appClock))])
     }
 }

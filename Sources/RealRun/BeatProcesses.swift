@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 import RedisClient
 import Scenarios
 
@@ -75,7 +76,7 @@ final class BeatProcesses: @unchecked Sendable {
     func start(_ index: Int) throws {
         try lock.withLock {
             if let process = processes[index], process.isRunning {
-                options.log("beat: not starting \(lineup[index].name): still running (pid \(process.processIdentifier))")
+                options.logger.info("beat: not starting \(lineup[index].name): still running (pid \(process.processIdentifier))")
                 return
             }
             let (executable, arguments, environment) = command(for: index)
@@ -83,7 +84,7 @@ final class BeatProcesses: @unchecked Sendable {
             do {
                 process = try LoggedProcess.launch(executable: executable, arguments: arguments, environment: environment,
                                                    directory: options.celeryModuleDirectory, logPath: logPath(ofBeat: index),
-                                                   name: lineup[index].name, log: options.log)
+                                                   name: lineup[index].name, logger: options.logger)
             } catch { throw RealRunError("cannot start \(lineup[index].name) (\(executable)): \(error)") }
             processes[index] = process
             recorded.append(Event(atUnixMicros: Self.nowMicros(), beat: index, change: .started))
@@ -109,7 +110,7 @@ final class BeatProcesses: @unchecked Sendable {
         guard let process = lock.withLock({ processes[index] }), process.isRunning else { return }
         Glibc.kill(process.processIdentifier, number)
         lock.withLock { recorded.append(Event(atUnixMicros: Self.nowMicros(), beat: index, change: change)) }
-        options.log("\(why): \(number == SIGKILL ? "SIGKILL" : "SIGTERM") \(lineup[index].name) (pid \(process.processIdentifier))")
+        options.logger.info("\(why): \(number == SIGKILL ? "SIGKILL" : "SIGTERM") \(lineup[index].name) (pid \(process.processIdentifier))")
         let deadline = Date().addingTimeInterval(number == SIGKILL ? 1 : 10)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
         if process.isRunning {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 import Scenarios
 import WorkerCore
 
@@ -18,16 +19,16 @@ final class ContainerMemoryLimit: @unchecked Sendable {
     private let fleet: WorkerFleet
     /// The limit in bytes and the restart delay of each worker, by name, in the fleet's order.
     private let limits: [(name: String, limitBytes: Int64, restartDelay: TimeSpan)]
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let lock = NSLock()
     private var pendingRestarts: [(name: String, at: Date)] = []
     private var kills = 0
     private var stopping = false
     private var thread: Thread?
 
-    init(scenario: Scenario, fleet: WorkerFleet, log: @escaping @Sendable (String) -> Void) {
+    init(scenario: Scenario, fleet: WorkerFleet, logger: Logger) {
         self.fleet = fleet
-        self.log = log
+        self.logger = logger
         var limits: [(String, Int64, TimeSpan)] = []
         for (index, group) in scenario.fleet.enumerated() {
             guard let limit = group.memoryLimitBytes else { continue }
@@ -61,8 +62,7 @@ final class ContainerMemoryLimit: @unchecked Sendable {
                 let resident = Self.residentBytes(ofTree: pid)
                 guard resident > worker.limitBytes else { continue }
                 fleet.kill(worker.name)
-                log("oom: \(worker.name) killed: worker and children resident \(resident / 1_048_576) MiB > memory_limit "
-                    + "\(worker.limitBytes / 1_048_576) MiB; restarting in \(worker.restartDelay.seconds) s")
+                logger.info("oom: \(worker.name) killed: worker and children resident \(resident / 1_048_576) MiB > memory_limit \(worker.limitBytes / 1_048_576) MiB; restarting in \(worker.restartDelay.seconds) s")
                 lock.withLock {
                     kills += 1
                     pendingRestarts.append((worker.name, Date().addingTimeInterval(worker.restartDelay.seconds)))
@@ -75,7 +75,7 @@ final class ContainerMemoryLimit: @unchecked Sendable {
                 return due
             }
             for name in due where !fleet.isRunning(name) {
-                do { try fleet.start(name); log("oom: restarted \(name)") } catch { log("oom: restarting \(name): \(error)") }
+                do { try fleet.start(name); logger.info("oom: restarted \(name)") } catch { logger.info("oom: restarting \(name): \(error)") }
             }
             Thread.sleep(forTimeInterval: Double(Self.pollMilliseconds) / 1000)
         }

@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 import RemoteControl
 import Reports
@@ -23,20 +24,20 @@ final class RealControlSender: @unchecked Sendable {
     private let groupNames: [String]
     private let publishedIDs: [String]
     private let listKeys: [String]
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let lock = NSLock()
     private var outcomes: [(index: Int, outcome: RunSummary.ControlOutcome)] = []
     private var inFlight = 0
 
     init(scenario: Scenario, url: RedisURL, publishedIDs: [String], listKeys: [String],
-         log: @escaping @Sendable (String) -> Void) {
+         logger: Logger) {
         pending = scenario.controls.enumerated().map { ($0.offset, $0.element) }
             .sorted { $0.control.at != $1.control.at ? $0.control.at < $1.control.at : $0.index < $1.index }
         self.url = url
         self.groupNames = scenario.fleet.map(\.name)
         self.publishedIDs = publishedIDs
         self.listKeys = listKeys
-        self.log = log
+        self.logger = logger
     }
 
     var nextDue: TimeSpan? { pending.first?.control.at }
@@ -67,7 +68,7 @@ final class RealControlSender: @unchecked Sendable {
         let escaped = { (names: [String]) in names.map(NSRegularExpression.escapedPattern(for:)).joined(separator: "|") }
         let pattern = scheduled.destination.map { "^(" + escaped($0) + ")@" } ?? "^(" + escaped(groupNames) + ")-[0-9]+@"
         lock.withLock { inFlight += 1 }
-        let url = self.url, log = self.log
+        let url = self.url, logger = self.logger
         let thread = Thread { [self] in
             defer { lock.withLock { inFlight -= 1 } }
             var replies: [PidboxReply] = []
@@ -76,7 +77,7 @@ final class RealControlSender: @unchecked Sendable {
                 replies = try client.call(control.method, arguments: control.arguments, pattern: pattern, matcher: "pcre",
                                           timeout: Self.replyTimeoutSeconds)
             } catch {
-                log("control: \(text): \(error)")
+                logger.info("control: \(text): \(error)")
             }
             var found: [RunSummary.ControlOutcome] = []
             let at = scheduled.at.seconds
@@ -93,7 +94,7 @@ final class RealControlSender: @unchecked Sendable {
                 }
                 let (status, message) = Self.describe(reply.value)
                 found.append(RunSummary.ControlOutcome(atSeconds: at, control: text, worker: name, status: status, reply: message))
-                log("control: \(text) -> \(reply.hostname): \(status): \(message)")
+                logger.info("control: \(text) -> \(reply.hostname): \(status): \(message)")
             }
             lock.withLock { outcomes += found.map { (index, $0) } }
         }

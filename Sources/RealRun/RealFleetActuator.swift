@@ -1,6 +1,7 @@
 import CeleryWire
 import FleetControl
 import LiveWorker
+import Logging
 import RedisClient
 import WorkerCore
 
@@ -12,16 +13,16 @@ final class RealFleetActuator: FleetActuator {
     private let fleet: WorkerFleet
     private let url: RedisURL
     private let intendedOffsetOfTask: (String) -> TimeSpan?
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private var connection: RedisConnection?
     private var namesByGroup: [Int: [String]] = [:]
 
     init(fleet: WorkerFleet, url: RedisURL, intendedOffsetOfTask: @escaping (String) -> TimeSpan?,
-         log: @escaping @Sendable (String) -> Void) {
+         logger: Logger) {
         self.fleet = fleet
         self.url = url
         self.intendedOffsetOfTask = intendedOffsetOfTask
-        self.log = log
+        self.logger = logger
     }
 
     /// The process name of a replica: `<group>-<n>`, as the fleet and the simulator name it.
@@ -36,14 +37,14 @@ final class RealFleetActuator: FleetActuator {
 
     func start(_ worker: FleetWorker, now: Instant) {
         let name = name(worker)
-        do { try fleet.start(name); log("scaler: started \(name)") } catch { log("scaler: \(error)") }
+        do { try fleet.start(name); logger.info("scaler: started \(name)") } catch { logger.info("scaler: \(error)") }
     }
 
     func warmStop(_ worker: FleetWorker, now: Instant) { fleet.stop(name(worker)) }
 
     func kill(_ worker: FleetWorker, now: Instant) {
         let name = name(worker)
-        log("scaler: \(name) outlived its shutdown grace")
+        logger.info("scaler: \(name) outlived its shutdown grace")
         fleet.kill(name)
     }
 

@@ -1,4 +1,5 @@
 import FleetControl
+import Logging
 import RedisClient
 import Reports
 import Scenarios
@@ -26,8 +27,8 @@ final class RealFleetScaler {
     }
 
     convenience init(scenario: Scenario, fleet: WorkerFleet, url: RedisURL, intendedOffsetOfTask: @escaping (String) -> TimeSpan?,
-                     log: @escaping @Sendable (String) -> Void) {
-        self.init(scenario: scenario, world: RealFleetActuator(fleet: fleet, url: url, intendedOffsetOfTask: intendedOffsetOfTask, log: log))
+                     logger: Logger) {
+        self.init(scenario: scenario, world: RealFleetActuator(fleet: fleet, url: url, intendedOffsetOfTask: intendedOffsetOfTask, logger: logger))
     }
 
     var isEmpty: Bool { controller.isEmpty }

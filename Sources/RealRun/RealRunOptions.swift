@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedisClient
 
 /// How `lovage run --mode redis` runs a scenario for real.
@@ -33,16 +34,16 @@ public struct RealRunOptions: Sendable {
     public var taskEvents = true
     /// Where the workers' logs go.
     public var logDirectory: String
-    /// Operator messages (faults applied, workers started and stopped).
-    public var log: @Sendable (String) -> Void
+    /// Operator messages (faults applied, workers started and stopped), at INFO.
+    public var logger: Logger
 
     public init(lovageExecutable: String, pythonExecutable: String, celeryModuleDirectory: String, logDirectory: String,
-                log: @escaping @Sendable (String) -> Void) {
+                logger: Logger = Logger(label: "lovage.run")) {
         self.lovageExecutable = lovageExecutable
         self.pythonExecutable = pythonExecutable
         self.celeryModuleDirectory = celeryModuleDirectory
         self.logDirectory = logDirectory
-        self.log = log
+        self.logger = logger
     }
 }
 

@@ -1,6 +1,7 @@
 import CeleryWire
 import Foundation
 import LiveWorker
+import Logging
 import RedisClient
 import PrivateRedis
 import Reports
@@ -57,7 +58,7 @@ public final class RealRunner: @unchecked Sendable {
         let fleet = try WorkerFleet(scenario: scenario, brokerURL: clientURL, options: options)
         defer { fleet.stopAll() }
         // The fleet runs with -E; the subscriber is listening before the first worker starts.
-        let monitor = options.publishOnly || !options.taskEvents ? nil : TaskEventMonitor(url: url, log: options.log)
+        let monitor = options.publishOnly || !options.taskEvents ? nil : TaskEventMonitor(url: url, logger: options.logger)
         try monitor?.start()
         defer { _ = monitor?.stop(quietSeconds: 0, maxWaitSeconds: 0) }
         if !options.publishOnly {
@@ -94,13 +95,13 @@ public final class RealRunner: @unchecked Sendable {
         var offsetByID: [String: TimeSpan] = [:]
         for (index, id) in publisher.ids.enumerated() { offsetByID[id] = plan[index].offset }
         let scaler = RealFleetScaler(scenario: scenario, fleet: fleet, url: url, intendedOffsetOfTask: { offsetByID[$0] },
-                                     log: options.log)
-        let memoryLimit = ContainerMemoryLimit(scenario: scenario, fleet: fleet, log: options.log)
+                                     logger: options.logger)
+        let memoryLimit = ContainerMemoryLimit(scenario: scenario, fleet: fleet, logger: options.logger)
         if !options.publishOnly { memoryLimit.start() }
         defer { memoryLimit.stop() }
         let faults = FaultTimeline(scenario.faults, loadEnd: scenario.duration)
         let controls = RealControlSender(scenario: scenario, url: url, publishedIDs: publisher.ids, listKeys: listKeys(),
-                                         log: options.log)
+                                         logger: options.logger)
         let end = scenario.duration + scenario.drain
         var stoppedBy: String? = nil
         while true {
@@ -236,21 +237,21 @@ public final class RealRunner: @unchecked Sendable {
         switch action {
         case .start(.killWorker(let name)): fleet.kill(name)
         case .start(.restartWorker(let name)):
-            do { try fleet.start(name); options.log("fault: restarted \(name)") } catch { options.log("fault: \(error)") }
+            do { try fleet.start(name); options.logger.info("fault: restarted \(name)") } catch { options.logger.info("fault: \(error)") }
         case .start(.stopWorker(let name)): fleet.stop(name)
         case .start(.brokerOutage):
-            if let server { server.pause(); beats?.brokerFrozen(true); options.log("fault: redis-server frozen (SIGSTOP)") }
-            else { options.log("fault: broker_outage skipped: --broker names a server this run did not start") }
+            if let server { server.pause(); beats?.brokerFrozen(true); options.logger.info("fault: redis-server frozen (SIGSTOP)") }
+            else { options.logger.info("fault: broker_outage skipped: --broker names a server this run did not start") }
         case .end(.brokerOutage):
-            if let server { server.resume(); beats?.brokerFrozen(false); options.log("fault: redis-server resumed (SIGCONT)") }
+            if let server { server.resume(); beats?.brokerFrozen(false); options.logger.info("fault: redis-server resumed (SIGCONT)") }
         case .start(.brokerLatency(let latency)):
             addedLatency = addedLatency + latency
             proxy?.setLatency(addedLatency.microseconds)
-            options.log("fault: broker latency +\(latency.microseconds) µs per direction (now \(addedLatency.microseconds) µs)")
+            options.logger.info("fault: broker latency +\(latency.microseconds) µs per direction (now \(addedLatency.microseconds) µs)")
         case .end(.brokerLatency(let latency)):
             addedLatency = addedLatency - latency
             proxy?.setLatency(addedLatency.microseconds)
-            options.log("fault: broker latency back to \(addedLatency.microseconds) µs")
+            options.logger.info("fault: broker latency back to \(addedLatency.microseconds) µs")
         case .start(.killBeat), .start(.restartBeat), .start(.startBeat), .end(.restartBeat):
             beats?.apply(action)
         case .start, .end:

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedisClient
 import Reports
 import Scenarios
@@ -37,7 +38,7 @@ final class RunBeats: @unchecked Sendable {
         let path = try BeatScheduleFile.write(BeatScheduleFile.json(scenario: scenario, start: runStart, slowWindows: slowWindows),
                                               in: options.logDirectory)
         try processes.startAll(schedulePath: path, runStart: runStart)
-        options.log("beat: \(processes.lineup.filter(\.startsWithRun).count) beat(s) started (\(options.target == .lovage ? "lovage beat" : "celery beat"), keys \(processes.keyPrefix)); schedule \(path)")
+        options.logger.info("beat: \(processes.lineup.filter(\.startsWithRun).count) beat(s) started (\(options.target == .lovage ? "lovage beat" : "celery beat"), keys \(processes.keyPrefix)); schedule \(path)")
     }
 
     /// A beat fault of the run's timeline: `kill_beat` SIGKILLs, `restart_beat` SIGTERMs (and its
@@ -48,8 +49,8 @@ final class RunBeats: @unchecked Sendable {
         case .start(.restartBeat(let number, _)): if let index = processes.index(ofNumber: number) { processes.stop(index) }
         case .end(.restartBeat(let number, _)), .start(.startBeat(let number, _)):
             guard !ended, let index = processes.index(ofNumber: number) else { return }
-            do { try processes.start(index); options.log("fault: started \(processes.lineup[index].name)") }
-            catch { options.log("fault: \(error)") }
+            do { try processes.start(index); options.logger.info("fault: started \(processes.lineup[index].name)") }
+            catch { options.logger.info("fault: \(error)") }
         default: break
         }
     }

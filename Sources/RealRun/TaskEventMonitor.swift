@@ -1,5 +1,6 @@
 import CeleryWire
 import Foundation
+import Logging
 import RedisClient
 import Reports
 
@@ -13,7 +14,7 @@ import Reports
 /// are in, with a short quiet period for events still in flight.
 final class TaskEventMonitor: @unchecked Sendable {
     private let url: RedisURL
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let lock = NSLock()
     private var counter = ExecutionCounter()
     private var interruptions = 0
@@ -23,9 +24,9 @@ final class TaskEventMonitor: @unchecked Sendable {
     private var thread: Thread?
     private var subscribeFailure: String?
 
-    init(url: RedisURL, log: @escaping @Sendable (String) -> Void) {
+    init(url: RedisURL, logger: Logger) {
         self.url = url
-        self.log = log
+        self.logger = logger
     }
 
     /// The pattern for the broker's database: `/0.celeryev/task.*`.
@@ -98,7 +99,7 @@ final class TaskEventMonitor: @unchecked Sendable {
                 guard let message = try current.nextPushedMessage(timeout: 0.1) else { continue }
                 handle(message.payload)
             } catch {
-                log("events: subscriber connection lost (\(error.message)); reconnecting — events published meanwhile are missed")
+                logger.info("events: subscriber connection lost (\(error.message)); reconnecting — events published meanwhile are missed")
                 lock.withLock { interruptions += 1 }
                 connection = nil
             }

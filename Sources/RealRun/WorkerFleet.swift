@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 import RedisClient
 import Scenarios
 import Workload
@@ -25,7 +26,7 @@ final class WorkerFleet: @unchecked Sendable {
     private let environment: [String: String]
     private let logDirectory: String
     private let workingDirectory: String
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
 
     /// `scenario` is the scenario as it runs (time-scaled): each group's task table is written from
     /// it to the logs folder, so the workers' time limits and retry delays are the scaled ones.
@@ -40,7 +41,7 @@ final class WorkerFleet: @unchecked Sendable {
         self.environment = environment
         logDirectory = options.logDirectory
         workingDirectory = options.celeryModuleDirectory
-        log = options.log
+        logger = options.logger
         for (groupIndex, group) in scenario.fleet.enumerated() {
             var table = ScenarioTaskTable(scenario: scenario, group: group)
             // The run measures every task from its result document (started_at, date_done), so a
@@ -124,7 +125,7 @@ final class WorkerFleet: @unchecked Sendable {
         try lock.withLock {
             guard let index = members.firstIndex(where: { $0.name == name }) else { return }
             if let process = members[index].process, process.isRunning {
-                log("fleet: not starting \(name): still running (pid \(process.processIdentifier))")
+                logger.info("fleet: not starting \(name): still running (pid \(process.processIdentifier))")
                 return
             }
             let logPath = (logDirectory as NSString).appendingPathComponent("\(name).log")
@@ -132,7 +133,7 @@ final class WorkerFleet: @unchecked Sendable {
             do {
                 process = try LoggedProcess.launch(executable: members[index].executable, arguments: members[index].arguments,
                                                    environment: environment.merging(members[index].environment) { _, member in member },
-                                                   directory: workingDirectory, logPath: logPath, name: name, log: log)
+                                                   directory: workingDirectory, logPath: logPath, name: name, logger: logger)
             } catch { throw RealRunError("cannot start worker \(name) (\(members[index].executable)): \(error)") }
             members[index].process = process
         }
@@ -200,7 +201,7 @@ final class WorkerFleet: @unchecked Sendable {
         } else {
             Glibc.kill(process.processIdentifier, number)
         }
-        log("fault: \(number == SIGKILL ? "SIGKILL" : "SIGTERM") \(name) (pid \(process.processIdentifier))")
+        logger.info("fault: \(number == SIGKILL ? "SIGKILL" : "SIGTERM") \(name) (pid \(process.processIdentifier))")
     }
 
     /// SIGKILL a worker and the pool children it started.

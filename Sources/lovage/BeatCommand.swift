@@ -2,6 +2,8 @@ import ArgumentParser
 import CeleryWire
 import Foundation
 import LiveBeat
+import Logging
+import LovageLogging
 import RedisClient
 import Scenarios
 import Schedules
@@ -9,7 +11,7 @@ import WorkerCore
 
 /// `lovage beat`: Celery beat for any Celery fleet on Redis, with a lock so that any number of
 /// them may run and exactly one sends.
-struct BeatCommand: ParsableCommand {
+struct BeatCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "beat",
         abstract: "Send periodic tasks as Celery beat does, with a Redis lock so that only one of many beats sends.",
@@ -58,8 +60,10 @@ struct BeatCommand: ParsableCommand {
     @Option(help: "Kombu priority steps, comma-separated; must match the workers'.")
     var prioritySteps: String = "0,3,6,9"
 
-    @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING or ERROR.")
+    @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     var loglevel: String = "INFO"
+
+    @OptionGroup var logFormat: LogFormatOption
 
     @Option(help: ArgumentHelp("Pretend this host's clock is off by D (signed: --clock-offset=-90s): to see what a skewed beat host sends.",
                                discussion: "Beats on hosts whose clocks disagree send at different real times; with the lock only the holder's clock counts."),
@@ -77,10 +81,14 @@ struct BeatCommand: ParsableCommand {
     func validate() throws {
         guard maxInterval.span.microseconds > 0 else { throw ValidationError("--max-interval must be longer than 0s") }
         guard lockTimeout.span.microseconds >= 300_000 else { throw ValidationError("--lock-timeout must be at least 300ms") }
-        guard ["DEBUG", "INFO", "WARNING", "ERROR"].contains(loglevel.uppercased()) else {
-            throw ValidationError("--loglevel must be DEBUG, INFO, WARNING or ERROR, got \(loglevel)")
-        }
+        _ = try logSetup()
         if let next, next < 1 { throw ValidationError("--next must be 1 or more") }
+    }
+
+    func logSetup() throws -> LogSetup {
+        let level: Logger.Level
+        do { level = try LogLevelName.resolve(loglevel) } catch { throw ValidationError(error.description) }
+        return LogSetup(format: try logFormat.resolve(), level: level)
     }
 
     func run() throws {
@@ -104,8 +112,9 @@ struct BeatCommand: ParsableCommand {
         settings.prioritySteps = try Self.prioritySteps(prioritySteps)
         settings.clockOffsetMicros = clockOffset.micros
         settings.messageClockOffsetMicros = messageClockOffset?.micros
-        let service = BeatService(settings: settings, log: BeatLogLine.writer(level: loglevel))
-        for line in BeatLogLine.banner(settings, schedulePath: schedule) { writeLog("[INFO] \(line)") }
+        let logger = Logger(label: "lovage.beat")
+        let service = BeatService(settings: settings, logger: logger)
+        for line in BeatLogLine.banner(settings, schedulePath: schedule) { logger.info("\(line)") }
         let sources = interruptSources { service.stop() }
         service.run()
         sources.forEach { $0.cancel() }
@@ -119,18 +128,8 @@ struct BeatCommand: ParsableCommand {
     }
 }
 
-/// The beat's log lines in Celery's format, filtered by level.
+/// The beat's start-up lines.
 enum BeatLogLine {
-    static let levels = ["DEBUG": 0, "INFO": 1, "WARNING": 2, "ERROR": 3]
-
-    static func writer(level: String) -> BeatService.Log {
-        let threshold = levels[level.uppercased()] ?? 1
-        return { level, message in
-            guard (levels[level] ?? 1) >= threshold else { return }
-            writeLog("[\(level)] \(message)")
-        }
-    }
-
     /// What Celery beat prints at start (`celery beat v5 is starting.` and its Configuration), for Lovage's settings.
     static func banner(_ settings: BeatSettings, schedulePath: String) -> [String] {
         let lock = settings.useLock

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiveBeat
+import Logging
 import RedisClient
 import Scenarios
 
@@ -14,11 +15,13 @@ final class EmbeddedBeat: @unchecked Sendable {
     init(service: BeatService) { self.service = service }
 
     static func start(schedulePath: String?, brokerURL: RedisURL, defaultQueue: String, prioritySteps: [Int],
-                      lockTimeout: Int64, nodeName: String, quiet: Bool) throws -> EmbeddedBeat {
+                      lockTimeout: Int64, nodeName: String) throws -> EmbeddedBeat {
+        // The worker's level and format (bootstrapped for the process), under the beat's label.
+        let logger = Logger(label: "lovage.beat")
         guard let schedulePath else { throw ExitCode(ExitStatus.badInput) }
         let spec: ScheduleSpec
         do { spec = try ScheduleFileLoader.load(path: schedulePath) } catch {
-            writeLog("[ERROR] -B --schedule: \(error.description)")
+            logger.error("-B --schedule: \(error.description)")
             throw ExitCode(ExitStatus.badInput)
         }
         var settings = BeatSettings(entries: spec.entries, zone: spec.zone, brokerURL: brokerURL,
@@ -27,8 +30,8 @@ final class EmbeddedBeat: @unchecked Sendable {
         settings.lockTimeoutMicros = lockTimeout
         settings.defaultQueue = defaultQueue
         settings.prioritySteps = prioritySteps
-        let beat = EmbeddedBeat(service: BeatService(settings: settings, log: BeatLogLine.writer(level: quiet ? "WARNING" : "INFO")))
-        for line in BeatLogLine.banner(settings, schedulePath: schedulePath) where !quiet { writeLog("[INFO] \(line)") }
+        let beat = EmbeddedBeat(service: BeatService(settings: settings, logger: logger))
+        for line in BeatLogLine.banner(settings, schedulePath: schedulePath) { logger.info("\(line)") }
         let thread = Thread {
             beat.service.run()
             beat.finished.signal()

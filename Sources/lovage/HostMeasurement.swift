@@ -1,6 +1,7 @@
 import ArgumentParser
 import Calibration
 import Foundation
+import Logging
 import RealRun
 import RedisClient
 import Reports
@@ -85,7 +86,7 @@ struct HostMeasurement {
         defer { try? FileManager.default.removeItem(atPath: logs) }
         var options = RealRunOptions(lovageExecutable: executable, pythonExecutable: RunCommand.absolute(command.python),
                                      celeryModuleDirectory: RunCommand.interopDirectory(executable: executable), logDirectory: logs,
-                                     log: { _ in })
+                                     logger: Logger(label: "lovage.run") { _ in SwiftLogNoOpLogHandler() })
         options.brokerURL = url
         options.target = command.target == "celery" ? .celery : .lovage
         options.taskEvents = false

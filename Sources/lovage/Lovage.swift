@@ -29,6 +29,7 @@ struct Lovage: ParsableCommand {
             finish(error)
         }
         do {
+            try LogSetup.bootstrap(for: command)
             try command.run()
         } catch let error as ValidationError {
             printError("Error: \(error.message)")

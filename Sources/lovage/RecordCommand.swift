@@ -2,6 +2,8 @@ import ArgumentParser
 import FleetRecorder
 import FleetRecording
 import Foundation
+import Logging
+import LovageLogging
 import RedisClient
 
 /// `lovage record`: a recording of a running Celery fleet, for `lovage calibrate`.
@@ -19,6 +21,7 @@ struct RecordCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var logFormat: LogFormatOption
     @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
 
@@ -77,12 +80,13 @@ struct RecordCommand: ParsableCommand {
         defer { sources.forEach { $0.cancel() } }
         let terminal = standardErrorIsTerminal
         let lastLine = StopFlag()
+        // Bare "record: ..." lines unless --log-format or LOVAGE_LOG_FORMAT asks for a format, each
+        // first clearing the progress line on a terminal.
+        let format = try logFormat.resolve(fallback: .plain)
+        let output = LogOutput { line in LogOutput.standardError.write((terminal ? "\r\u{1B}[K" : "") + line) }
         let recorder = FleetRecorder(
             options: options,
-            log: { line in
-                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                printError(line)
-            },
+            logger: Logger(label: "lovage.record") { LovageLogHandler(label: $0, format: format, output: output) },
             progress: { line in
                 if terminal {
                     FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))

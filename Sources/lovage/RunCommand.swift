@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import LovageLogging
 import RealRun
 import Reports
 import Scenarios
@@ -7,7 +9,9 @@ import Simulation
 import WorkerCore
 
 /// `lovage run FILE --mode sim|redis`: one scenario file, run in virtual time or for real.
-struct RunCommand: ParsableCommand {
+struct RunCommand: ParsableCommand, LoggingCommand {
+    func logSetup() throws -> LogSetup { LogSetup(format: try logFormat.resolve(), level: .info) }
+
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a scenario on the simulated broker (--mode sim) or on real Redis with real workers (--mode redis).",
@@ -67,6 +71,7 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "Print the summary as JSON on standard output.")
     var json = false
+    @OptionGroup var logFormat: LogFormatOption
 
     func validate() throws {
         guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be a positive number, got \(timeScale)") }
@@ -117,7 +122,7 @@ struct RunCommand: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var options = RealRunOptions(lovageExecutable: executable, pythonExecutable: Self.absolute(python),
                                      celeryModuleDirectory: Self.interopDirectory(executable: executable), logDirectory: logs,
-                                     log: { line in if !quiet && !json { writeLog(line) } })
+                                     logger: quiet || json ? Logger(label: "lovage.run") { _ in SwiftLogNoOpLogHandler() } : Logger(label: "lovage.run"))
         options.seed = seed
         options.timeScale = timeScale
         options.target = targetInUse

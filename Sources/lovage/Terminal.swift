@@ -6,20 +6,6 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Celery's log line format: `[2026-11-29 04:55:00,123: INFO/MainProcess] message`.
-@Sendable func writeLog(_ line: String) {
-    var level = "INFO"
-    var message = line
-    if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
-        level = String(line[line.index(after: line.startIndex)..<close])
-        message = String(line[line.index(after: close)...]).trimmingCharacters(in: .whitespaces)
-    }
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss,SSS"
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    FileHandle.standardError.write(Data("[\(formatter.string(from: Date())): \(level)/MainProcess] \(message)\n".utf8))
-}
-
 /// Runs `handler` on Ctrl-C (SIGINT) or SIGTERM instead of dying: a command that must finish
 /// what it writes (a run's report, a recording's footer) stops its work and returns. Keep the
 /// returned sources alive for as long as the handler should run; cancel them after.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LiveWorker
+import Logging
+import LovageLogging
 import RealRun
 import RedisClient
 import Scenarios
@@ -11,7 +13,7 @@ import WorkerMetrics
 
 /// `lovage worker`: a Celery worker on real Redis, with Celery's flags and Dify's environment
 /// variables, running Lovage's built-in tasks on a threads pool.
-struct WorkerCommand: ParsableCommand {
+struct WorkerCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run a Celery-compatible worker against Redis (built-in tasks; prefork or threads pool).",
@@ -62,8 +64,9 @@ struct WorkerCommand: ParsableCommand {
     var softTimeLimit: DurationArgument?
     @Option(name: [.customShort("n"), .long], help: "Node name, as Celery expands it: %h host name, %n its first label, %d its domain, %% a percent sign; a name without @ gets lovage@.")
     var hostname: String = "lovage@%h"
-    @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING, ERROR.")
+    @Option(name: [.customShort("l"), .long], help: "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     var loglevel: String = "INFO"
+    @OptionGroup var logFormat: LogFormatOption
     @Option(name: [.customShort("b"), .long], help: "Broker URL (default: CELERY_BROKER_URL or redis://127.0.0.1:6379/0).")
     var broker: String?
     @Option(name: .customLong("result-backend"), help: "Result backend URL (default: the broker URL).")
@@ -123,7 +126,19 @@ struct WorkerCommand: ParsableCommand {
         if beat && schedule == nil { throw ValidationError("-B needs --schedule FILE: the periodic tasks to send") }
         if !beat && schedule != nil { throw ValidationError("--schedule is for the embedded beat: add -B") }
         guard beatLockTimeout.span.microseconds >= 300_000 else { throw ValidationError("--beat-lock-timeout must be at least 300ms") }
+        _ = try logSetup()
     }
+
+    /// `-l` and `--log-format`; the prefork children (this executable, `worker-child`) inherit
+    /// them through the environment.
+    func logSetup() throws -> LogSetup {
+        let level: Logger.Level
+        do { level = try LogLevelName.resolve(loglevel, flag: "-l/--loglevel") } catch { throw ValidationError(error.description) }
+        return LogSetup(format: try logFormat.resolve(), level: level)
+    }
+
+    /// The worker's logger: "lovage.worker", at the level and format `LogSetup` bootstrapped.
+    private var logger: Logger { Logger(label: "lovage.worker") }
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
@@ -141,7 +156,7 @@ struct WorkerCommand: ParsableCommand {
         case "threads", "prefork": break
         case "processes": poolName = "prefork"
         case "gevent", "eventlet":
-            log("WARNING", "pool \(poolName) runs as threads in Lovage")
+            logger.warning("pool \(poolName) runs as threads in Lovage")
             poolName = "threads"
         case "solo":
             size = 1
@@ -191,14 +206,14 @@ struct WorkerCommand: ParsableCommand {
         if let tasksFrom {
             let table: ScenarioTaskTable
             do { table = try ScenarioTaskRegistration.table(from: tasksFrom, group: tasksGroup) } catch {
-                log("ERROR", "--tasks-from: \(error)")
+                logger.error("--tasks-from: \(error)")
                 throw ExitCode(ExitStatus.badInput)
             }
             ScenarioTaskRegistration.register(table, into: &registry)
             // The prefork children are this executable too and inherit the environment.
             setenv(ScenarioTaskRegistration.childEnvironmentKey, ScenarioTaskRegistration.childEnvironmentValue(table), 1)
         } else if tasksGroup != nil {
-            log("ERROR", "--tasks-group needs --tasks-from")
+            logger.error("--tasks-group needs --tasks-from")
             throw ExitCode(ExitStatus.badInput)
         }
         BuiltinTasks.registerCanvas(into: &registry)
@@ -207,11 +222,15 @@ struct WorkerCommand: ParsableCommand {
         do {
             try RedisConnection.waitUntilReachable(url: brokerURL, timeout: waitForBroker.seconds)
         } catch {
-            log("ERROR", "cannot reach the broker: \(error)")
+            logger.error("cannot reach the broker: \(error)")
             throw ExitCode(ExitStatus.badInput)
         }
         var settings = LiveWorkerSettings(core: config, brokerURL: brokerURL, resultBackendURL: backendURL, transport: transport)
-        let quiet = loglevel.uppercased() == "WARNING" || loglevel.uppercased() == "ERROR"
+        let setup = try logSetup()
+        // Above INFO the worker skips building its per-task lines at all, as before swift-log.
+        let quiet = setup.level > .info
+        setenv(LogFormat.environmentKey, setup.format.rawValue, 1)
+        setenv(LovageLoggingSystem.childLevelKey, LogLevelName.name(of: setup.level), 1)
         settings.logTasks = !quiet
         settings.pool = poolName == "prefork" ? .prefork : .threads
         settings.taskEvents = taskEvents || Self.truthy(env["CELERY_WORKER_TASK_EVENTS"])
@@ -221,12 +240,9 @@ struct WorkerCommand: ParsableCommand {
         settings.poolRestarts = poolRestarts || Self.truthy(env["CELERY_WORKER_POOL_RESTARTS"])
         let driver: LiveWorkerDriver
         do {
-            driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { line in
-                if quiet && line.hasPrefix("[INFO]") { return }
-                writeLog(line)
-            })
+            driver = try LiveWorkerDriver(settings: settings, registry: registry, logger: logger)
         } catch {
-            log("ERROR", "cannot connect: \(error)")
+            logger.error("cannot connect: \(error)")
             throw ExitCode(ExitStatus.badInput)
         }
         let metrics = try startMetrics(metricsListen, nodeName: nodeName, driver: driver, brokerURL: brokerURL,
@@ -235,10 +251,10 @@ struct WorkerCommand: ParsableCommand {
                     registry: registry, taskEventsOn: settings.taskEvents)
         let embeddedBeat = try beat ? EmbeddedBeat.start(schedulePath: schedule, brokerURL: brokerURL, defaultQueue: config.queues.first ?? "celery",
                                                          prioritySteps: transport.prioritySteps, lockTimeout: beatLockTimeout.span.microseconds,
-                                                         nodeName: nodeName, quiet: quiet) : nil
+                                                         nodeName: nodeName) : nil
         let signals = SignalWatcher(driver: driver)
         signals.start()
-        driver.run(onReady: { writeLog("[INFO] \(nodeName) ready.") })
+        driver.run()
         embeddedBeat?.stopAndWait()
         metrics?.stop()
         withExtendedLifetime(signals) {}
@@ -314,8 +330,6 @@ struct WorkerCommand: ParsableCommand {
         return parts.isEmpty ? "never (no --max-tasks-per-child or --max-memory-per-child)" : parts.joined(separator: ", ")
     }
 
-    private func log(_ level: String, _ message: String) { writeLog("[\(level)] \(message)") }
-
     /// click's reading of a boolean environment variable (`1`, `true`, `t`, `yes`, `y`, `on`).
     static func truthy(_ value: String?) -> Bool {
         guard let value else { return false }
@@ -375,8 +389,17 @@ final class SignalWatcher: @unchecked Sendable {
 }
 
 /// `lovage worker-child`: a prefork pool child; started by `lovage worker`, not by people.
-struct WorkerChildCommand: ParsableCommand {
+struct WorkerChildCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(commandName: "worker-child", shouldDisplay: false)
+
+    /// The parent's format and level, and the process name the pool gave this child
+    /// (`ForkPoolWorker-N`), all from the environment the parent set.
+    func logSetup() throws -> LogSetup {
+        let environment = ProcessInfo.processInfo.environment
+        return LogSetup(format: LogSetup.default.format,
+                        level: environment[LovageLoggingSystem.childLevelKey].flatMap(LogLevelName.parse) ?? .info,
+                        processName: environment[LovageLoggingSystem.childProcessNameKey] ?? "ForkPoolWorker")
+    }
 
     func run() throws {
         var registry = TaskRegistry()

@@ -1,5 +1,7 @@
 import CeleryWire
 import Foundation
+import Logging
+import LovageLogging
 import PrivateRedis
 import RedisClient
 import Testing
@@ -10,13 +12,6 @@ import Testing
 /// recording, private fields do not, and a broker that goes away mid-recording leaves a gap and a
 /// recording that carries on once it is back.
 struct RecorderTests {
-    final class Lines: @unchecked Sendable {
-        let lock = NSLock()
-        var all: [String] = []
-        func add(_ line: String) { lock.withLock { all.append(line) } }
-        var text: String { lock.withLock { all.joined(separator: "\n") } }
-    }
-
     static func publish(_ event: CeleryEvent, _ connection: RedisConnection) throws {
         let payload = EventEnvelope.encode(event, deliveryTag: UUID().uuidString)
         _ = try connection.command([Array("PUBLISH".utf8), Array(EventEnvelope.channel(database: 0, routingKey: "task.received").utf8), payload])
@@ -29,8 +24,8 @@ struct RecorderTests {
         var options = RecorderOptions(url: server.url, directory: dir)
         options.durationSeconds = 7
         options.sampleIntervalSeconds = 0.02
-        let logs = Lines()
-        let recorder = FleetRecorder(options: options, log: { logs.add($0) }, progress: { _ in })
+        let logs = LogRecords()
+        let recorder = FleetRecorder(options: options, logger: CollectingLogHandler.logger(label: "lovage.record", records: logs), progress: { _ in })
         let done = DispatchSemaphore(value: 0)
         final class Box: @unchecked Sendable { var summary: RecorderSummary?; var error: Error? }
         let box = Box()
@@ -60,9 +55,9 @@ struct RecorderTests {
         #expect(recording.events.map { $0.fields["uuid"]?.stringValue ?? "" } == ["before", "after"])
         #expect(recording.events.allSatisfy { $0.fields["args"] == nil && $0.fields["kwargs"] == nil })
         #expect(recording.lengthSamples.first?.lengths.first { $0.queue == "celery" && $0.step == 0 }?.length == 3)
-        #expect(recording.gaps.count >= 1, "no gap: \(logs.text)")
+        #expect(recording.gaps.count >= 1, "no gap: \(logs.lines.joined(separator: "\n"))")
         #expect(recording.gaps.allSatisfy { $0.to > $0.from && $0.to - $0.from < 3 })
-        #expect(logs.text.contains("marked as a gap"))
+        #expect(logs.lines.joined(separator: "\n").contains("marked as a gap"))
         #expect(recording.footer?.redisCommands ?? 0 > 100)
         try? FileManager.default.removeItem(atPath: dir)
     }
@@ -71,7 +66,7 @@ struct RecorderTests {
         let port = try LoopbackPort.free()
         let dir = NSTemporaryDirectory() + "lovage-recorder-\(UUID().uuidString)"
         let recorder = FleetRecorder(options: RecorderOptions(url: try RedisURL.parse("redis://127.0.0.1:\(port)/0"), directory: dir),
-                                     log: { _ in }, progress: { _ in })
+                                     logger: Logger(label: "lovage.record") { _ in SwiftLogNoOpLogHandler() }, progress: { _ in })
         do { _ = try recorder.run(shouldStop: { true }); Issue.record("recorded from nothing") } catch {
             #expect(error.description.contains("cannot reach the broker at redis://127.0.0.1:\(port)/0"))
         }

@@ -1,6 +1,8 @@
 import CeleryWire
 import Foundation
 import LiveWorker
+import Logging
+import LovageLogging
 import RedisClient
 import PrivateRedis
 import Testing
@@ -32,11 +34,11 @@ struct FollowUpInputTests {
         ]
         for message in messages { try broker.publish(message.encode(), queue: "celery", priority: 0) }
 
-        let lines = LogLines()
+        let records = LogRecords()
         let config = WorkerConfig(hostname: "follow@test", queues: ["celery"], concurrency: 1, prefetchMultiplier: 4)
         let settings = LiveWorkerSettings(core: config, brokerURL: server.url, resultBackendURL: server.url,
                                           transport: BrokerTransportOptions())
-        let driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { lines.append($0) })
+        let driver = try LiveWorkerDriver(settings: settings, registry: registry, logger: CollectingLogHandler.logger(label: "lovage.worker", records: records))
         let stopped = DispatchSemaphore(value: 0)
         let thread = Thread { driver.run(); stopped.signal() }
         thread.start()
@@ -52,7 +54,7 @@ struct FollowUpInputTests {
 
         // Everything up to the retry's publish happens within the loop's handling of the one
         // batch and the first body's result, so its order is fixed; what follows races the bodies.
-        let decided = lines.all.filter { $0.hasPrefix("[INFO] task-") || $0.hasPrefix("[ERROR]") }.prefix(8)
+        let decided = records.lines.filter { $0.hasPrefix("[INFO] task-") || $0.hasPrefix("[ERROR]") }.prefix(8)
         #expect(Array(decided) == [
             "[INFO] task-revoked app.add[fu-expired]: expired",
             "[ERROR] Received unregistered task of type 'app.missing' [fu-unregistered]",
@@ -62,7 +64,7 @@ struct FollowUpInputTests {
             "[INFO] task-received app.add[fu-add]",
             "[INFO] task-retried app.retry_once[fu-retry]: Retry",
             "[INFO] task-started app.add[fu-add]",
-        ], "\(lines.all)")
+        ], "\(records.lines)")
         #expect(try backend.fetch(taskID: "fu-expired")?.status == "REVOKED")
         #expect(try backend.fetch(taskID: "fu-retry")?.status == "SUCCESS")
         #expect(try backend.fetch(taskID: "fu-add")?.status == "SUCCESS")
@@ -70,12 +72,4 @@ struct FollowUpInputTests {
         #expect(try client.command("LLEN", settings.deadLetterKey).integerValue == 1)
         #expect(try client.command("HLEN", KombuKeys.unacked).integerValue == 0, "every delivery was settled")
     }
-}
-
-/// The driver's log, in the order it wrote it.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
 }

@@ -1,6 +1,8 @@
 import CeleryWire
 import Foundation
 import LiveWorker
+import Logging
+import LovageLogging
 import PrivateRedis
 import RedisClient
 import Testing
@@ -18,7 +20,7 @@ struct RemoteControlTests {
         let client: RedisConnection
         let stopped = DispatchSemaphore(value: 0)
         let hostname: String
-        let logLines = LogLines()
+        let logLines = LogRecords()
 
         init(hostname: String = "rc@test", concurrency: Int = 2, mingle: Bool = false) throws {
             server = try PrivateRedisServer()
@@ -31,7 +33,7 @@ struct RemoteControlTests {
             settings.mingle = mingle
             settings.logTasks = false
             let lines = logLines
-            driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { lines.append($0) })
+            driver = try LiveWorkerDriver(settings: settings, registry: registry, logger: CollectingLogHandler.logger(label: "lovage.worker", records: lines))
             client = try RedisConnection(url: server.url)
             let driver = self.driver, stopped = self.stopped
             let ready = DispatchSemaphore(value: 0)
@@ -81,13 +83,6 @@ struct RemoteControlTests {
         func status(of id: String) throws -> String? {
             try RedisResultBackend(url: server.url).fetch(taskID: id)?.status
         }
-    }
-
-    final class LogLines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
     }
 
     @Test("ping is answered {\"ok\": \"pong\"} with the request's ticket and a mailbox clock past the sender's")
@@ -167,7 +162,7 @@ struct RemoteControlTests {
         #expect(try harness.call("nosuchcmd").first?.value == PidboxReply.error("KeyError('nosuchcmd')"))
         #expect(try harness.call("objgraph").first?.value == PidboxReply.error("ImportError('Requires the objgraph library')"))
         #expect(try harness.call("ping", destination: ["rc@test"]).first?.value == PidboxReply.ok("pong"))
-        #expect(harness.logLines.all.contains { $0.contains("malformed") })
+        #expect(harness.logLines.lines.contains { $0.contains("malformed") })
         #expect(try harness.call("hello", ["from_node": "rc@test", "revoked": .array([])], timeout: 0.6).isEmpty,
                 "a node does not answer its own hello")
         let hello = try harness.call("hello", ["from_node": "other@host", "revoked": .array([])])

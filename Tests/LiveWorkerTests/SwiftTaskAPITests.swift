@@ -1,6 +1,7 @@
 import CeleryWire
 import Foundation
 import LiveWorker
+import Logging
 import RedisClient
 import PrivateRedis
 import Testing
@@ -28,7 +29,7 @@ struct SwiftTaskAPITests {
         let config = WorkerConfig(hostname: "api@test", queues: ["celery"], concurrency: 1, prefetchMultiplier: 1)
         let settings = LiveWorkerSettings(core: config, brokerURL: server.url, resultBackendURL: server.url,
                                           transport: BrokerTransportOptions())
-        let driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { _ in })
+        let driver = try LiveWorkerDriver(settings: settings, registry: registry, logger: Logger(label: "lovage.worker") { _ in SwiftLogNoOpLogHandler() })
         let thread = Thread { driver.run() }
         thread.start()
         defer { driver.requestShutdown(.warm) }

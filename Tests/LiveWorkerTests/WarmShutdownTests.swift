@@ -1,6 +1,7 @@
 import CeleryWire
 import Foundation
 import LiveWorker
+import Logging
 import RedisClient
 import PrivateRedis
 import Testing
@@ -21,7 +22,7 @@ struct WarmShutdownTests {
         transport.brpopTimeout = .seconds(60)
         let config = WorkerConfig(hostname: "stop@test", queues: ["celery"], concurrency: 1, prefetchMultiplier: 1)
         let settings = LiveWorkerSettings(core: config, brokerURL: server.url, resultBackendURL: server.url, transport: transport)
-        let driver = try LiveWorkerDriver(settings: settings, registry: registry, log: { _ in })
+        let driver = try LiveWorkerDriver(settings: settings, registry: registry, logger: Logger(label: "lovage.worker") { _ in SwiftLogNoOpLogHandler() })
         let stopped = DispatchSemaphore(value: 0)
         let thread = Thread { driver.run(); stopped.signal() }
         thread.start()
