@@ -121,6 +121,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
 
     /// Runs the worker until its core says it stopped. Once its pool is started and its start-up
     /// sweep done it logs `<hostname> ready.`, as Celery does once the consumer runs, and calls `onReady`.
+    /// `ready.` is an INFO line written even when the logger's level is above INFO: `lovage run`
+    /// starts its workers at WARNING and reads their start-ups from it, as it always could.
     public func run(onReady: () -> Void = {}) {
         if settings.mingle { mingle() }
         startRemoteControl()
@@ -137,7 +139,9 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         apply(&out)
         queueWorkerEvent(.online)
         flushWrites()
-        logger.info("\(settings.core.hostname) ready.")
+        var startup = logger
+        startup.logLevel = min(startup.logLevel, .info)
+        startup.info("\(settings.core.hostname) ready.")
         notifyObserverFigures(running: true)
         onReady()
         while core.lifecycle != .stopped {

@@ -1,6 +1,7 @@
 import CeleryWire
 import FleetRecorder
 import Foundation
+import Logging
 import RedisClient
 import RemoteControl
 
@@ -39,7 +40,7 @@ public final class FleetExporter: Sendable {
     }
 
     /// Subscribes, starts sampling and listens; throws a message naming what failed.
-    public static func start(_ options: Options, log: @escaping @Sendable (String) -> Void) throws -> FleetExporter {
+    public static func start(_ options: Options, logger: Logger) throws -> FleetExporter {
         try MetricsServer.check(address: options.address, port: options.port, portFlag: "--port", addressFlag: "--address")
         let registry = MetricsRegistry()
         let events = CeleryEventMetrics(registry: registry, defaultQueue: options.defaultQueue,
@@ -54,10 +55,10 @@ public final class FleetExporter: Sendable {
             }
         }
         if queues.isEmpty { queues = [options.defaultQueue] }
-        let tap = EventTap(url: options.url, consumer: events, log: log)
+        let tap = EventTap(url: options.url, consumer: events, logger: logger)
         try tap.start()
         let sampler = QueueLengthGauges.sampler(url: options.url, queues: queues, prioritySteps: options.prioritySteps,
-                                                gauges: QueueLengthGauges(registry: registry), log: log)
+                                                gauges: QueueLengthGauges(registry: registry), logger: logger)
         do { try sampler.start() } catch { tap.stop(); throw error }
         let server: MetricsServer
         do {

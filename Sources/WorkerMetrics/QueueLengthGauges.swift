@@ -4,6 +4,7 @@ import FleetRecording
 import CeleryWire
 import RedisClient
 import Foundation
+import Logging
 
 /// `celery_queue_length{queue_name}` from the shared `QueueSampler`: the sum of a queue's lists
 /// (one per priority step, as Kombu's Redis transport keeps them). celery-exporter reads only the
@@ -31,13 +32,13 @@ public final class QueueLengthGauges: QueueLengthConsumer, @unchecked Sendable {
 
     /// A sampler of `queues`' lists for these gauges, once a second.
     public static func sampler(url: RedisURL, queues: [String], prioritySteps: [Int], gauges: QueueLengthGauges,
-                               log: @escaping @Sendable (String) -> Void) -> QueueSampler {
+                               logger: Logger) -> QueueSampler {
         let lists = queues.flatMap { queue in
             prioritySteps.map { step in
                 (key: PriorityQueueKeys.listKey(queue: queue, priority: step, steps: prioritySteps), queue: queue, step: step)
             }
         }
         return QueueSampler(url: url, consumer: gauges, lists: lists, steps: prioritySteps,
-                            requestedIntervalSeconds: 1, maxCommandsPerSecond: 100, log: log)
+                            requestedIntervalSeconds: 1, maxCommandsPerSecond: 100, logger: logger)
     }
 }

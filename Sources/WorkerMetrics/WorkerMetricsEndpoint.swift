@@ -1,3 +1,4 @@
+import Logging
 import FleetRecorder
 import LiveWorker
 import RedisClient
@@ -19,13 +20,13 @@ public final class WorkerMetricsEndpoint: Sendable {
 
     public static func start(address: String, port: Int, portFlag: String, addressFlag: String, driver: LiveWorkerDriver, nodeName: String,
                              brokerURL: RedisURL, queues: [String], prioritySteps: [Int],
-                             log: @escaping @Sendable (String) -> Void) throws -> WorkerMetricsEndpoint {
+                             logger: Logger) throws -> WorkerMetricsEndpoint {
         let registry = MetricsRegistry()
         let server = try MetricsServer.start(address: address, port: port, portFlag: portFlag, addressFlag: addressFlag, registry: registry)
         registry.bootstrapMetricsSystem()
         driver.observer = WorkerMetricsObserver(registry: registry, nodeName: nodeName)
         let sampler = QueueLengthGauges.sampler(url: brokerURL, queues: queues, prioritySteps: prioritySteps,
-                                                gauges: QueueLengthGauges(registry: registry), log: log)
+                                                gauges: QueueLengthGauges(registry: registry), logger: logger)
         do {
             try sampler.start()
         } catch {

@@ -1,3 +1,4 @@
+import Logging
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -49,7 +50,7 @@ struct ExporterCommand: ParsableCommand {
         options.workerTimeoutSeconds = workerTimeout
         let exporter: FleetExporter
         do {
-            exporter = try FleetExporter.start(options, log: { printError($0) })
+            exporter = try FleetExporter.start(options, logger: Logger(label: "lovage.exporter"))
         } catch {
             printError("Error: \(error)")
             throw ExitCode(ExitStatus.badInput)

@@ -289,12 +289,12 @@ struct WorkerCommand: ParsableCommand, LoggingCommand {
             let endpoint = try WorkerMetricsEndpoint.start(address: listen.address, port: listen.port, portFlag: listen.portFlag,
                                                            addressFlag: listen.addressFlag, driver: driver, nodeName: nodeName,
                                                            brokerURL: brokerURL, queues: queues, prioritySteps: prioritySteps,
-                                                           log: { writeLog($0) })
+                                                           logger: logger)
             let shown = listen.address.contains(":") ? "[\(listen.address)]" : listen.address
-            writeLog("[INFO] metrics at http://\(shown):\(endpoint.port)/metrics")
+            logger.info("metrics at http://\(shown):\(endpoint.port)/metrics")
             return endpoint
         } catch {
-            log("ERROR", "\(error)")
+            logger.error("\(error)")
             throw ExitCode(ExitStatus.badInput)
         }
     }

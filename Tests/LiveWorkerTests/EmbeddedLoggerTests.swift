@@ -52,7 +52,7 @@ struct EmbeddedLoggerTests {
         #expect(records.all.allSatisfy { $0.label == "embedder.worker" && $0.metadata["embedder"] == "test" })
     }
 
-    @Test("the embedder's level applies: at WARNING the driver's INFO records are not delivered")
+    @Test("the embedder's level applies: at WARNING the driver's INFO records are not delivered, but for ready.")
     func levelApplies() throws {
         let server = try PrivateRedisServer()
         defer { server.stop() }
@@ -76,6 +76,7 @@ struct EmbeddedLoggerTests {
         driver.requestShutdown(.warm)
         #expect(stopped.wait(timeout: .now() + 10) == .success)
         #expect(records.lines == [
+            "[INFO] quiet@test ready.",
             "[ERROR] Received unregistered task of type 'app.nope' [quiet-nope]",
             "[ERROR] dead-lettered a message from celery: unregistered task app.nope",
         ])
