@@ -9,7 +9,9 @@ import Logging
 ///
 /// Celery's format is the one `lovage` wrote by hand before swift-log, byte for byte:
 /// `[YYYY-MM-DD HH:MM:SS,mmm: LEVEL/ProcessName] message`, UTC, rounded to the nearest millisecond
-/// (as the DateFormatter it replaces rounded; Python's logging truncates, a difference of under 1 ms). Metadata,
+/// (as the DateFormatter it replaces rounded; Python's logging truncates, a difference of under 1 ms),
+/// and the message trimmed of spaces and tabs at both ends, as that line always was (so the beat's
+/// indented banner lines read `. broker -> ...`). Metadata,
 /// which Celery's lines have no place for, follows the message as sorted ` key=value` pairs.
 /// JSON lines carry `time` (ISO 8601, UTC, milliseconds), `level`, `logger` (the label),
 /// `message`, `metadata` (an object, keys sorted), `pid` and `process`, keys in that order.
@@ -25,7 +27,8 @@ public enum LogLineRenderer {
     static func celery(_ record: LogRecord) -> String {
         let t = UTCTime(micros: record.timeMicros)
         let stamp = "\(t.year)-\(pad(t.month))-\(pad(t.day)) \(pad(t.hour)):\(pad(t.minute)):\(pad(t.second)),\(pad(t.millisecond, 3))"
-        return "[\(stamp): \(LogLevelName.name(of: record.level))/\(record.processName)] \(record.message)\(metadataSuffix(record.metadata))\n"
+        let message = record.message.trimmingCharacters(inSet: " \t")
+        return "[\(stamp): \(LogLevelName.name(of: record.level))/\(record.processName)] \(message)\(metadataSuffix(record.metadata))\n"
     }
 
     static func json(_ record: LogRecord) -> String {

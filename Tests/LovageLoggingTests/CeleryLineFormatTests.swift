@@ -58,13 +58,15 @@ struct CeleryLineFormatTests {
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let times: [Int64] = [0, 951_782_400_000_999, 1_709_164_799_999_999, 1_709_164_800_000_000, 1_735_689_599_998_500, now]
         for micros in times {
-            for (level, name) in [(Logger.Level.info, "INFO"), (.warning, "WARNING"), (.error, "ERROR"), (.debug, "DEBUG")] {
-                let record = LogRecord(timeMicros: micros, level: level, label: "x", message: "slot 1: replacing its child (recycle)", pid: 1)
+            for ((level, name), message) in zip([(Logger.Level.info, "INFO"), (.warning, "WARNING"), (.error, "ERROR"), (.debug, "DEBUG")],
+                                                ["slot 1: replacing its child (recycle)", "    . broker -> redis://127.0.0.1:6379/0",
+                                                 "remote control: bad \t", " Chord 'g' raised: ChordError('x')"]) {
+                let record = LogRecord(timeMicros: micros, level: level, label: "x", message: message, pid: 1)
                 // The old path read the clock as a Date and its formatter rounded to the nearest
                 // millisecond, carrying into the next second (…59,9995 is the next day's 00,000).
                 let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
                 #expect(LogLineRenderer.render(record, format: .celery)
-                        == handWrittenLine("[\(name)] slot 1: replacing its child (recycle)", at: date), "at \(micros) µs, \(name)")
+                        == handWrittenLine("[\(name)] \(message)", at: date), "at \(micros) µs, \(name): \(message)")
             }
         }
     }
