@@ -87,7 +87,7 @@ struct FidelityCommand: ParsableCommand {
                                                               overrides: overrides)
         let realDirectories = `repeat` == 1 ? [directory + "/redis"] : (1...`repeat`).map { "\(directory)/redis-\($0)" }
 
-        let simulated = try SimulationRun(file: file, seed: seed, out: directory + "/sim", noTrace: true, baseline: nil,
+        let simulated = try SimulationRun(file: file, seed: seed, out: directory + "/sim", writesTrace: false, baseline: nil,
                                           quiet: true, json: false, timeScale: timeScale, overrides: overrides,
                                           recordTaskWaits: true).simulate()
         try RunOutputs(file: file, directory: simulated.1, baseline: nil, quiet: true, json: false)

@@ -63,8 +63,8 @@ struct RunCommand: ParsableCommand, LoggingCommand {
     @Flag(help: "redis mode: run the fleet without task events (-E): less work per task, but duplicates are not counted and retried tasks have no queue wait.")
     var noTaskEvents = false
 
-    @Flag(help: "sim mode: do not write trace.jsonl.")
-    var noTrace = false
+    /// sim mode: `--trace` writes trace.jsonl (a real run has no trace).
+    @OptionGroup var traceFile: TraceFileOption
 
     @Flag(help: "Print only the summary.json path and the assertion outcome.")
     var quiet = false
@@ -77,6 +77,9 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be a positive number, got \(timeScale)") }
         guard RealRunOptions.Target(rawValue: target) != nil else { throw ValidationError("--target must be lovage or celery, got \(target)") }
         try SimulateCommand.validateSettings(settings, seed: seed)
+        if traceFile.writesTrace && mode == .redis {
+            throw ValidationError("--trace is for --mode sim: a real run has no trace (its workers' logs are under --out)")
+        }
     }
 
     /// The `--set` settings (checked by `validate`).
@@ -86,7 +89,7 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         switch mode {
         case .sim:
             let directory = try out ?? defaultDirectory(mode: "sim")
-            try SimulationRun(file: file, seed: seed, out: directory, noTrace: noTrace, baseline: nil, quiet: quiet, json: json,
+            try SimulationRun(file: file, seed: seed, out: directory, writesTrace: traceFile.writesTrace, baseline: nil, quiet: quiet, json: json,
                               timeScale: timeScale, overrides: overrides).run()
         case .redis:
             try runForReal()

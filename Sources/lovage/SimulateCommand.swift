@@ -11,7 +11,8 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Run a scenario in virtual time against the simulated Kombu-on-Redis broker.",
         discussion: """
-        Prints a summary and writes summary.json, report.html, timeline.csv and trace.jsonl under --out. \
+        Prints a summary and writes summary.json, report.html and timeline.csv under --out (and trace.jsonl \
+        with --trace). \
         Exits 1 when a scenario assertion fails, 2 when the scenario file is invalid.
         """)
 
@@ -24,8 +25,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Output folder (default: results/runs/<scenario>-seed<N>, followed by the --set settings, e.g. -workers10-concurrency8).")
     var out: String?
 
-    @Flag(help: "Do not write trace.jsonl (the trace hash is still computed and printed).")
-    var noTrace = false
+    @OptionGroup var traceFile: TraceFileOption
 
     @Option(help: "Also write the summary without its timeline to this file (a regression baseline).")
     var baseline: String?
@@ -69,7 +69,7 @@ struct SimulateCommand: ParsableCommand {
             try SeedBatch(file: file, seeds: SeedBatch.parseSeeds(seedList), overrides: overrides).printFigures()
             return
         }
-        let simulation = SimulationRun(file: file, seed: seed, out: out, noTrace: noTrace || figuresOnly, baseline: baseline,
+        let simulation = SimulationRun(file: file, seed: seed, out: out, writesTrace: traceFile.writesTrace && !figuresOnly, baseline: baseline,
                                        quiet: quiet, json: json || figuresOnly, overrides: overrides)
         if figuresOnly { try simulation.printFigures() } else { try simulation.run() }
     }
@@ -80,7 +80,8 @@ struct SimulationRun {
     var file: String
     var seed: UInt64?
     var out: String?
-    var noTrace: Bool
+    /// Write trace.jsonl (`--trace`); the hash is computed either way.
+    var writesTrace: Bool
     var baseline: String?
     var quiet: Bool
     var json: Bool
@@ -92,7 +93,19 @@ struct SimulationRun {
     func run() throws {
         let (result, directory, wallSeconds, tracePath) = try simulate()
         try RunOutputs(file: file, directory: directory, baseline: baseline, quiet: quiet, json: json)
-            .finish(result, wallSeconds: wallSeconds, extraFiles: tracePath.map { [$0] } ?? [])
+            .finish(result, wallSeconds: wallSeconds, extraFiles: tracePath.map { [$0] } ?? [],
+                    notes: tracePath == nil ? traceNotWritten(seed: result.summary.seed) : [])
+    }
+
+    /// What the text summary says when no trace file was written: how to get it. `lovage replay`
+    /// regenerates the run from the file and the seed only, so it is offered only when no `--set`
+    /// or `--time-scale` changed the run.
+    func traceNotWritten(seed: UInt64) -> [String] {
+        var lines = ["trace     not written (the hash above is the same either way): add --trace for trace.jsonl"]
+        if overrides.isEmpty && timeScale == 1 {
+            lines.append("          or, for one task's events: lovage replay \(file) --seed \(seed) --task ID --trace")
+        }
+        return lines
     }
 
     /// `--figures-only`: the summary as JSON on standard output, without its timeline, and no files.
@@ -123,7 +136,7 @@ struct SimulationRun {
         let seedInUse = seed ?? scenario.seed
         let directory = out ?? ScenarioOverride.defaultFolder(scenario: scenario.name, seed: seedInUse, overrides: overrides)
         if createsFolder { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let tracePath = noTrace ? nil : (directory as NSString).appendingPathComponent("trace.jsonl")
+        let tracePath = !writesTrace ? nil : (directory as NSString).appendingPathComponent("trace.jsonl")
         let total = (scenario.duration + scenario.drain).seconds
         let showProgress = !quiet && !json && standardErrorIsTerminal
         var progress: (@Sendable (Double, Double) -> Void)? = nil
@@ -153,7 +166,8 @@ struct RunOutputs {
     var quiet: Bool
     var json: Bool
 
-    func finish(_ result: RunResult, wallSeconds: Double, extraFiles: [String]) throws {
+    /// `notes`: lines the text summary ends with (what was not written, and how to get it).
+    func finish(_ result: RunResult, wallSeconds: Double, extraFiles: [String], notes: [String] = []) throws {
         let written = try writeFiles(result)
         let files = written + extraFiles
         if json {
@@ -161,7 +175,7 @@ struct RunOutputs {
         } else if quiet {
             print("seed \(result.summary.seed) trace \(result.summary.traceHash) -> \(written[0])")
         } else {
-            print(SummaryText.render(result, scenarioPath: file, wallSeconds: wallSeconds, files: files))
+            print(([SummaryText.render(result, scenarioPath: file, wallSeconds: wallSeconds, files: files)] + notes).joined(separator: "\n"))
         }
         for outcome in result.assertionOutcomes where !outcome.holds {
             printError("assertion failed: \(outcome.assertion.text) (value: \(outcome.value.map { SummaryText.format(metricValue: $0, metric: outcome.assertion.metric) } ?? "unknown"))")
