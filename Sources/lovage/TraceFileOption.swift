@@ -3,7 +3,7 @@ import ArgumentParser
 /// `--trace` / `--no-trace` of `lovage simulate` and `lovage run --mode sim`.
 ///
 /// The trace file is written only on request. Formatting and writing it cost more than the whole
-/// run: the one-hour benchmark took 2.4 times as long with it and left 1.6 GB on disk (gzip -1
+/// run: the one-hour benchmark took 2.3 times as long with it and left 1.6 GB on disk (gzip -1
 /// would still leave about 200 MB and cost more CPU time than the run; docs/performance.md has the
 /// measurements). The trace hash is computed the same way whether the file is written or not, and
 /// `lovage replay FILE --seed N --task ID --trace` regenerates one task's events from the seed.
