@@ -126,7 +126,7 @@ let package = Package(
             name: "lovage",
             dependencies: [
                 "Simulation", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "LiveWorker", "RedisClient", "RealRun", "Exploration", "Workload", "RemoteControl",
-                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat", "WorkerMetrics", "LovageLogging",
+                "FleetRecording", "FleetRecorder", "Calibration", "Schedules", "LiveBeat", "WorkerMetrics", "LovageLogging", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

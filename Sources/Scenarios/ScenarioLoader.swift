@@ -60,7 +60,7 @@ public enum ScenarioLoader {
         }
     }
 
-    static func readFile(_ path: String) throws(ScenarioError) -> String {
+    public static func readFile(_ path: String) throws(ScenarioError) -> String {
         func failure(_ reason: String) -> ScenarioError {
             ScenarioError(file: path, line: nil, column: nil, keyPath: "", expected: "a readable file",
                           found: reason, message: "cannot read \(path): \(reason)")

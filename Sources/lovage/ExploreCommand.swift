@@ -35,9 +35,16 @@ struct ExploreCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON (every failing seed, per invariant).")
     var json = false
 
+    @OptionGroup(title: "Sweeping on a Celery fleet") var fleet: BrokerSweepOptions
+
+    @Option(help: "With --broker: seeds per lovage.simulate task (a small scenario's seed takes milliseconds, less than a task's round trip).")
+    var seedsPerTask: Int = 100
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         do { _ = try SeedRange(parsing: seeds) } catch { throw ValidationError("\(error)") }
+        guard seedsPerTask >= 1 else { throw ValidationError("--seeds-per-task must be at least 1, got \(seedsPerTask)") }
+        do { try fleet.check() } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -54,7 +61,18 @@ struct ExploreCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\r\u{1B}[Kchecked \(done)/\(total) seeds".utf8))
             }
         }
-        let outcomes = try explorer.run(progress: progress)
+        let outcomes: [SeedOutcome]
+        if let settings = try fleet.settings(showProgress: showProgress) {
+            do {
+                outcomes = try BrokerSweep(settings: settings, unit: "seed batch")
+                    .explore(file: file, seeds: (0..<total).map(range.seed(at:)), swarm: !noSwarm, batch: seedsPerTask)
+            } catch let error as PlanError {
+                printError("lovage explore: \(error)")
+                throw ExitCode(ExitStatus.badInput)
+            }
+        } else {
+            outcomes = try explorer.run(progress: progress)
+        }
         let wall = Date().timeIntervalSince(started)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let report = ExplorationReport(scenarioName: scenario.name, file: file, seeds: range, swarm: !noSwarm, outcomes: outcomes,
@@ -65,7 +83,8 @@ struct ExploreCommand: ParsableCommand {
             print(report.text)
         }
         fflush(nil)   // the report before the speed line on a shared terminal
-        printError(String(format: "speed     %d seeds in %.2f s wall on %d threads: %.0f seeds/min", outcomes.count, wall, min(jobs, total),
+        let runners = fleet.broker == nil ? "on \(min(jobs, total)) threads" : "on the workers of queue \(fleet.queue)"
+        printError(String(format: "speed     %d seeds in %.2f s wall %@: %.0f seeds/min", outcomes.count, wall, runners,
                           wall > 0 ? Double(outcomes.count) / wall * 60 : 0))
         if report.seedsFailing > 0 { throw ExitCode(ExitStatus.checkFailed) }
     }

@@ -56,6 +56,8 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print plan.json on standard output instead of the table.")
     var json = false
 
+    @OptionGroup(title: "Sweeping on a Celery fleet") var fleet: BrokerSweepOptions
+
     /// Bad input is refused in `run` rather than `validate`, so it exits 2 (the argument parser's
     /// validation exits 64) with a message naming the option and the value.
     func checkInputs() throws {
@@ -66,6 +68,7 @@ struct PlanCommand: ParsableCommand {
         _ = try configurations()
         _ = try PlanSettings.seeds(seeds, scenarioSeed: 0)
         _ = try PlanSettings.confidence(confidence)
+        try fleet.check()
     }
 
     /// The --slo objectives followed by the default ones.
@@ -123,9 +126,15 @@ struct PlanCommand: ParsableCommand {
             earlyStop && rule.clearlyFails(failures: summaries.filter { !CapacityPlan.Row.meetsEvery(objectives, $0) }.count)
         }
         let results: [[RunSummary]]
+        let showProgress = !json && standardErrorIsTerminal
         do {
-            results = try SweepRunner(file: file, configurations: configurations, seeds: seedList, jobs: jobs,
-                                      showProgress: !json && standardErrorIsTerminal, stop: stop).run()
+            if let settings = try fleet.settings(showProgress: showProgress) {
+                results = try BrokerSweep(settings: settings, unit: "run")
+                    .plan(file: file, configurations: configurations, seeds: seedList, stop: stop)
+            } else {
+                results = try SweepRunner(file: file, configurations: configurations, seeds: seedList, jobs: jobs,
+                                          showProgress: showProgress, stop: stop).run()
+            }
         } catch let error as PlanError {
             printError("lovage plan: \(error)")
             throw ExitCode(2)
@@ -147,7 +156,8 @@ struct PlanCommand: ParsableCommand {
         if json {
             print(String(decoding: encoded, as: UTF8.self))
         } else {
-            print(PlanText.render(plan, scenario: base.name, file: file, wallSeconds: wall, jobs: jobs))
+            let parallelism = fleet.broker == nil ? "\(jobs) at a time" : "on the workers of queue \(fleet.queue)"
+            print(PlanText.render(plan, scenario: base.name, file: file, wallSeconds: wall, parallelism: parallelism))
             print("\nwritten   \(directory)/plan.html\n          \(directory)/plan.json")
         }
         if plan.cheapest == nil { throw ExitCode(1) }

@@ -6,13 +6,13 @@ import Scenarios
 /// seeds and each SLO's "holds in k of N", then one line per configuration and SLO with the
 /// spread over seeds and the margins to the threshold.
 enum PlanText {
-    static func render(_ plan: CapacityPlan, scenario: String, file: String, wallSeconds: Double, jobs: Int) -> String {
+    static func render(_ plan: CapacityPlan, scenario: String, file: String, wallSeconds: Double, parallelism: String) -> String {
         let rule = plan.rule
         let seeds = plan.rows.first?.seeds ?? []
         let runs = plan.rows.map(\.summaries.count).reduce(0, +)
         let stopped = plan.rows.filter(\.stoppedEarly).count
-        var lines = [String(format: "plan      %@  (%@): %d configurations × %d seeds (%@), %d runs simulated in %.1f s (%d at a time)",
-                            scenario, file, plan.rows.count, seeds.count, seedsText(seeds), runs, wallSeconds, jobs),
+        var lines = [String(format: "plan      %@  (%@): %d configurations × %d seeds (%@), %d runs simulated in %.1f s (%@)",
+                            scenario, file, plan.rows.count, seeds.count, seedsText(seeds), runs, wallSeconds, parallelism),
                      "rule      a configuration meets the SLOs when every SLO holds at once in at least \(rule.requiredPasses) of its \(rule.seeds) seeds "
                         + String(format: "(confidence %g%%)", rule.confidence * 100)
                         + (stopped > 0 ? "; \(stopped) of \(plan.rows.count) configurations stopped early, once more than \(rule.allowedFailures) of their seeds had missed an SLO" : ""),

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Reports
 import Scenarios
-import Simulation
 
 /// `lovage simulate FILE --figures-only --seeds 11,12,13 [--set …]`: what `lovage plan` runs for one
 /// configuration. The scenario is read and overridden once, then simulated on each seed in the
@@ -33,11 +32,8 @@ struct SeedBatch {
             printError("\(error)")
             throw ExitCode(2)
         }
-        let encoder = SummaryFiles.encoder(pretty: false)
         for seed in seeds {
-            var summary = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed)).run().summary
-            summary.timeline = []
-            var line = try encoder.encode(summary)
+            var line = try SweepRuns.figureLine(scenario, seed: seed)
             line.append(0x0A)
             // Unbuffered: the plan reads each line as it comes.
             FileHandle.standardOutput.write(line)

@@ -203,6 +203,9 @@ struct WorkerCommand: ParsableCommand, LoggingCommand {
                                   queueOrderStrategy: transport.queueOrderStrategy, taskDefaults: defaults)
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: defaults)
+        SimulateTask.register(into: &registry, defaults: defaults)
+        // The prefork children inherit it: lovage.simulate names its worker in its result.
+        setenv(SimulateTask.nodeNameKey, nodeName, 1)
         if let tasksFrom {
             let table: ScenarioTaskTable
             do { table = try ScenarioTaskRegistration.table(from: tasksFrom, group: tasksGroup) } catch {
@@ -404,6 +407,7 @@ struct WorkerChildCommand: ParsableCommand, LoggingCommand {
     func run() throws {
         var registry = TaskRegistry()
         BuiltinTasks.register(into: &registry, defaults: TaskOptions())
+        SimulateTask.register(into: &registry, defaults: TaskOptions())
         ScenarioTaskRegistration.registerForChild(from: ProcessInfo.processInfo.environment, into: &registry)
         BuiltinTasks.registerCanvas(into: &registry)
         ChildProcess.run(registry: registry)
