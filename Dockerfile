@@ -2,8 +2,9 @@
 # (MODE=worker) and its beat (MODE=beat). See docs/deploy.md.
 #
 # Never built on the machines Lovage is developed on (they cannot run a container engine); what is
-# checked there: the release build command below links with the same toolchain version on Debian 12,
-# and interop/test_container.py compares the runtime stage's package list with `ldd lovage`.
+# checked there: the release build command below links with the same toolchain version on Debian 12
+# (the static FoundationNetworking that FlyingFox pulls in needs libcurl4-openssl-dev to link), and
+# interop/test_container.py compares the runtime stage's package list with what the binary names.
 
 # Builder: the official Swift image on Debian 12 (bookworm), the toolchain version Lovage is built
 # and tested with (6.3.1), and the same Debian release as the runtime stage, so the -dev packages
@@ -12,7 +13,7 @@ ARG SWIFT_IMAGE=swift:6.3.1-bookworm
 FROM ${SWIFT_IMAGE} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get -q update \
- && apt-get -q install -y --no-install-recommends libhiredis-dev libjemalloc-dev zlib1g-dev \
+ && apt-get -q install -y --no-install-recommends libhiredis-dev libjemalloc-dev zlib1g-dev libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest names the test targets too, so SwiftPM wants Tests/ present to load it.
