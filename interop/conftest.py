@@ -105,10 +105,13 @@ def celery_worker(redis_url):
     os.unlink(log.name)
 
 
-def start_lovage_worker(lovage, redis_url, *arguments):
-    log = tempfile.NamedTemporaryFile(prefix="lovage-worker-", suffix=".log", delete=False)
+def start_lovage_worker(lovage, redis_url, *arguments, env=None, new_session=False, prefix="lovage-worker-"):
+    """A `lovage worker` logging to a temporary file, once it says `ready.`. `new_session` puts it in
+    a process group of its own, so a SIGKILL to the group takes its prefork children too."""
+    log = tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log", delete=False)
     process = subprocess.Popen([lovage, "worker", "--broker", redis_url, *arguments], stdout=log,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})),
+                               start_new_session=new_session)
     deadline = time.time() + 20
     while time.time() < deadline:
         if "ready." in Path(log.name).read_text(errors="replace"):

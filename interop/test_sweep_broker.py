@@ -5,13 +5,12 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import terminate
+from conftest import start_lovage_worker, terminate
 
 PLAN_SCENARIO = """
 name: sweep-check
@@ -41,19 +40,8 @@ PLAN_ARGUMENTS = ["--slo", "queue_wait.p99 < 300ms", "--vary", "concurrency=1...
 
 def start_worker(lovage, redis_url, queue, name, *extra, env=None):
     """A `lovage worker` in a session of its own, so SIGKILL to its group takes its children too."""
-    log = tempfile.NamedTemporaryFile(prefix=f"lovage-sweep-{name}-", suffix=".log", delete=False)
-    process = subprocess.Popen([lovage, "worker", "--broker", redis_url, "-Q", queue, "-c", "1", "-n", f"{name}@%h", *extra],
-                               stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})),
-                               start_new_session=True)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        if "ready." in Path(log.name).read_text(errors="replace"):
-            return process, log.name
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    pytest.fail(f"worker {name} did not start:\n" + Path(log.name).read_text(errors="replace"))
+    return start_lovage_worker(lovage, redis_url, "-Q", queue, "-c", "1", "-n", f"{name}@%h", *extra, env=env,
+                               new_session=True, prefix=f"lovage-sweep-{name}-")
 
 
 class Workers:
