@@ -105,22 +105,27 @@ def celery_worker(redis_url):
     os.unlink(log.name)
 
 
-def start_lovage_worker(lovage, redis_url, *arguments, env=None, new_session=False, prefix="lovage-worker-"):
-    """A `lovage worker` logging to a temporary file, once it says `ready.`. `new_session` puts it in
-    a process group of its own, so a SIGKILL to the group takes its prefork children too."""
+def start_logged(command, ready, what, timeout=20, prefix="lovage-process-", **popen):
+    """Starts `command` with its output in a temporary log and waits until the log shows `ready`.
+    Returns (process, log path); fails the test with the log if it exits or times out first."""
     log = tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log", delete=False)
-    process = subprocess.Popen([lovage, "worker", "--broker", redis_url, *arguments], stdout=log,
-                               stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})),
-                               start_new_session=new_session)
-    deadline = time.time() + 20
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)
+    deadline = time.time() + timeout
     while time.time() < deadline:
-        if "ready." in Path(log.name).read_text(errors="replace"):
+        if ready in Path(log.name).read_text(errors="replace"):
             return process, log.name
         if process.poll() is not None:
             break
         time.sleep(0.05)
     process.kill()
-    pytest.fail("lovage worker did not start:\n" + Path(log.name).read_text(errors="replace"))
+    pytest.fail(f"{what} did not start:\n" + Path(log.name).read_text(errors="replace"))
+
+
+def start_lovage_worker(lovage, redis_url, *arguments, env=None, new_session=False, prefix="lovage-worker-"):
+    """A `lovage worker` logging to a temporary file, once it says `ready.`. `new_session` puts it in
+    a process group of its own, so a SIGKILL to the group takes its prefork children too."""
+    return start_logged([lovage, "worker", "--broker", redis_url, *arguments], "ready.", "lovage worker",
+                        prefix=prefix, env=dict(os.environ, **(env or {})), start_new_session=new_session)
 
 
 def stop_lovage_worker(process, log_name):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-from conftest import free_port, start_lovage_worker, stop_lovage_worker, terminate
+from conftest import free_port, start_logged, start_lovage_worker, stop_lovage_worker, terminate
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 HERE = Path(__file__).resolve().parent
@@ -153,36 +153,16 @@ def test_prometheus_scrapes_lovage_worker_counters_equal_tasks_run(lovage, redis
 
 
 def start_celery_worker(redis_url, queue):
-    env = dict(os.environ, CELERY_BROKER_URL=redis_url, PYTHONPATH=str(HERE))
-    log = tempfile.NamedTemporaryFile(prefix="celery-metrics-worker-", suffix=".log", delete=False)
-    process = subprocess.Popen(
+    return start_logged(
         [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q", queue, "-c", "2", "-E",
-         "--loglevel=INFO", "-n", "metrics-celery@%h"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(HERE))
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if "ready." in Path(log.name).read_text(errors="replace"):
-            return process, log.name
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    pytest.fail("celery worker did not start:\n" + Path(log.name).read_text(errors="replace"))
+         "--loglevel=INFO", "-n", "metrics-celery@%h"], "ready.", "celery worker", timeout=30,
+        prefix="celery-metrics-worker-", env=dict(os.environ, CELERY_BROKER_URL=redis_url, PYTHONPATH=str(HERE)),
+        cwd=str(HERE))
 
 
 def start_exporter(lovage, redis_url, port, *arguments):
-    log = tempfile.NamedTemporaryFile(prefix="lovage-exporter-", suffix=".log", delete=False)
-    process = subprocess.Popen([lovage, "exporter", "-b", redis_url, "--port", str(port), *arguments],
-                               stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        if "metrics at http://" in Path(log.name).read_text(errors="replace"):
-            return process, log.name
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    pytest.fail("lovage exporter did not start:\n" + Path(log.name).read_text(errors="replace"))
+    return start_logged([lovage, "exporter", "-b", redis_url, "--port", str(port), *arguments], "metrics at http://",
+                        "lovage exporter", prefix="lovage-exporter-")
 
 
 @pytest.mark.parametrize("fleet", ["celery", "lovage"])
