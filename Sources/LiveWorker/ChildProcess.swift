@@ -70,13 +70,16 @@ struct LineReader {
     }
 
     /// The complete lines readable without blocking, and whether the writer has closed its end.
+    /// A read shorter than the chunk emptied the pipe: it is not read again to hear EAGAIN (a
+    /// system call per child per loop iteration); whatever comes later wakes the loop's poll.
     mutating func drain() -> (lines: [[UInt8]], closed: Bool) {
         var lines: [[UInt8]] = []
         while true {
-            while let line = takeLine() { lines.append(line) }
             let count = readChunk()
+            while let line = takeLine() { lines.append(line) }
             if count == 0 { return (lines, true) }
             if count < 0 { return (lines, errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) }
+            if count < Self.chunkBytes { return (lines, false) }
         }
     }
 

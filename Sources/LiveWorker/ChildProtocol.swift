@@ -109,15 +109,18 @@ enum ChildProtocol {
 
     private static func line(_ value: JSONValue) -> [UInt8] { value.serialized() + [0x0A] }
 
+    /// `/proc/self/statm`, opened at the first reading (a child is single-threaded between tasks).
+    nonisolated(unsafe) private static var statmDescriptor: Int32 = -1
+
     /// Resident memory of this process in KiB, from /proc/self/statm (what Celery's
     /// `worker_max_memory_per_child` compares).
     static func residentKiB() -> Int {
-        // Read with plain system calls: this runs after every task in every child.
-        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
+        // This runs after every task in every child: the file stays open and each reading is one
+        // pread from offset 0 (procfs renders the figures afresh), not open, read and close.
+        if statmDescriptor < 0 { statmDescriptor = open("/proc/self/statm", O_RDONLY | O_CLOEXEC) }
+        guard statmDescriptor >= 0 else { return 0 }
         var bytes = [UInt8](repeating: 0, count: 128)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, 128) }
+        let count = bytes.withUnsafeMutableBytes { pread(statmDescriptor, $0.baseAddress, 128, 0) }
         guard count > 0 else { return 0 }
         let fields = bytes[0..<count].split(separator: 0x20)
         guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }

@@ -31,20 +31,43 @@ extension LiveWorkerDriver {
         }
     }
 
-    /// The main loop's writes: the gathered results and acks go out at once, but the loop does not
-    /// wait for Redis to answer; it reads the answers before it next uses the connection (the next
-    /// iteration's writes, or any other broker command, through `withBroker`). Redis has run the
-    /// commands by then, in order, so a result still lands before its ack; the loop meanwhile hands
-    /// the next task to a free child instead of sleeping through a round trip. Only when results go
-    /// to another server does it write synchronously (the result must be stored before the ack).
+    /// The main loop's writes: the gathered results and acks go out at once, with the fetch the core
+    /// asked for first in the same pipeline, so one round trip carries a finished task's result and
+    /// ack and brings the next message. The loop does not wait for Redis to answer: it waits for the
+    /// replies in its `poll`, with the children's pipes (`readArrivedReplies`), and reads them all
+    /// before it uses the connection for anything else (`completeWritesInFlight`). Redis runs a
+    /// connection's commands in order, so a result still lands before its ack; the loop meanwhile
+    /// hands the next task to a free child instead of sleeping through a round trip. Results on
+    /// another server are stored, and answered, first. Only a fetch that finds the queues empty is
+    /// handed to the fetcher thread, whose BRPOP blocks until a message comes.
     func sendWrites() {
-        guard resultsShareBrokerServer else { return flushWrites() }
-        completeWritesInFlight()
-        let commands = takeBrokerWrites()
+        if !resultsShareBrokerServer { flushBackendWrites() }
+        var commands = takeBrokerWrites()
+        var fetch = fetchToSend
+        fetchToSend = nil
+        if let pending = fetch {
+            // The first fetch reads the server's clock (a command of its own): nothing may be unread then.
+            if broker.needsServerClock { completeWritesInFlight() }
+            do {
+                // First in the batch: its reply does not wait behind the writes' (the window it
+                // fills was counted by the core, which already took the acks into account).
+                commands.insert(try broker.fetchBatchCommand(keys: pending.keys, limit: min(pending.room, Self.fetchBatchLimit),
+                                                             now: Self.clock()), at: 0)
+            } catch {
+                // The broker is not answering: the fetcher thread waits the outage out on its own connection.
+                fetch = nil
+                fetcher.request(keys: pending.keys, room: pending.room)
+            }
+        }
         guard !commands.isEmpty else { return }
-        writesInFlight = commands
-        // A failed send breaks the connection; completing the writes reconnects and sends them again.
-        try? broker.send(commands)
+        if writesInFlight.count >= Self.writesInFlightLimit { completeWritesInFlight() }
+        writesInFlight.append(commands: commands, fetch: fetch)
+        do {
+            try broker.send(commands)
+        } catch {
+            // The send broke the connection: completing reconnects and sends every unanswered batch again.
+            completeWritesInFlight()
+        }
     }
 
     /// The broker writes gathered so far (with the results first when they share its server), emptied.
@@ -57,7 +80,7 @@ extension LiveWorkerDriver {
 
     /// The gathered results as store commands, emptied.
     private func takeResultWrites() -> [[[UInt8]]] {
-        let pid = getpid()
+        let pid = processID
         let commands = pendingResults.map { pending in
             backend.storeCommand(MessageTranslation.document(taskID: pending.taskID, record: pending.record, pid: pid,
                                                              nowMicros: pending.nowMicros, children: pending.children))
@@ -66,7 +89,7 @@ extension LiveWorkerDriver {
         return commands
     }
 
-    private func flushBackendWrites() {
+    func flushBackendWrites() {
         guard !pendingResults.isEmpty else { return }
         let commands = takeResultWrites()
         withBackend("store \(commands.count) result(s)") { backend throws(RedisError) in try backend.pipeline(commands) }
@@ -80,7 +103,7 @@ extension LiveWorkerDriver {
             if hasPendingDeliveries {
                 followUps.append(takeNextDelivery())
             } else {
-                fetcher.request(keys: keys, room: core.fetchRoom ?? Self.fetchBatchLimit)
+                fetchToSend = PendingFetch(keys: keys, room: core.fetchRoom ?? Self.fetchBatchLimit)
             }
         case .ack(let request):
             // The message stays known until its attempt ends: an early ack comes at the start, and

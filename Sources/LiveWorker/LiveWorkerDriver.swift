@@ -41,9 +41,14 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// (Celery's `app.thread_oid`), and their `origin` (`anon_nodename()`: "gen<pid>@<host>").
     let replyOID = UUID().uuidString.lowercased()
     let canvasOrigin = "gen\(getpid())@\(ProcessInfo.processInfo.hostName)"
+    /// This process's id, for the result documents' `worker_pid` (read once, not per result).
+    let processID = getpid()
     var pendingResults: [PendingResult] = []
-    /// Writes sent on the broker connection whose replies are not read yet (see `sendWrites`).
-    var writesInFlight: [[[UInt8]]] = []
+    /// Writes (and fetches) sent on the broker connection whose replies are not all read yet.
+    var writesInFlight = WritesInFlight()
+    /// A fetch the core asked for: sent behind the loop iteration's writes, on the same connection.
+    struct PendingFetch { var keys: [String]; var room: Int }
+    var fetchToSend: PendingFetch?
     /// The most messages one batch fetch takes (when prefetch is unlimited, or very large).
     static let fetchBatchLimit = 256
     /// Whether results and acks can share one connection (and one pipeline).
@@ -139,6 +144,7 @@ public final class LiveWorkerDriver: @unchecked Sendable {
         apply(&out)
         queueWorkerEvent(.online)
         flushWrites()
+        sendWrites()
         var startup = logger
         startup.logLevel = min(startup.logLevel, .info)
         startup.info("\(settings.core.hostname) ready.")
@@ -148,10 +154,27 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             var deadline = core.nextDeadline.map { Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1_000_000) }
                 ?? Date().addingTimeInterval(1)
             if let heartbeat = events?.nextHeartbeat { deadline = min(deadline, heartbeat) }
-            let posted = inbox.take(until: deadline, watching: prefork?.outputDescriptors ?? [])
+            var readable: [Int32]? = nil
+            var watched = prefork?.outputDescriptors ?? []
+            let repliesDescriptor = writesInFlight.isEmpty ? nil : broker.socketDescriptor
+            if let repliesDescriptor {
+                watched.append(repliesDescriptor)
+                deadline = min(deadline, writesInFlight.answerDeadline(socketTimeout: settings.brokerURL.socket.socketTimeoutSeconds))
+            }
+            var posted = inbox.take(until: deadline, watching: watched, readable: &readable)
+            if let repliesDescriptor, readable?.contains(repliesDescriptor) == true {
+                readArrivedReplies()
+                posted += inbox.takeNow()
+            } else if writesInFlight.overdue(socketTimeout: settings.brokerURL.socket.socketTimeoutSeconds) {
+                completeWritesInFlight()   // waits out the socket timeout, then reconnects and sends them again
+                posted += inbox.takeNow()
+            }
             // The children's output is read after the inbox was taken: a child's exit notice in
-            // `posted` then never overtakes the result it wrote before it exited.
-            for input in (prefork?.drainOutput() ?? []) + posted {
+            // `posted` then never overtakes the result it wrote before it exited. Only the pipes
+            // the poll found readable are read, unless an exit notice came: it may have been posted
+            // after the poll looked at that child's pipe, so every pipe is read then.
+            let exitNoticed = posted.contains { if case .childExited = $0 { true } else { false } }
+            for input in (prefork?.drainOutput(readable: exitNoticed ? nil : readable) ?? []) + posted {
                 handle(input, into: &out)
                 apply(&out)
             }
@@ -248,6 +271,8 @@ public final class LiveWorkerDriver: @unchecked Sendable {
     /// rest, or what a BRPOP in flight took): they are in `unacked` and the core does not know them,
     /// so, as Kombu restores what its channel holds, they go back to their queues now.
     func giveBackUnfed() {
+        fetchToSend = nil
+        completeWritesInFlight()
         fetcher.stopAndWait(unblock: { clientID in
             // On the main connection, after the replies of the writes it sent without waiting.
             completeWritesInFlight()

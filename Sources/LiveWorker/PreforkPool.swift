@@ -93,10 +93,12 @@ final class PreforkPool: @unchecked Sendable {
     /// What the children have written so far, as inbox inputs, read without blocking. A child's
     /// lines come out in the order it wrote them; a child that closed its output is left to its
     /// exit notice (`childExited`).
-    func drainOutput() -> [WorkerInbox.Input] {
+    /// Only the children whose output is in `readable` are read (every child when nil).
+    func drainOutput(readable: [Int32]?) -> [WorkerInbox.Input] {
         let current = lock.withLock { children.keys.sorted().compactMap { slot in children[slot].map { (slot, $0) } } }
         var inputs: [WorkerInbox.Input] = []
         for (slot, child) in current {
+            if let readable, !readable.contains(child.output.fileHandleForReading.fileDescriptor) { continue }
             let (lines, _) = child.reader.drain()
             for line in lines {
                 guard let message = ChildProtocol.decodeChildLine(line) else { continue }

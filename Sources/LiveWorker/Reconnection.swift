@@ -34,25 +34,7 @@ extension LiveWorkerDriver {
         return withReconnect(what, server: "broker", connection: { broker }, reconnect: reconnectBroker, body)
     }
 
-    /// Reads the replies of the writes the loop sent without waiting (`sendWrites`), before the
-    /// broker connection is used for anything else. After an outage the fresh connection has no
-    /// replies to read, so the writes are sent again: storing a result is idempotent (a SUCCESS is
-    /// never overwritten) and so are the acks' HDEL and ZREM.
-    func completeWritesInFlight() {
-        guard !writesInFlight.isEmpty else { return }
-        let commands = writesInFlight
-        writesInFlight = []
-        withReconnect("store results and acknowledge", server: "broker", connection: { broker }, reconnect: reconnectBroker) {
-            broker throws(RedisError) in
-            if broker.hasUnreadReplies {
-                try broker.receiveUnread(what: "store results and acknowledge")
-            } else {
-                try broker.pipeline(commands, what: "store results and acknowledge")
-            }
-        }
-    }
-
-    private func reconnectBroker() {
+    func reconnectBroker() {
         if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh }
     }
 
@@ -70,7 +52,7 @@ extension LiveWorkerDriver {
     /// How often an outage that goes on is logged again after the first line.
     static let outageReminderSeconds: Double = 60
 
-    private func withReconnect<Connection, T>(_ what: String, server: String, connection: () -> Connection,
+    func withReconnect<Connection, T>(_ what: String, server: String, connection: () -> Connection,
                                               reconnect: () -> Void,
                                               _ body: (Connection) throws(RedisError) -> T) -> T? {
         var backoff = ReconnectBackoff()

@@ -19,6 +19,26 @@ import WorkerCore
 /// measured at the first fetch) and pops nothing once that has passed.
 extension RedisBroker {
     static let fetchBatchScript = """
+    -- The value of a string member `"name": "..."` that occurs once in the message, without
+    -- escapes; nil when it is absent, repeated or escaped (the caller then decodes the JSON).
+    local function member(value, name)
+      local key = '"' .. name .. '": "'
+      local at = string.find(value, key, 1, true)
+      if not at or string.find(value, key, at + 1, true) then return nil end
+      local text = string.match(value, '^([^"\\\\]*)"', at + #key)
+      return text
+    end
+    -- delivery_tag, exchange and routing_key read without decoding the ~1 KB message (the
+    -- decode was half of the fetch's cost); nil when any is not plainly there once.
+    local function scan(value)
+      if string.sub(value, 1, 1) ~= '{' then return nil end
+      local tag = member(value, 'delivery_tag')
+      if not tag or tag == '' then return nil end
+      local exchange = member(value, 'exchange')
+      local routing = member(value, 'routing_key')
+      if not exchange or not routing then return nil end
+      return tag, exchange, routing
+    end
     local out = {}
     local limit = tonumber(ARGV[1])
     local stale_after = tonumber(ARGV[3])
@@ -33,21 +53,23 @@ extension RedisBroker {
       while #out < limit * 3 do
         local value = redis.call('RPOP', key)
         if not value then break end
-        local tag = ''
-        local ok, message = pcall(cjson.decode, value)
-        if ok and type(message) == 'table' and type(message['properties']) == 'table' then
-          local properties = message['properties']
-          if type(properties['delivery_tag']) == 'string' and properties['delivery_tag'] ~= '' then
-            tag = properties['delivery_tag']
-            local exchange, routing = '', queue
+        local tag, exchange, routing = scan(value)
+        if tag == nil then
+          tag, exchange, routing = '', '', nil
+          local ok, message = pcall(cjson.decode, value)
+          if ok and type(message) == 'table' and type(message['properties']) == 'table' then
+            local properties = message['properties']
+            if type(properties['delivery_tag']) == 'string' then tag = properties['delivery_tag'] end
             local info = properties['delivery_info']
             if type(info) == 'table' then
               if type(info['exchange']) == 'string' then exchange = info['exchange'] end
               if type(info['routing_key']) == 'string' then routing = info['routing_key'] end
             end
-            redis.call('ZADD', KEYS[2], ARGV[2], tag)
-            redis.call('HSET', KEYS[1], tag, '[' .. value .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing) .. ']')
           end
+        end
+        if tag ~= '' then
+          redis.call('ZADD', KEYS[2], ARGV[2], tag)
+          redis.call('HSET', KEYS[1], tag, '[' .. value .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing or queue) .. ']')
         end
         table.insert(out, queue)
         table.insert(out, value)
@@ -59,16 +81,28 @@ extension RedisBroker {
 
     /// Pops and records up to `limit` messages without blocking; empty when the lists are empty.
     public func fetchBatch(keys: [String], limit: Int, now: Instant) throws(RedisError) -> [Delivery] {
+        try Self.deliveries(fromFetchReply: try connection.command(try fetchBatchCommand(keys: keys, limit: limit, now: now)))
+    }
+
+    /// The batch fetch as one command, for a caller that pipelines it behind its writes and reads
+    /// the reply later (`deliveries(fromFetchReply:)`). Build it just before sending it: it carries
+    /// the server time after which the script pops nothing (this connection's socket timeout from now).
+    public func fetchBatchCommand(keys: [String], limit: Int, now: Instant) throws(RedisError) -> [[UInt8]] {
         var arguments: [[UInt8]] = [Array("EVAL".utf8), Array(Self.fetchBatchScript.utf8), Array(String(keys.count + 2).utf8),
                                     Array(KombuKeys.unacked.utf8), Array(KombuKeys.unackedIndex.utf8)]
         arguments.append(contentsOf: keys.map { Array($0.utf8) })
         arguments.append(Array(String(max(1, limit)).utf8))
         arguments.append(Array(Self.score(now).utf8))
         arguments.append(Array(String(try staleAfterServerMicros()).utf8))
-        let reply = try connection.command(arguments)
-        if case .error(let message) = reply { throw RedisError.serverError("fetch batch: \(message)") }
+        return arguments
+    }
+
+    /// What the batch-fetch script's reply holds: each popped value, recorded or unusable.
+    public static func deliveries(fromFetchReply reply: RedisReply) throws(RedisError) -> [Delivery] {
+        if case .error(let message) = reply { throw replyError(message, what: "fetch batch") }
         let items = reply.arrayValue ?? []
         var deliveries: [Delivery] = []
+        deliveries.reserveCapacity(items.count / 3)
         var index = 0
         while index + 2 < items.count {
             let queue = items[index].stringValue ?? ""
@@ -83,6 +117,9 @@ extension RedisBroker {
     /// The server time (µs) after which this connection no longer waits for a command's reply: the
     /// server's clock read once (`TIME`) plus the monotonic time since, plus the socket timeout.
     /// 0 (no limit) when the connection waits for ever.
+    /// Whether building the next fetch command first reads the server's clock (one round trip).
+    var needsServerClock: Bool { serverClock == nil && url.socket.socketTimeoutSeconds != nil }
+
     func staleAfterServerMicros() throws(RedisError) -> Int64 {
         guard let timeout = url.socket.socketTimeoutSeconds else { return 0 }
         if serverClock == nil {
@@ -103,6 +140,11 @@ extension RedisBroker {
         guard !recordedTag.isEmpty, case .object(let envelope)? = try? JSONValue.parse(raw) else {
             let reason = recordedTag.isEmpty ? "not a Kombu envelope with a delivery tag" : "not JSON"
             return .unusable(raw: raw, queue: queue, reason: reason, recordedTag: recordedTag.isEmpty ? nil : recordedTag)
+        }
+        // The script read the tag without decoding the JSON: it must be the properties' own.
+        guard envelope["properties"]?.objectValue?["delivery_tag"]?.stringValue == recordedTag else {
+            return .unusable(raw: raw, queue: queue, reason: "properties.delivery_tag is not the message's delivery tag",
+                             recordedTag: recordedTag)
         }
         let redelivered = envelope["properties"]?.objectValue?["delivery_info"]?.objectValue?["redelivered"]?.boolValue ?? false
         return .message(ReceivedMessage(envelope: envelope, raw: raw, queue: queue, deliveryTag: recordedTag,

@@ -162,13 +162,23 @@ public final class RedisBroker {
     /// Writes commands without waiting for their replies (see `RedisConnection.send`).
     public func send(_ commands: [[[UInt8]]]) throws(RedisError) { try connection.send(commands) }
 
-    /// Reads the replies of what `send` wrote and throws the first error among them.
-    public func receiveUnread(what: String) throws(RedisError) {
-        try Self.check(try connection.receiveUnread(), what: what)
+    /// Runs a batch of commands in one round trip and returns every reply, unjudged.
+    public func pipelineReplies(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
+        try connection.pipeline(commands)
     }
 
     /// Whether replies of sent commands are still to be read on this connection.
     public var hasUnreadReplies: Bool { connection.unreadReplies > 0 }
+
+    /// Waits for and reads the replies of everything `send` wrote, unjudged.
+    public func receiveUnreadReplies() throws(RedisError) -> [RedisReply] { try connection.receiveUnread() }
+
+    /// The replies of what `send` wrote that have arrived, without waiting (see
+    /// `RedisConnection.receiveArrived`: only when the socket polls readable).
+    public func receiveArrivedReplies() throws(RedisError) -> [RedisReply] { try connection.receiveArrived() }
+
+    /// The connection's socket, to wait in `poll` for replies.
+    public var socketDescriptor: Int32? { connection.socketDescriptor }
 
     static func check(_ replies: [RedisReply], what: String) throws(RedisError) {
         for reply in replies {

@@ -78,9 +78,14 @@ final class WorkerInbox: @unchecked Sendable {
     }
 
     /// Everything posted so far, first waiting until something is posted, one of `descriptors`
-    /// becomes readable (a prefork child's output, which the caller then reads), or `deadline`
-    /// passes. The loop waits in one `poll` for both, so a child's result costs no thread hop.
-    func take(until deadline: Date, watching descriptors: [Int32] = []) -> [Input] {
+    /// becomes readable (a prefork child's output, or the broker connection with replies to the
+    /// writes and fetch the loop sent; the caller then reads them), or `deadline` passes. The loop
+    /// waits in one `poll` for all of them, so neither a child's result nor a fetched message costs
+    /// a thread hop.
+    /// `readable` is set to the descriptors the poll found readable, or nil when it did not poll
+    /// (inputs were already waiting): then any of them may have output.
+    func take(until deadline: Date, watching descriptors: [Int32] = [], readable: inout [Int32]?) -> [Input] {
+        readable = nil
         let ready = lock.withLock { () -> Bool in
             if inputs.isEmpty { loopWaiting = true }
             return !inputs.isEmpty
@@ -95,11 +100,18 @@ final class WorkerInbox: @unchecked Sendable {
                 if ready != 0 || timeoutMicros == remainingMicros { break }
             }
             if fds[0].revents != 0 {
-                var bytes = [UInt8](repeating: 0, count: 256)
-                while read(wakeReadFD, &bytes, bytes.count) > 0 {}
+                var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+                // A short read emptied the pipe (each post writes one byte).
+                while withUnsafeMutableBytes(of: &bytes, { read(wakeReadFD, $0.baseAddress, $0.count) }) == 32 {}
             }
+            readable = fds.dropFirst().filter { $0.revents != 0 }.map(\.fd)
         }
-        return lock.withLock {
+        return takeNow()
+    }
+
+    /// Everything posted so far, without waiting.
+    func takeNow() -> [Input] {
+        lock.withLock {
             loopWaiting = false
             let taken = inputs
             inputs.removeAll(keepingCapacity: true)

@@ -79,6 +79,26 @@ extension RedisConnection {
         return replies
     }
 
+    /// The replies of sent commands that have arrived, without waiting for the rest: one read of
+    /// the socket, then every complete reply in hiredis' buffer, in order. Call it only when the
+    /// socket polls readable (`socketDescriptor`): otherwise the read waits up to the socket timeout.
+    /// A closed or failed socket throws and breaks the connection, as `receiveUnread` does.
+    public func receiveArrived() throws(RedisError) -> [RedisReply] {
+        let context = try usableContext()
+        guard unreadReplies > 0 else { return [] }
+        guard redisBufferRead(context) == REDIS_OK else { throw markBroken(context) }
+        var replies: [RedisReply] = []
+        while unreadReplies > 0 {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw markBroken(context) }
+            guard let raw else { break }
+            unreadReplies -= 1
+            replies.append(RedisReply(converting: raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        return replies
+    }
+
     @discardableResult
     private func usableContextWithNothingUnread() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         let context = try usableContext()

@@ -30,6 +30,10 @@ public final class RedisConnection {
     public var isBroken: Bool { brokenBy != nil }
     /// True once `close()` ran or the connection broke; no further commands can be sent.
     public var isClosed: Bool { context == nil }
+    /// The socket's file descriptor (nil once closed), for a caller that waits in its own `poll`
+    /// for the replies of commands it `send`s (then `receiveArrived`). Only for watching
+    /// readability: reading from it directly would take bytes from under hiredis.
+    public var socketDescriptor: Int32? { context.map { $0.pointee.fd } }
 
     /// Connects, authenticates, selects the database and checks the server answers `PING`.
     ///
