@@ -42,6 +42,52 @@ def results_done(backend, ids):
     return sum(1 for value in backend.mget(keys) if value and json.loads(value)["status"] == "SUCCESS")
 
 
+# --- A server that forgets the worker's scripts --------------------------------------------------
+
+@pytest.mark.parametrize("pool", ["prefork", "threads"])
+def test_scripts_flushed_mid_drain_lose_nothing(lovage, pool):
+    """The worker names its fetch and result scripts by SHA1 (EVALSHA). SCRIPT FLUSH every 5 ms
+    while it drains makes Redis answer NOSCRIPT: each such write is sent again once the scripts
+    are loaded again, and each such fetch is taken over by the consumer thread, so every task
+    gets its result and nothing is left in `unacked`."""
+    server = PrivateRedis("lovage-noscript-redis-")
+    worker = None
+    try:
+        worker, log_name = start_lovage_worker(lovage, server.url, "-Q", "noscript", "-c", "2", "--acks-late", "-P", pool,
+                                               "-n", "noscript@%h")
+        app = Celery("noscript_client", broker=server.url, backend=server.url)
+        backend = redis.Redis.from_url(server.url)
+        flushing = threading.Event()
+        flushes = []
+
+        def flush():
+            flusher = redis.Redis.from_url(server.url)
+            while not flushing.is_set():
+                flusher.script_flush()
+                flushes.append(time.time())
+                time.sleep(0.005)
+
+        flusher = threading.Thread(target=flush)
+        flusher.start()
+        try:
+            ids = [app.send_task("lovage.add", args=[n, 1], queue="noscript").id for n in range(400)]
+            wait_for(lambda: results_done(backend, ids) == len(ids), 60)
+        finally:
+            flushing.set()
+            flusher.join()
+        assert results_done(backend, ids) == len(ids), log_text(log_name)
+        assert wait_for(lambda: backend.hlen("unacked") == 0, 10), backend.hgetall("unacked")
+        assert backend.llen("noscript") == 0
+        results = [json.loads(backend.get(f"celery-task-meta-{task_id}"))["result"] for task_id in ids]
+        assert results == [n + 1 for n in range(400)]
+        assert len(flushes) > 1 and "NOSCRIPT" in log_text(log_name), "no flush landed mid-drain"
+        assert worker.poll() is None, log_text(log_name)
+    finally:
+        if worker is not None and worker.poll() is None:
+            terminate(worker, 15)
+        server.stop()
+
+
 # --- A broker that hangs -------------------------------------------------------------------------
 
 TIMEOUTS = json.dumps({"socket_timeout": 1, "socket_connect_timeout": 1, "health_check_interval": 1})

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from conftest import start_lovage_worker, terminate
 
@@ -126,6 +127,47 @@ def test_plan_on_the_fleet_gives_the_local_plan(lovage, redis_url, workers, scen
     assert any(row["stopped_early"] for row in document["rows"])
     assert all(run["trace_hash"] for row in document["rows"] for run in row["runs"])
     assert "on the workers of queue " + workers.queue in remote.stdout.splitlines()[0]
+
+
+def inspect(lovage, redis_url, command):
+    completed = subprocess.run([lovage, "inspect", command, "-b", redis_url, "--json", "--timeout", "2"],
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return next(iter(json.loads(completed.stdout).values()))
+
+
+def test_runs_an_early_stop_makes_unnecessary_are_revoked(lovage, redis_url, workers, scenario, tmp_path):
+    """The whole sweep is queued before one single-process worker starts, so it takes the runs in
+    the order they were published: a configuration that fails its first seeds stops early while its
+    later seeds are still queued, and those are revoked — the worker lists them and does not run
+    them — and the plan is still the local plan."""
+    seeds = 6
+    local = plan(lovage, scenario, tmp_path / "local", seeds=seeds)
+    document = json.loads((tmp_path / "local" / "plan.json").read_text())
+    needed = sum(len(row["runs"]) for row in document["rows"])
+    stopped = sum(1 for row in document["rows"] if row["stopped_early"])
+    published = len(document["rows"]) * seeds
+    assert stopped and needed < published
+    running = plan(lovage, scenario, tmp_path / "remote", "--broker", redis_url, "--queue", workers.queue, seeds=seeds,
+                   wait=False)
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.time() + 60
+    while client.llen(workers.queue) < published and time.time() < deadline:
+        time.sleep(0.05)
+    assert client.llen(workers.queue) == published
+    workers.start("one")
+    stdout, stderr = running.communicate(timeout=600)
+    assert running.returncode == local.returncode, stdout + stderr
+    remote = subprocess.CompletedProcess(running.args, running.returncode, stdout, stderr)
+    assert comparable(remote, tmp_path / "remote") == comparable(local, tmp_path / "local")
+    revoked = inspect(lovage, redis_url, "revoked")
+    ran = inspect(lovage, redis_url, "stats")["total"].get("lovage.simulate", 0)
+    # Each stopped configuration's seed in a child when its stop came may still run; no other.
+    assert revoked, "no run was revoked"
+    assert needed <= ran <= needed + stopped, (needed, ran, stopped)
+    assert ran < published
+    assert client.llen(workers.queue) == 0, "nothing is left queued"
+    assert not [key for key in client.scan_iter("celery-task-meta-*")], "no result is left behind"
 
 
 def test_a_worker_killed_mid_sweep_loses_nothing(lovage, redis_url, workers, scenario, tmp_path):

@@ -42,12 +42,16 @@ extension LiveWorkerDriver {
     /// handed to the fetcher thread, whose BRPOP blocks until a message comes.
     func sendWrites() {
         if !resultsShareBrokerServer { flushBackendWrites() }
+        if broker.needsPreparation {
+            // Reading the server's clock and loading the scripts are commands of their own: nothing
+            // may be unread then. Without them the commands still work (EVAL with the text).
+            completeWritesInFlight()
+            try? broker.prepareForPipelining()
+        }
         var commands = takeBrokerWrites()
         var fetch = fetchToSend
         fetchToSend = nil
         if let pending = fetch {
-            // The first fetch reads the server's clock (a command of its own): nothing may be unread then.
-            if broker.needsServerClock { completeWritesInFlight() }
             do {
                 // First in the batch: its reply does not wait behind the writes' (the window it
                 // fills was counted by the core, which already took the acks into account).
@@ -81,9 +85,11 @@ extension LiveWorkerDriver {
     /// The gathered results as store commands, emptied.
     private func takeResultWrites() -> [[[UInt8]]] {
         let pid = processID
+        let scriptSHA = resultsShareBrokerServer ? broker.storeScriptSHA : nil
         let commands = pendingResults.map { pending in
             backend.storeCommand(MessageTranslation.document(taskID: pending.taskID, record: pending.record, pid: pid,
-                                                             nowMicros: pending.nowMicros, children: pending.children))
+                                                             nowMicros: pending.nowMicros, children: pending.children),
+                                 scriptSHA: scriptSHA)
         }
         pendingResults.removeAll(keepingCapacity: true)
         return commands

@@ -35,7 +35,10 @@ extension LiveWorkerDriver {
     }
 
     func reconnectBroker() {
-        if let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) { broker = fresh }
+        guard let fresh = try? RedisBroker(url: settings.brokerURL, options: settings.transport) else { return }
+        // Writes sent again name the scripts by SHA1: the fresh connection's server must have them.
+        try? fresh.prepareForPipelining()
+        broker = fresh
     }
 
     /// The same for the result backend.

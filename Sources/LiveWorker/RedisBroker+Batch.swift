@@ -17,10 +17,15 @@ import WorkerCore
 /// `unacked` until the visibility timeout (an hour), with nobody to run it. So the script carries
 /// the server time after which its caller no longer waits (`ARGV[3]`, in the server's clock as
 /// measured at the first fetch) and pops nothing once that has passed.
+///
+/// The delivery tag, exchange and routing key are read without decoding the ~1 KB message (the
+/// decode was a fifth of the script's cost): `member` returns the value of a string member
+/// `"name": "..."` that occurs once in the message, unescaped, and nil when it is absent, repeated
+/// or escaped; `scan` returns the three, or nil when any is not plainly there once, and the script
+/// then decodes the JSON. The worker checks the tag it is given is the properties' own. The
+/// comments are here, not in the script: its text travels with every EVAL.
 extension RedisBroker {
     static let fetchBatchScript = """
-    -- The value of a string member `"name": "..."` that occurs once in the message, without
-    -- escapes; nil when it is absent, repeated or escaped (the caller then decodes the JSON).
     local function member(value, name)
       local key = '"' .. name .. '": "'
       local at = string.find(value, key, 1, true)
@@ -28,8 +33,6 @@ extension RedisBroker {
       local text = string.match(value, '^([^"\\\\]*)"', at + #key)
       return text
     end
-    -- delivery_tag, exchange and routing_key read without decoding the ~1 KB message (the
-    -- decode was half of the fetch's cost); nil when any is not plainly there once.
     local function scan(value)
       if string.sub(value, 1, 1) ~= '{' then return nil end
       local tag = member(value, 'delivery_tag')
@@ -88,8 +91,9 @@ extension RedisBroker {
     /// the reply later (`deliveries(fromFetchReply:)`). Build it just before sending it: it carries
     /// the server time after which the script pops nothing (this connection's socket timeout from now).
     public func fetchBatchCommand(keys: [String], limit: Int, now: Instant) throws(RedisError) -> [[UInt8]] {
-        var arguments: [[UInt8]] = [Array("EVAL".utf8), Array(Self.fetchBatchScript.utf8), Array(String(keys.count + 2).utf8),
-                                    Array(KombuKeys.unacked.utf8), Array(KombuKeys.unackedIndex.utf8)]
+        var arguments: [[UInt8]] = fetchScriptSHA.map { [Array("EVALSHA".utf8), $0] }
+            ?? [Array("EVAL".utf8), Array(Self.fetchBatchScript.utf8)]
+        arguments += [Array(String(keys.count + 2).utf8), Array(KombuKeys.unacked.utf8), Array(KombuKeys.unackedIndex.utf8)]
         arguments.append(contentsOf: keys.map { Array($0.utf8) })
         arguments.append(Array(String(max(1, limit)).utf8))
         arguments.append(Array(Self.score(now).utf8))
@@ -117,8 +121,33 @@ extension RedisBroker {
     /// The server time (µs) after which this connection no longer waits for a command's reply: the
     /// server's clock read once (`TIME`) plus the monotonic time since, plus the socket timeout.
     /// 0 (no limit) when the connection waits for ever.
-    /// Whether building the next fetch command first reads the server's clock (one round trip).
-    var needsServerClock: Bool { serverClock == nil && url.socket.socketTimeoutSeconds != nil }
+    /// Whether `prepareForPipelining` has something to do: read the server's clock (for the fetch's
+    /// deadline) or load the fetch and result scripts.
+    public var needsPreparation: Bool {
+        (serverClock == nil && url.socket.socketTimeoutSeconds != nil) || fetchScriptSHA == nil || storeScriptSHA == nil
+    }
+
+    /// Forgets the loaded scripts (the server answered NOSCRIPT), so the next preparation loads them.
+    public func forgetScripts() {
+        fetchScriptSHA = nil
+        storeScriptSHA = nil
+    }
+
+    /// Reads the server's clock and loads the fetch and result scripts (`SCRIPT LOAD`), so the
+    /// commands a caller pipelines later need no round trip of their own and name the scripts by
+    /// their SHA1 (`EVALSHA`): Redis then neither reads nor hashes their text each time. A server
+    /// that lost its scripts (SCRIPT FLUSH, a restart) answers NOSCRIPT, which counts as a lost
+    /// connection: the caller reconnects, which loads them again.
+    public func prepareForPipelining() throws(RedisError) {
+        _ = try staleAfterServerMicros()
+        let replies = try connection.pipeline([[Array("SCRIPT".utf8), Array("LOAD".utf8), Array(Self.fetchBatchScript.utf8)],
+                                               [Array("SCRIPT".utf8), Array("LOAD".utf8), Array(RedisResultBackend.storeScript.utf8)]])
+        guard replies.count == 2, let fetch = replies[0].bytes, let store = replies[1].bytes else {
+            throw RedisBroker.replyError(replies.compactMap(\.errorMessage).first ?? "SCRIPT LOAD gave no SHA1", what: "load scripts")
+        }
+        fetchScriptSHA = fetch
+        storeScriptSHA = store
+    }
 
     func staleAfterServerMicros() throws(RedisError) -> Int64 {
         guard let timeout = url.socket.socketTimeoutSeconds else { return 0 }

@@ -21,6 +21,9 @@ public final class RedisBroker {
     private var declaredQueues: Set<String> = []
     /// The server's clock (µs since the epoch) and when it was read here, for `fetchBatch`'s guard.
     var serverClock: (micros: Int64, at: ContinuousClock.Instant)?
+    /// The SHA1s of the fetch and result scripts once loaded on this connection's server.
+    public internal(set) var fetchScriptSHA: [UInt8]?
+    public internal(set) var storeScriptSHA: [UInt8]?
 
     /// Connects with the URL's socket options (`socket_connect_timeout`, `socket_timeout`), so an
     /// ack or publish to a broker that stopped answering fails within the timeout instead of hanging.
@@ -194,7 +197,8 @@ public final class RedisBroker {
     /// ready to be the broker: an outage to reconnect through (a Sentinel URL then finds the new
     /// master), as redis-py's Sentinel connection does on READONLY, not a refusal to give up on.
     static func replyError(_ message: String, what: String) -> RedisError {
-        let outage = ["READONLY", "LOADING", "MASTERDOWN"].contains { message.hasPrefix($0) }
+        // NOSCRIPT: the server lost the scripts this connection loaded; a fresh connection loads them.
+        let outage = ["READONLY", "LOADING", "MASTERDOWN", "NOSCRIPT"].contains { message.hasPrefix($0) }
         return outage ? RedisError(.connectionLost, endpoint: "", message: "\(what): \(message)")
                       : RedisError.serverError("\(what): \(message)")
     }

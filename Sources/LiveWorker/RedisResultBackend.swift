@@ -52,10 +52,13 @@ public final class RedisResultBackend {
     return 1
     """
 
-    /// The command that stores `document` (for a pipeline); see `storeScript`.
-    public func storeCommand(_ document: ResultDocument) -> [[UInt8]] {
-        [Array("EVAL".utf8), Array(Self.storeScript.utf8), Array("1".utf8), Array(Self.key(taskID: document.taskID).utf8),
-         Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8), document.encode()]
+    /// The command that stores `document` (for a pipeline); see `storeScript`. With `scriptSHA` (the
+    /// script loaded on the server the command goes to) it is an EVALSHA, so Redis does not read and
+    /// hash the script's text for every result.
+    public func storeCommand(_ document: ResultDocument, scriptSHA: [UInt8]? = nil) -> [[UInt8]] {
+        let script = scriptSHA.map { [Array("EVALSHA".utf8), $0] } ?? [Array("EVAL".utf8), Array(Self.storeScript.utf8)]
+        return script + [Array("1".utf8), Array(Self.key(taskID: document.taskID).utf8),
+                         Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8), document.encode()]
     }
 
     /// Runs a batch of commands in one round trip.

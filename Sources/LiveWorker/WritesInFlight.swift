@@ -116,12 +116,15 @@ extension LiveWorkerDriver {
                 }
             } catch {
                 logger.error("\(error)")
+                // NOSCRIPT (the scripts were flushed) is an outage: load them again before the next batch.
+                if error.isOutage { broker.forgetScripts() }
                 fetcher.request(keys: fetch.keys, room: fetch.room)
             }
         }
         do {
             try RedisBroker.check(replies, what: "store results and acknowledge")
         } catch where error.isOutage {
+            broker.forgetScripts()
             withBroker("store results and acknowledge") { broker throws(RedisError) in
                 try broker.pipeline(writes, what: "store results and acknowledge")
             }

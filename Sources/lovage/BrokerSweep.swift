@@ -3,6 +3,7 @@ import Exploration
 import Foundation
 import LiveWorker
 import RedisClient
+import RemoteControl
 import Reports
 import Scenarios
 
@@ -58,6 +59,18 @@ struct BrokerSweep {
             ids.append(id)
             bodies.append(body)
         }
+        var revokedIDs: [String] = []
+        var mailbox: MailboxClient? = nil
+        /// Runs an early stop made unnecessary are revoked at once (Celery's `control.revoke`, a
+        /// broadcast every worker keeps in its revoked set), so no worker spends time on them while
+        /// the sweep goes on; a worker that takes one discards it. Best effort: what is still queued
+        /// when the sweep ends is taken off the queue anyway.
+        func revoke(_ taskIDs: [String]) {
+            guard !taskIDs.isEmpty else { return }
+            revokedIDs += taskIDs
+            if mailbox == nil { mailbox = try? MailboxClient(url: settings.brokerURL) }
+            try? mailbox?.cast("revoke", arguments: ["task_id": .array(taskIDs.map(JSONValue.string))])
+        }
         var pending = Set(requests.indices)
         var done = 0
         let started = Date()
@@ -67,6 +80,8 @@ struct BrokerSweep {
             // Runs nobody needs any more (stopped early, or the sweep failed) are not left for the workers.
             let left = pending.sorted().map { [Array("LREM".utf8), Array(queueKey.utf8), Array("0".utf8), bodies[$0]] }
             _ = try? queueConnection.pipeline(left)
+            // The REVOKED results the workers stored for runs revoked on the way.
+            _ = try? backend.pipeline(revokedIDs.map { [Array("DEL".utf8), Array(RedisResultBackend.key(taskID: $0).utf8)] })
             if settings.showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         }
         while !pending.isEmpty {
@@ -85,7 +100,12 @@ struct BrokerSweep {
                     done += 1
                     arrived = true
                     _ = try? backend.command(["DEL", RedisResultBackend.key(taskID: ids[index])])
-                    for unneeded in try gathered(index, lines) where pending.remove(unneeded) != nil { done += 1 }
+                    var unneeded: [String] = []
+                    for other in try gathered(index, lines) where pending.remove(other) != nil {
+                        done += 1
+                        unneeded.append(ids[other])
+                    }
+                    revoke(unneeded)
                 }
             }
             if pending.isEmpty { break }

@@ -40,6 +40,35 @@ struct RedisBatchTests {
         #expect(try broker.fetchBatch(keys: keys, limit: 8, now: now).isEmpty)
     }
 
+    @Test("once prepared, the fetch and result scripts go by SHA1; a flushed script cache is an outage to reconnect through")
+    func scriptsBySHA() throws {
+        let server = try PrivateRedisServer()
+        defer { server.stop() }
+        let broker = try RedisBroker(url: server.url)
+        let backend = try RedisResultBackend(url: server.url)
+        #expect(broker.needsPreparation)
+        try broker.prepareForPipelining()
+        #expect(!broker.needsPreparation)
+        let sha = try #require(broker.storeScriptSHA)
+        let document = ResultDocument.success(taskID: "t1", result: .int(5), dateDone: 0)
+        #expect(backend.storeCommand(document, scriptSHA: sha).first == Array("EVALSHA".utf8))
+        try backend.pipeline([backend.storeCommand(document, scriptSHA: sha)])
+        #expect(try backend.fetch(taskID: "t1")?.status == "SUCCESS")
+        let command = try broker.fetchBatchCommand(keys: ["celery"], limit: 1, now: now)
+        #expect(command.first == Array("EVALSHA".utf8))
+
+        let connection = try RedisConnection(url: server.url)
+        _ = try connection.command("SCRIPT", "FLUSH")
+        do {
+            _ = try broker.fetchBatch(keys: ["celery"], limit: 1, now: now)
+            Issue.record("a fetch by a flushed SHA1 should fail")
+        } catch {
+            #expect(error.isOutage, "NOSCRIPT is a lost connection: \(error)")
+        }
+        broker.forgetScripts()
+        #expect(broker.needsPreparation)
+    }
+
     @Test("values that are not envelopes come back unusable and are not recorded")
     func garbage() throws {
         let server = try PrivateRedisServer()
