@@ -167,7 +167,12 @@ def test_runs_an_early_stop_makes_unnecessary_are_revoked(lovage, redis_url, wor
     assert needed <= ran <= needed + stopped, (needed, ran, stopped)
     assert ran < published
     assert client.llen(workers.queue) == 0, "nothing is left queued"
-    assert not [key for key in client.scan_iter("celery-task-meta-*")], "no result is left behind"
+    # What a worker stores after the sweep ended (a revoked message it still held, a stopped
+    # configuration's seed that was running) is left, with Celery's expiry; nothing the sweep used.
+    time.sleep(1)
+    left = [json.loads(client.get(key))["status"] for key in client.scan_iter("celery-task-meta-*")]
+    assert left.count("SUCCESS") <= stopped and set(left) <= {"SUCCESS", "REVOKED"}, left
+    assert left.count("REVOKED") <= len(revoked), (left, revoked)
 
 
 def test_a_worker_killed_mid_sweep_loses_nothing(lovage, redis_url, workers, scenario, tmp_path):
