@@ -151,14 +151,18 @@ class MonitorSample:
 
 
 def shapes(commands):
-    """Groups commands by what they cost: the name, and for EVAL the script. Returns {shape:
+    """Groups commands by what they cost: the name, and for EVAL and EVALSHA the script (its length,
+    or the first characters of its SHA1; the fetch script is named so). Returns {shape:
     (calls, representative)}, sorted by shape; the representative is the first command of the
     shape whose first key is the shape's most common one (the task queue's BRPOP, say, rather than
     a start-up BRPOP on a reply list)."""
     grouped = {}
     for command in commands:
         name = command[0].upper().decode()
-        shape = name + (f" <script {len(command[1])} B>" if name == "EVAL" and len(command) > 1 else "")
+        shape = name
+        if name in _SCRIPT_CALLS and len(command) > 1:
+            what = f"{len(command[1])} B" if name == "EVAL" else "sha1 " + command[1][:8].decode(errors="replace")
+            shape += f" <{'fetch ' if _is_fetch_script(command) else ''}script {what}>"
         grouped.setdefault(shape, []).append(command)
     found = {}
     for shape, group in sorted(grouped.items()):
@@ -173,7 +177,7 @@ def shapes(commands):
 
 def _first_key(command):
     """The key a command works on first (EVAL's KEYS[1]), or None."""
-    if command[0].upper() == b"EVAL":
+    if command[0].upper() in (b"EVAL", b"EVALSHA"):
         return command[3] if len(command) > 3 and command[2] != b"0" else None
     return command[1] if len(command) > 1 else None
 
@@ -193,11 +197,17 @@ def redis_benchmark_binary():
 
 
 _POPS = {"BRPOP", "RPOP", "LPOP", "BLPOP", "LMOVE", "BLMOVE", "RPOPLPUSH", "BRPOPLPUSH"}
+_SCRIPT_CALLS = {"EVAL", "EVALSHA"}
+
+
+def _is_fetch_script(command):
+    """Lovage's batch fetch (EVAL or EVALSHA): its first two keys are `unacked` and `unacked_index`."""
+    return command[0].upper() in (b"EVAL", b"EVALSHA") and command[3:5] == [b"unacked", b"unacked_index"]
 
 
 def _pops(command):
     name = command[0].upper().decode()
-    return name in _POPS or (name == "EVAL" and b"pop" in command[1].lower())
+    return name in _POPS or _is_fetch_script(command) or (name == "EVAL" and b"pop" in command[1].lower())
 
 
 CLIENTS = 4
@@ -221,7 +231,7 @@ def _benchmarkable(command, popped_per_call):
     time after which its caller stops waiting (ARGV[3]): replayed later it would pop nothing, so it
     gets a time far ahead (the script still reads TIME); and its limit (ARGV[1]) becomes the mean
     number of messages a fetch popped in the sample, so a call costs what a call cost there."""
-    if command[0].upper() == b"EVAL" and b"stale_after" in command[1]:
+    if _is_fetch_script(command):
         limit = 3 + int(command[2])
         return command[:limit] + [str(max(1, round(popped_per_call))).encode()] + command[limit + 1:-1] + [b"9000000000000000"]
     return command
@@ -242,7 +252,7 @@ def ceiling(binary, client, port, sample, tasks, pipelines, refill_message, queu
             continue
         popped = sum(1 for scripted in sample.scripted if scripted[0].upper() in (b"RPOP", b"LPOP"))
         command = [b"PING"] if shape in ("MULTI", "EXEC") else _benchmarkable(command, popped / calls)
-        per_call = max(1, round(popped / calls)) if command[0].upper() == b"EVAL" else 1
+        per_call = max(1, round(popped / calls)) if _is_fetch_script(command) else 1
         rates = {}
         for pipeline in pipelines:
             requests = 10000
