@@ -15,11 +15,14 @@ final class SlotThreads: @unchecked Sendable {
             thread.start()
         }
 
+        /// Signalled after the lock is released: a thread woken while the submitter still held it
+        /// would go straight back to sleep on the lock, and cost a second wake-up (a futex call each,
+        /// for every task). The waiter checks `job` under the lock, so no wake-up is lost.
         func submit(_ work: @escaping @Sendable () -> Void) {
             condition.lock()
             job = work
-            condition.signal()
             condition.unlock()
+            condition.signal()
         }
 
         func retire() {
