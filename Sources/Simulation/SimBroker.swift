@@ -38,8 +38,11 @@ struct SimBroker {
     /// The lists pushes went to, by (queue, priority step): the hot path compares a short queue
     /// name and an integer instead of building the Redis key string and hashing it.
     private var pushTargets: [(queue: String, step: Int, id: Int)] = []
-    /// Per consumer token, the last key order it asked for and its list ids.
-    private var consumerKeys: [(keys: [String], ids: [Int])?] = []
+    /// Per consumer token, the last key order it asked for and its list ids (empty keys: none yet;
+    /// a worker with no queue never fetches). Two arrays rather than an optional tuple, which was
+    /// copied out (two retains and releases) on every fetch to compare the keys.
+    private var consumerKeyOrders: [[String]] = []
+    private var consumerListIDs: [[Int]] = []
     private var waiters: [Waiter] = []
     /// The `unacked` hash, keyed by the simulator's delivery number (`TaskRequest.deliveryNumber`,
     /// one per delivery tag) so the hot path never hashes a tag string.
@@ -119,10 +122,11 @@ struct SimBroker {
 
     /// The list ids for a consumer's key order, cached until the order changes (round robin).
     private mutating func ids(forConsumer consumer: Int, keys: [String]) -> [Int] {
-        while consumerKeys.count <= consumer { consumerKeys.append(nil) }
-        if let cached = consumerKeys[consumer], cached.keys == keys { return cached.ids }
+        while consumerKeyOrders.count <= consumer { consumerKeyOrders.append([]); consumerListIDs.append([]) }
+        if !keys.isEmpty, consumerKeyOrders[consumer] == keys { return consumerListIDs[consumer] }
         let ids = keys.map { listID($0) }
-        consumerKeys[consumer] = (keys, ids)
+        consumerKeyOrders[consumer] = keys
+        consumerListIDs[consumer] = ids
         return ids
     }
 

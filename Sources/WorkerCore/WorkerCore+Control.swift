@@ -241,10 +241,18 @@ extension WorkerCore {
 
     /// Celery's `state.total_count[name] += 1` when a task is accepted.
     mutating func countAccepted(_ name: String) {
+        // Most workers accept one type after another: comparing a short name with the last one
+        // counted costs less than hashing it.
+        if let last = lastTotalsIndex, totals[last].name == name {
+            totals[last].count += 1
+            return
+        }
         if let index = totalsIndex[name] {
+            lastTotalsIndex = index
             totals[index].count += 1
         } else {
             totalsIndex[name] = totals.count
+            lastTotalsIndex = totals.count
             totals.append((name, 1))
         }
     }

@@ -94,7 +94,7 @@ extension WorkerCore {
     /// The first slot whose child is idle. Reads each slot's state in place: `firstIndex(where:)`
     /// copied every slot (retaining its running request) to test one field.
     func firstIdleSlot() -> Int? {
-        for index in slots.indices where slots[index].state == .idle { return index }
+        for index in slots.indices where slots[index].isIdle { return index }
         return nil
     }
 

@@ -53,6 +53,8 @@ public struct WorkerCore: Sendable {
     /// Celery's `state.total_count`: tasks accepted (started) per task name, in first-seen order.
     var totals: [(name: String, count: Int)] = []
     var totalsIndex: [String: Int] = [:]
+    /// The index in `totals` of the name `countAccepted` counted last (a one-entry cache).
+    var lastTotalsIndex: Int? = nil
 
     public enum Lifecycle: Sendable, Equatable {
         case created, running, warmShutdown, stopped

@@ -33,6 +33,13 @@ struct Slot: Sendable {
         if case .busy = state { return true }
         return false
     }
+
+    /// Whether the child is ready and runs nothing. A pattern match reads the case in place;
+    /// `state == .idle` (Equatable) copied the whole state, retaining a busy slot's request.
+    var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
 }
 
 /// A task executing in a slot, with the deadlines of its time limits.

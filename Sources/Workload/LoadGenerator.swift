@@ -71,10 +71,14 @@ public struct LoadGenerator {
 
     /// The task type index of the arrival `next` returned last: the trace row's, else drawn from
     /// its phase's mix (or the load's).
-    public func arrivalTask(random: inout SeededRandom) -> Int {
+    ///
+    /// `mutating` though it changes nothing: a caller that keeps the generator in a class property
+    /// then calls it in place, where a non-mutating call copied the whole generator (retaining
+    /// every array in it) for each arrival. The mix is read in place too (`own ?? mix` copied one).
+    public mutating func arrivalTask(random: inout SeededRandom) -> Int {
         if let trace { return trace.task }
-        let own = phaseIndex < phaseMixes.count ? phaseMixes[phaseIndex] : nil
-        return (own ?? mix).pick(random: &random)
+        if phaseIndex < phaseMixes.count, phaseMixes[phaseIndex] != nil { return phaseMixes[phaseIndex]!.pick(random: &random) }
+        return mix.pick(random: &random)
     }
 
     /// The task type index of a member of a burst that names none, drawn from the load's mix, or
