@@ -28,7 +28,7 @@ extension Simulator {
     /// and nothing for a group without a limit. Never called while the worker's directives are
     /// being carried out: killed there, the rest of its buffer would act for a dead worker.
     func enforceMemoryLimit(_ index: Int) {
-        guard let limit = scenario.fleet[workers[index].group].memoryLimitBytes, workers[index].isAlive,
+        guard let limit = memoryLimitByWorker[index], workers[index].isAlive,
               workerMemoryBytes(index) > limit else { return }
         oomKill(index, limit: limit)
     }

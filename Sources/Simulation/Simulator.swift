@@ -46,6 +46,9 @@ public final class Simulator {
     let trace: TraceRecorder
     var workers: [SimWorker] = []
     var workerIndexByName: [String: Int] = [:]
+    /// Each worker's group `memory_limit` (nil: none), read after every worker input: a plain
+    /// array of optionals instead of the worker's group in `scenario.fleet` behind its class.
+    var memoryLimitByWorker: [Int64?] = []
     /// Broker consumer tokens: one per worker incarnation, so a restarted worker is a new consumer.
     var consumers: [(worker: Int, generation: Int)] = []
     let taskSpecs: [TaskTypeSpec]
@@ -179,6 +182,7 @@ public final class Simulator {
                     queueOrderStrategy: scenario.broker.queueOrderStrategy,
                     taskDefaults: group.taskDefaults, taskOptions: perTask)
                 workerIndexByName[name] = workers.count
+                memoryLimitByWorker.append(group.memoryLimitBytes)
                 workers.append(SimWorker(name: name, group: groupIndex, config: config,
                                          childBaselineBytes: group.childBaselineMemoryBytes,
                                          childStartup: group.childStartup, taskOverhead: group.taskOverhead,

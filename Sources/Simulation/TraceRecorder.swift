@@ -13,9 +13,32 @@ final class TraceRecorder {
     private var file: UnsafeMutablePointer<FILE>?
     private(set) var recordCount = 0
     private let epoch: Instant
+    /// Each kind's raw value as the 64-bit words `mix(bytes:)` feeds the hash (the 8-byte chunks,
+    /// then the tail word with the length in its top byte), `kindWordsPerKind` per kind, indexed
+    /// by the kind's case number: `record` mixes them without building and reading the raw-value
+    /// string, and the hash is the same.
+    private let kindWords: UnsafeMutablePointer<UInt64>
+    private let kindWordCounts: UnsafeMutablePointer<Int>
+    private static let kindWordsPerKind = 8
+
+    /// The case number of a kind: a payload-free enum of fewer than 256 cases is stored as its
+    /// case's index in declaration order, the order of `allCases`.
+    @inline(__always)
+    private static func caseNumber(_ kind: TraceKind) -> Int { Int(unsafeBitCast(kind, to: UInt8.self)) }
 
     init(path: String?, epoch: Instant) throws {
         self.epoch = epoch
+        precondition(MemoryLayout<TraceKind>.size == 1 && TraceKind.allCases.count < 256)
+        let kinds = TraceKind.allCases
+        kindWords = .allocate(capacity: kinds.count * Self.kindWordsPerKind)
+        kindWordCounts = .allocate(capacity: kinds.count)
+        for (index, kind) in kinds.enumerated() {
+            precondition(Self.caseNumber(kind) == index, "TraceKind's case numbers follow allCases")
+            let words = Self.hashWords(Array(kind.rawValue.utf8))
+            precondition(words.count <= Self.kindWordsPerKind, "trace kind \(kind.rawValue) is too long")
+            for (offset, word) in words.enumerated() { kindWords[index * Self.kindWordsPerKind + offset] = word }
+            kindWordCounts[index] = words.count
+        }
         if let path {
             guard let handle = fopen(path, "w") else {
                 throw SimulationError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
@@ -25,7 +48,32 @@ final class TraceRecorder {
         }
     }
 
-    deinit { if let file { fclose(file) } }
+    deinit {
+        if let file { fclose(file) }
+        kindWords.deallocate()
+        kindWordCounts.deallocate()
+    }
+
+    /// The words `mix(bytes:)` mixes for these bytes, in order.
+    private static func hashWords(_ bytes: [UInt8]) -> [UInt64] {
+        var words: [UInt64] = []
+        var index = 0
+        while index + 8 <= bytes.count {
+            var word: UInt64 = 0
+            for offset in 0..<8 { word |= UInt64(bytes[index + offset]) << (8 * UInt64(offset)) }
+            words.append(word)
+            index += 8
+        }
+        var tail = UInt64(bytes.count) << 56
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        words.append(tail)
+        return words
+    }
 
     var hashHex: String {
         let hex = String(hash, radix: 16)
@@ -47,8 +95,9 @@ final class TraceRecorder {
                 _ name4: StaticString = "", _ value4: @autoclosure () -> String = "") {
         recordCount += 1
         mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
-        let kindText = kind.rawValue
-        mix(kindText)
+        let kindNumber = Self.caseNumber(kind)
+        let words = kindWords + kindNumber * Self.kindWordsPerKind
+        for offset in 0..<kindWordCounts[kindNumber] { mix(words[offset]) }
         // The first two fields identify what happened to whom (task, delivery tag, worker); the
         // rest (names, queues, details) follow from them in a given run, so they go to the file only.
         if name1.utf8CodeUnitCount > 0 { mix(value1) }
@@ -58,7 +107,7 @@ final class TraceRecorder {
         append("{\"t\":")
         appendSeconds(now - epoch)
         append(",\"ev\":\"")
-        appendEscaped(kindText)
+        appendEscaped(kind.rawValue)
         line.append(UInt8(ascii: "\""))
         appendField(name1, value1)
         appendField(name2, value2)

@@ -138,7 +138,7 @@ extension WorkerCore {
         config.concurrency += n
         ensureSlots(config.concurrency)
         var toStart = n
-        for slot in slots.indices where toStart > 0 && slots[slot].state == .absent {
+        for slot in slots.indices where toStart > 0 && slots[slot].isAbsent {
             slots[slot].state = .spawning
             slots[slot].retireAfterTask = false
             out.append(.spawnChild(slot: slot))
@@ -160,13 +160,13 @@ extension WorkerCore {
     /// marks busy ones to stop when their task ends.
     mutating func retire(_ count: Int, into out: inout [WorkerDirective]) {
         var toStop = count
-        for slot in slots.indices.reversed() where toStop > 0 && slots[slot].state == .idle {
+        for slot in slots.indices.reversed() where toStop > 0 && slots[slot].isIdle {
             slots[slot].state = .absent
             out.append(.retireChild(slot: slot))
             toStop -= 1
         }
         for slot in slots.indices.reversed() where toStop > 0 && !slots[slot].retireAfterTask
-            && (slots[slot].isBusy || slots[slot].state == .spawning) {
+            && (slots[slot].isBusy || slots[slot].isSpawning) {
             slots[slot].retireAfterTask = true
             toStop -= 1
         }
@@ -182,7 +182,7 @@ extension WorkerCore {
         ensureSlots(newMax)
         if newMin > processes {
             var toStart = newMin - processes
-            for slot in slots.indices where toStart > 0 && slots[slot].state == .absent {
+            for slot in slots.indices where toStart > 0 && slots[slot].isAbsent {
                 slots[slot].state = .spawning
                 out.append(.spawnChild(slot: slot))
                 toStart -= 1
@@ -214,7 +214,7 @@ extension WorkerCore {
     /// After a task ends: a child a shrink or a restart marked stops or is replaced now. Returns
     /// whether it did (then no recycling check applies to it).
     mutating func stopAfterTaskIfAsked(slot: Int, into out: inout [WorkerDirective]) -> Bool {
-        guard slots.indices.contains(slot), slots[slot].state == .idle else { return false }
+        guard slots.indices.contains(slot), slots[slot].isIdle else { return false }
         if slots[slot].retireAfterTask {
             slots[slot].retireAfterTask = false
             slots[slot].restartAfterTask = false

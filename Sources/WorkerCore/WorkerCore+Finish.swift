@@ -73,7 +73,7 @@ extension WorkerCore {
     /// requeues the message (and nothing is stored); otherwise it is acknowledged or dropped per
     /// `acks_on_failure_or_timeout` and FAILURE is stored. Early-acked tasks are already gone.
     mutating func childLost(slot: Int, reason: String, now: Instant, into out: inout [WorkerDirective]) {
-        guard slots.indices.contains(slot), slots[slot].state != .absent else { return }
+        guard slots.indices.contains(slot), !slots[slot].isAbsent else { return }
         let running = slots[slot].running
         slots[slot].state = .spawning
         if let running {

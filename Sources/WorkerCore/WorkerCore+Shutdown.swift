@@ -37,7 +37,7 @@ extension WorkerCore {
     mutating func maybeFinishShutdown(into out: inout [WorkerDirective]) {
         guard lifecycle == .warmShutdown, runningCount == 0 else { return }
         giveBackUnacked(extra: [], into: &out)
-        for slot in slots.indices where slots[slot].state != .absent {
+        for slot in slots.indices where !slots[slot].isAbsent {
             slots[slot].state = .absent
             out.append(.retireChild(slot: slot))
         }

@@ -63,7 +63,7 @@ extension WorkerCore {
         let grown = min(quantity, autoscale.maxConcurrency)
         if grown > procs {
             var toAdd = grown - procs
-            for slot in slots.indices where toAdd > 0 && slots[slot].state == .absent {
+            for slot in slots.indices where toAdd > 0 && slots[slot].isAbsent {
                 slots[slot].state = .spawning
                 out.append(.spawnChild(slot: slot))
                 toAdd -= 1
@@ -75,7 +75,7 @@ extension WorkerCore {
         guard shrunk < procs, let lastScaleUp, now - lastScaleUp > autoscale.keepalive else { return }
         var toRemove = procs - shrunk
         // billiard shrinks idle processes only, the most recently added first.
-        for slot in slots.indices.reversed() where toRemove > 0 && slots[slot].state == .idle {
+        for slot in slots.indices.reversed() where toRemove > 0 && slots[slot].isIdle {
             slots[slot].state = .absent
             out.append(.retireChild(slot: slot))
             toRemove -= 1

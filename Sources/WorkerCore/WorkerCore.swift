@@ -75,7 +75,7 @@ public struct WorkerCore: Sendable {
     /// Tasks executing in a child now.
     public var runningCount: Int { slots.indices.reduce(0) { $0 + (slots[$1].isBusy ? 1 : 0) } }
     /// Child processes alive or starting (the pool size the autoscaler manages).
-    public var poolSize: Int { slots.indices.reduce(0) { $0 + (slots[$1].state == .absent ? 0 : 1) } }
+    public var poolSize: Int { slots.indices.reduce(0) { $0 + (slots[$1].isAbsent ? 0 : 1) } }
     /// Prefetched messages waiting for a child or a rate-limit token.
     public var reservedWaitingCount: Int { ready.count + rateBuckets.reduce(0) { $0 + $1.waiting.count } }
     /// Messages held for their eta.
@@ -101,7 +101,7 @@ public struct WorkerCore: Sendable {
         case .fetchReturnedEmpty:
             fetchOutstanding = false
         case .childReady(let slot):
-            if slots.indices.contains(slot), slots[slot].state == .spawning {
+            if slots.indices.contains(slot), slots[slot].isSpawning {
                 slots[slot].state = .idle
                 slots[slot].tasksRun = 0
                 childBecameReady(slot: slot, into: &out)
@@ -232,7 +232,8 @@ public struct WorkerCore: Sendable {
     }
 
     func runningRequest(slot: Int, execution: UInt64) -> Running? {
-        guard slots.indices.contains(slot), let running = slots[slot].running,
+        // Matched on the slot's state in place: `slots[slot].running` copied the whole slot first.
+        guard slots.indices.contains(slot), case .busy(let running) = slots[slot].state,
               running.execution == execution else { return nil }
         return running
     }

@@ -40,6 +40,18 @@ struct Slot: Sendable {
         if case .idle = state { return true }
         return false
     }
+
+    /// Whether a child is starting (pattern-matched in place, like `isIdle`).
+    var isSpawning: Bool {
+        if case .spawning = state { return true }
+        return false
+    }
+
+    /// Whether the slot has no child (pattern-matched in place, like `isIdle`).
+    var isAbsent: Bool {
+        if case .absent = state { return true }
+        return false
+    }
 }
 
 /// A task executing in a slot, with the deadlines of its time limits.
