@@ -7,14 +7,14 @@ import Workload
 extension Simulator {
     /// A fresh delivery tag "d<n>" and its number n (the broker's key for it).
     func newDeliveryTag() -> (tag: String, number: Int) {
-        nextTagNumber += 1
-        return (numberedID(UInt8(ascii: "d"), nextTagNumber), nextTagNumber)
+        let (tag, number) = tagNumbers.next()
+        return (tag, number)
     }
 
     /// A client publish of a new task of this type, routed as Celery's producer routes it.
     func publishNew(taskIndex: Int) {
-        nextTaskNumber += 1
-        publish(taskIndex: taskIndex, id: numberedID(UInt8(ascii: "t"), nextTaskNumber), number: nextTaskNumber)
+        let (id, number) = taskNumbers.next()
+        publish(taskIndex: taskIndex, id: id, number: number)
     }
 
     /// The one client publish of a task type: its template's queue, priority, countdown and expiry

@@ -71,7 +71,8 @@ public final class Simulator {
     var boots: SeededRandom
     let pendingInputs = InputQueue()
     var bufferPool: [[WorkerDirective]] = []
-    var nextTaskNumber = 0
+    /// Client publishes' task numbers and ids ("t<n>").
+    var taskNumbers = NumberedIDCounter(prefix: UInt8(ascii: "t"))
     /// Tasks published by workers for a canvas (numbered -1, -2, …; ids f1, f2, …).
     var nextFollowerNumber = 0
     /// Each task type's pipeline (nil for a plain type) and whether its tasks carry any canvas.
@@ -81,7 +82,8 @@ public final class Simulator {
     var pipelineTallies: PipelineTallies
     /// Group sizes, drawn per pipeline root (`FanOutCounts`, seed stream 6).
     var fanOutRandom: SeededRandom
-    var nextTagNumber = 0
+    /// Delivery tags' numbers and ids ("d<n>").
+    var tagNumbers = NumberedIDCounter(prefix: UInt8(ascii: "d"))
     let loadEnd: Instant
     let runEnd: Instant
     var loadFinished = false
