@@ -99,4 +99,13 @@ struct SimChild {
     var startedAt = Instant(microsecondsSinceEpoch: 0)
     /// Memory kept from earlier calls (a leak), reset when the child is replaced.
     var retainedBytes: Int64 = 0
+
+    /// The child takes a task: alive, running this execution of the request since `startedAt`.
+    mutating func begin(execution: UInt64, request: TaskRequest, startedAt: Instant, taskIndex: Int?) {
+        self.execution = execution
+        self.request = request
+        self.startedAt = startedAt
+        isAlive = true
+        self.taskIndex = taskIndex
+    }
 }

@@ -17,15 +17,12 @@ extension Simulator {
     func execute(_ request: TaskRequest, slot: Int, execution: UInt64, worker: Int) {
         // One reference to the worker: each `workers[worker]` retains and releases it.
         let simWorker = workers[worker]
-        simWorker.children[slot].execution = execution
-        simWorker.children[slot].request = request
         // The body starts once the host's CPUs have taken the task's work (`host:`) and the child
         // has the task (`child_handoff`); the slot is busy from now.
         let bodyStart = now + waitForHostCPU() + simWorker.childHandoff
-        simWorker.children[slot].startedAt = bodyStart
-        simWorker.children[slot].isAlive = true
         let taskIndex = modelledTaskIndex(named: request.name)
-        simWorker.children[slot].taskIndex = taskIndex
+        // One write to the child (each `children[slot]` write checks the array is unique).
+        simWorker.children[slot].begin(execution: execution, request: request, startedAt: bodyStart, taskIndex: taskIndex)
         guard let taskIndex else {
             // A task type the scenario does not model runs as a no-op.
             queue.schedule(.bodyFinished(worker: worker, generation: simWorker.generation, slot: slot,

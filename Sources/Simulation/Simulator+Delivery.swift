@@ -20,7 +20,7 @@ extension Simulator {
         let latency = scenario.broker.latency + extraLatency
         let arrivesNow = latency.microseconds == 0 && workers[worker].generation == generation && workers[worker].isAlive
         ledger.delivered(request.taskNumber, fromList: fromList, intoWorker: arrivesNow)
-        trace.record(now, .deliver, "task", request.id, "worker", workers[worker].name, "tag", request.deliveryTag, "redelivered", request.redelivered ? "1" : "0")
+        trace.record(now, .deliver, "task", request.id, "worker", workerNames[worker], "tag", request.deliveryTag, "redelivered", request.redelivered ? "1" : "0")
         if arrivesNow {
             pendingInputs.append((worker, .delivered(request)))
         } else if latency.microseconds > 0 {

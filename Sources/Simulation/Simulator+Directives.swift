@@ -10,10 +10,12 @@ extension Simulator {
     /// payload-free `.restoreSweep` is left in its place for the buffer's reuse), so its payload is
     /// neither copied to be read nor released twice: iterating copied every directive, and clearing
     /// the buffer then destroyed it again, seven directives per task.
-    func apply(_ directives: inout [WorkerDirective], worker: Int) {
+    /// Only the directives from `start` on are carried out: those before are placeholders an earlier
+    /// call left in a reused buffer (`takeBuffer`).
+    func apply(_ directives: inout [WorkerDirective], from start: Int = 0, worker: Int) {
         directives.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            for index in 0..<buffer.count {
+            for index in start..<buffer.count {
                 let directive = (base + index).move()
                 (base + index).initialize(to: .restoreSweep)
                 apply(directive, worker: worker)
@@ -87,7 +89,7 @@ extension Simulator {
             trace.record(now, .ackLost, "tag", tag, "worker", workers[worker].name)
             return
         }
-        trace.record(now, .ack, "tag", tag, "worker", workers[worker].name)
+        trace.record(now, .ack, "tag", tag, "worker", workerNames[worker])
         if let entry = broker.ack(deliveryNumber: request.deliveryNumber) {
             ledger.move(entry.request.taskNumber, .unacked, -1, now: now,
                         lostReason: "acknowledged by \(workers[worker].name) with no result")
@@ -170,14 +172,14 @@ extension Simulator {
     /// already says it.
     func taskEvent(_ event: TaskEvent, worker: Int) {
         if let kind = TraceKind(attemptEnd: event.kind) {
-            trace.record(now, kind, "task", event.taskID, "worker", workers[worker].name,
+            trace.record(now, kind, "task", event.taskID, "worker", workerNames[worker],
                          "detail", event.detail ?? "")
             ledger.attemptEnded(event, now: now)
             if !pipelineRuns.isEmpty, event.kind != .retried, !(event.kind == .rejected && event.requeued) {
                 pipelineTaskEnded(event)
             }
         } else if event.kind == .started, let slot = event.slot, let request = workers[worker].children[slot].request {
-            trace.record(now, .start, "task", event.taskID, "worker", workers[worker].name, "slot", String(slot), "retries", String(event.retries))
+            trace.record(now, .start, "task", event.taskID, "worker", workerNames[worker], "slot", String(slot), "retries", String(event.retries))
             // Queue wait ends when the body starts in the child, after the hand-off to it.
             ledger.started(request, now: workers[worker].children[slot].startedAt)
         }

@@ -49,6 +49,9 @@ public final class Simulator {
     /// Each worker's group `memory_limit` (nil: none), read after every worker input: a plain
     /// array of optionals instead of the worker's group in `scenario.fleet` behind its class.
     var memoryLimitByWorker: [Int64?] = []
+    /// Each worker's name, for the trace records of every task (ack, deliver, start, end): read
+    /// from here, a name costs no reference to its worker object.
+    var workerNames: [String] = []
     /// Broker consumer tokens: one per worker incarnation, so a restarted worker is a new consumer.
     var consumers: [(worker: Int, generation: Int)] = []
     let taskSpecs: [TaskTypeSpec]
@@ -185,6 +188,7 @@ public final class Simulator {
                     taskDefaults: group.taskDefaults, taskOptions: perTask)
                 workerIndexByName[name] = workers.count
                 memoryLimitByWorker.append(group.memoryLimitBytes)
+                workerNames.append(name)
                 workers.append(SimWorker(name: name, group: groupIndex, config: config,
                                          childBaselineBytes: group.childBaselineMemoryBytes,
                                          childStartup: group.childStartup, taskOverhead: group.taskOverhead,
@@ -337,10 +341,11 @@ public final class Simulator {
                 continue
             }
             var out = takeBuffer()
+            let start = out.count
             simWorker.handle(event, now: now, into: &out)
-            apply(&out, worker: worker)
+            apply(&out, from: start, worker: worker)
             returnBuffer(out)
-            rescheduleTimer(worker)
+            rescheduleTimer(worker, simWorker)
             // A delivery held, a child spawned at once: the directives are done, the limit can act.
             enforceMemoryLimit(worker)
         }
@@ -349,16 +354,19 @@ public final class Simulator {
     func feedTimers(_ worker: Int) {
         guard workers[worker].isAlive else { return }
         var out = takeBuffer()
+        let start = out.count
         workers[worker].handleTimers(now: now, into: &out)
-        apply(&out, worker: worker)
+        apply(&out, from: start, worker: worker)
         returnBuffer(out)
         rescheduleTimer(worker)
         // The autoscaler may have spawned a child at once.
         enforceMemoryLimit(worker)
     }
 
-    func rescheduleTimer(_ worker: Int) {
-        let simWorker = workers[worker]
+    func rescheduleTimer(_ worker: Int) { rescheduleTimer(worker, workers[worker]) }
+
+    /// `rescheduleTimer(_:)` with the worker already in hand (one reference fewer to take).
+    func rescheduleTimer(_ worker: Int, _ simWorker: SimWorker) {
         guard let deadline = simWorker.nextDeadline else { return }
         let at = max(deadline, now)
         if let scheduled = simWorker.scheduledTimer, scheduled <= at { return }
@@ -366,20 +374,24 @@ public final class Simulator {
         queue.schedule(.workerTimer(worker: worker, generation: simWorker.generation), at: at)
     }
 
+    /// A directive buffer for one worker call. It may still hold the payload-free placeholders
+    /// `apply` left (a caller applies from the count it found): emptying a buffer after every call
+    /// cost about 300 instructions with `removeAll(keepingCapacity:)`'s generic `replaceSubrange`,
+    /// and still a uniqueness check per element popped, twice per task; `returnBuffer` empties it
+    /// once it holds `bufferClearThreshold` of them.
     private func takeBuffer() -> [WorkerDirective] {
-        if var buffer = bufferPool.popLast() {
-            // `apply` left only payload-free placeholders: popping them one by one is a few
-            // instructions each, where `removeAll(keepingCapacity:)` went through the generic
-            // `replaceSubrange` (about 300 instructions a buffer, twice per task).
-            while !buffer.isEmpty { buffer.removeLast() }
-            return buffer
-        }
+        if let buffer = bufferPool.popLast() { return buffer }
         var buffer: [WorkerDirective] = []
-        buffer.reserveCapacity(16)
+        buffer.reserveCapacity(2 * Self.bufferClearThreshold)
         return buffer
     }
 
-    private func returnBuffer(_ buffer: [WorkerDirective]) { bufferPool.append(buffer) }
+    private static let bufferClearThreshold = 64
+
+    private func returnBuffer(_ buffer: consuming [WorkerDirective]) {
+        if buffer.count >= Self.bufferClearThreshold { buffer.removeAll(keepingCapacity: true) }
+        bufferPool.append(buffer)
+    }
 
     // MARK: Workers' lives
 

@@ -20,6 +20,9 @@ final class TraceRecorder {
     private let kindWords: UnsafeMutablePointer<UInt64>
     private let kindWordCounts: UnsafeMutablePointer<Int>
     private static let kindWordsPerKind = 8
+    /// Whether strings have Swift's 64-bit small-string layout here (`smallStringLayoutHolds`),
+    /// so `mix(_:)` may read a small string's bytes from its two words.
+    private let smallStrings = smallStringLayoutHolds
 
     /// The case number of a kind: a payload-free enum of fewer than 256 cases is stored as its
     /// case's index in declaration order, the order of `allCases`.
@@ -176,6 +179,24 @@ final class TraceRecorder {
     }
 
     private func mix(_ text: String) {
+        // The ids and names the simulator hashes are small ASCII strings (at most 15 bytes, held
+        // in the string's two words): their words go to the hash as they are, the same words
+        // `mix(bytes:)` would load from a copy of the bytes.
+        if smallStrings {
+            let (first, second) = unsafeBitCast(text, to: (UInt64, UInt64).self)
+            if second >> 60 == 0xE {
+                let count = Int(truncatingIfNeeded: (second >> 56) & 0x0F)
+                let tailBytes: UInt64
+                if count >= 8 {
+                    mix(first)
+                    tailBytes = second & ((1 << (8 * UInt64(count - 8))) - 1)
+                } else {
+                    tailBytes = first & ((1 << (8 * UInt64(count))) &- 1)
+                }
+                mix((UInt64(count) << 56) | tailBytes)
+                return
+            }
+        }
         if text.utf8.withContiguousStorageIfAvailable({ mix(bytes: UnsafeRawBufferPointer($0)) }) == nil {
             var contiguous = text
             contiguous.withUTF8 { mix(bytes: UnsafeRawBufferPointer($0)) }
