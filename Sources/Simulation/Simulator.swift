@@ -344,7 +344,7 @@ public final class Simulator {
             let start = out.count
             simWorker.handle(event, now: now, into: &out)
             apply(&out, from: start, worker: worker)
-            returnBuffer(out)
+            returnBuffer(&out)
             rescheduleTimer(worker, simWorker)
             // A delivery held, a child spawned at once: the directives are done, the limit can act.
             enforceMemoryLimit(worker)
@@ -357,7 +357,7 @@ public final class Simulator {
         let start = out.count
         workers[worker].handleTimers(now: now, into: &out)
         apply(&out, from: start, worker: worker)
-        returnBuffer(out)
+        returnBuffer(&out)
         rescheduleTimer(worker)
         // The autoscaler may have spawned a child at once.
         enforceMemoryLimit(worker)
@@ -388,7 +388,10 @@ public final class Simulator {
 
     private static let bufferClearThreshold = 64
 
-    private func returnBuffer(_ buffer: consuming [WorkerDirective]) {
+    /// `inout`, so the buffer is emptied while the caller's variable is its only reference: a
+    /// by-value parameter was a second one, and `removeAll(keepingCapacity:)` then allocated a
+    /// new buffer and freed the old one (destroying its elements) every 64 calls.
+    private func returnBuffer(_ buffer: inout [WorkerDirective]) {
         if buffer.count >= Self.bufferClearThreshold { buffer.removeAll(keepingCapacity: true) }
         bufferPool.append(buffer)
     }
