@@ -13,35 +13,17 @@ final class TraceRecorder {
     private var file: UnsafeMutablePointer<FILE>?
     private(set) var recordCount = 0
     private let epoch: Instant
-    /// Each kind's raw value as the 64-bit words `mix(bytes:)` feeds the hash (the 8-byte chunks,
-    /// then the tail word with the length in its top byte), `kindWordsPerKind` per kind, indexed
-    /// by the kind's case number: `record` mixes them without building and reading the raw-value
-    /// string, and the hash is the same.
-    private let kindWords: UnsafeMutablePointer<UInt64>
-    private let kindWordCounts: UnsafeMutablePointer<Int>
-    private static let kindWordsPerKind = 8
+    /// Each kind's raw value as the words the hash mixes (`KindHashWords`), read by `record`
+    /// without building and reading the raw-value string.
+    private let kindWords = KindHashWords.shared.words
+    private let kindWordCounts = KindHashWords.shared.counts
+    private static let kindWordsPerKind = KindHashWords.wordsPerKind
     /// Whether strings have Swift's 64-bit small-string layout here (`smallStringLayoutHolds`),
     /// so `mix(_:)` may read a small string's bytes from its two words.
     private let smallStrings = smallStringLayoutHolds
 
-    /// The case number of a kind: a payload-free enum of fewer than 256 cases is stored as its
-    /// case's index in declaration order, the order of `allCases`.
-    @inline(__always)
-    private static func caseNumber(_ kind: TraceKind) -> Int { Int(unsafeBitCast(kind, to: UInt8.self)) }
-
     init(path: String?, epoch: Instant) throws {
         self.epoch = epoch
-        precondition(MemoryLayout<TraceKind>.size == 1 && TraceKind.allCases.count < 256)
-        let kinds = TraceKind.allCases
-        kindWords = .allocate(capacity: kinds.count * Self.kindWordsPerKind)
-        kindWordCounts = .allocate(capacity: kinds.count)
-        for (index, kind) in kinds.enumerated() {
-            precondition(Self.caseNumber(kind) == index, "TraceKind's case numbers follow allCases")
-            let words = Self.hashWords(Array(kind.rawValue.utf8))
-            precondition(words.count <= Self.kindWordsPerKind, "trace kind \(kind.rawValue) is too long")
-            for (offset, word) in words.enumerated() { kindWords[index * Self.kindWordsPerKind + offset] = word }
-            kindWordCounts[index] = words.count
-        }
         if let path {
             guard let handle = fopen(path, "w") else {
                 throw SimulationError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
@@ -51,32 +33,7 @@ final class TraceRecorder {
         }
     }
 
-    deinit {
-        if let file { fclose(file) }
-        kindWords.deallocate()
-        kindWordCounts.deallocate()
-    }
-
-    /// The words `mix(bytes:)` mixes for these bytes, in order.
-    private static func hashWords(_ bytes: [UInt8]) -> [UInt64] {
-        var words: [UInt64] = []
-        var index = 0
-        while index + 8 <= bytes.count {
-            var word: UInt64 = 0
-            for offset in 0..<8 { word |= UInt64(bytes[index + offset]) << (8 * UInt64(offset)) }
-            words.append(word)
-            index += 8
-        }
-        var tail = UInt64(bytes.count) << 56
-        var shift: UInt64 = 0
-        while index < bytes.count {
-            tail |= UInt64(bytes[index]) << shift
-            shift += 8
-            index += 1
-        }
-        words.append(tail)
-        return words
-    }
+    deinit { if let file { fclose(file) } }
 
     var hashHex: String {
         let hex = String(hash, radix: 16)
@@ -98,7 +55,7 @@ final class TraceRecorder {
                 _ name4: StaticString = "", _ value4: @autoclosure () -> String = "") {
         recordCount += 1
         mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
-        let kindNumber = Self.caseNumber(kind)
+        let kindNumber = KindHashWords.caseNumber(kind)
         let words = kindWords + kindNumber * Self.kindWordsPerKind
         for offset in 0..<kindWordCounts[kindNumber] { mix(words[offset]) }
         // The first two fields identify what happened to whom (task, delivery tag, worker); the
@@ -233,6 +190,61 @@ final class TraceRecorder {
         }
         h = (h ^ tail) &* 0x0000_0100_0000_01b3
         hash = h ^ (h >> 29)
+    }
+
+}
+
+/// Each TraceKind's raw value as the 64-bit words `TraceRecorder.mix(bytes:)` feeds the hash
+/// (the 8-byte chunks, then the tail word with the length in its top byte), `wordsPerKind` per
+/// kind, indexed by the kind's case number. Built once per process and never freed, so a run's
+/// recorder allocates nothing for it; immutable after `init`, hence shareable between threads.
+final class KindHashWords: @unchecked Sendable {
+    static let shared = KindHashWords()
+    static let wordsPerKind = 8
+    let words: UnsafePointer<UInt64>
+    let counts: UnsafePointer<Int>
+
+    private init() {
+        precondition(MemoryLayout<TraceKind>.size == 1 && TraceKind.allCases.count < 256)
+        let kinds = TraceKind.allCases
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: kinds.count * Self.wordsPerKind)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: kinds.count)
+        for (index, kind) in kinds.enumerated() {
+            precondition(Self.caseNumber(kind) == index, "TraceKind's case numbers follow allCases")
+            let kindWords = Self.hashWords(Array(kind.rawValue.utf8))
+            precondition(kindWords.count <= Self.wordsPerKind, "trace kind \(kind.rawValue) is too long")
+            for (offset, word) in kindWords.enumerated() { words[index * Self.wordsPerKind + offset] = word }
+            counts[index] = kindWords.count
+        }
+        self.words = UnsafePointer(words)
+        self.counts = UnsafePointer(counts)
+    }
+
+    /// The case number of a kind: a payload-free enum of fewer than 256 cases is stored as its
+    /// case's index in declaration order, the order of `allCases`.
+    @inline(__always)
+    static func caseNumber(_ kind: TraceKind) -> Int { Int(unsafeBitCast(kind, to: UInt8.self)) }
+
+
+    /// The words `mix(bytes:)` mixes for these bytes, in order.
+    static func hashWords(_ bytes: [UInt8]) -> [UInt64] {
+        var words: [UInt64] = []
+        var index = 0
+        while index + 8 <= bytes.count {
+            var word: UInt64 = 0
+            for offset in 0..<8 { word |= UInt64(bytes[index + offset]) << (8 * UInt64(offset)) }
+            words.append(word)
+            index += 8
+        }
+        var tail = UInt64(bytes.count) << 56
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        words.append(tail)
+        return words
     }
 
 }
