@@ -38,11 +38,16 @@ struct SimBroker {
     /// The lists pushes went to, by (queue, priority step): the hot path compares a short queue
     /// name and an integer instead of building the Redis key string and hashing it.
     private var pushTargets: [(queue: String, step: Int, id: Int)] = []
-    /// Per consumer token, the last key order it asked for and its list ids (empty keys: none yet;
-    /// a worker with no queue never fetches). Two arrays rather than an optional tuple, which was
-    /// copied out (two retains and releases) on every fetch to compare the keys.
-    private var consumerKeyOrders: [[String]] = []
-    private var consumerListIDs: [[Int]] = []
+    /// A consumer's last key order and its list ids (empty keys: none asked for yet).
+    private struct ConsumerKeys {
+        var keys: [String] = []
+        var ids: [Int] = []
+    }
+
+    /// Per consumer token, its `ConsumerKeys`: one array (one allocation as it grows), its fields
+    /// read in place, where an optional tuple was copied out (two retains and releases) on every
+    /// fetch to compare the keys.
+    private var consumerKeys: [ConsumerKeys] = []
     private var waiters: [Waiter] = []
     /// The `unacked` hash, keyed by the simulator's delivery number (`TaskRequest.deliveryNumber`,
     /// one per delivery tag) so the hot path never hashes a tag string.
@@ -122,11 +127,10 @@ struct SimBroker {
 
     /// The list ids for a consumer's key order, cached until the order changes (round robin).
     private mutating func ids(forConsumer consumer: Int, keys: [String]) -> [Int] {
-        while consumerKeyOrders.count <= consumer { consumerKeyOrders.append([]); consumerListIDs.append([]) }
-        if !keys.isEmpty, consumerKeyOrders[consumer] == keys { return consumerListIDs[consumer] }
+        while consumerKeys.count <= consumer { consumerKeys.append(ConsumerKeys()) }
+        if !keys.isEmpty, consumerKeys[consumer].keys == keys { return consumerKeys[consumer].ids }
         let ids = keys.map { listID($0) }
-        consumerKeyOrders[consumer] = keys
-        consumerListIDs[consumer] = ids
+        consumerKeys[consumer] = ConsumerKeys(keys: keys, ids: ids)
         return ids
     }
 
