@@ -285,7 +285,7 @@ def test_a_sentinel_failover_is_followed_and_its_cost_stated(lovage):
 
         done = results_done(backend, acknowledged)
         lost = len(acknowledged) - done
-        runs = [int(value) for value in re.findall(r"succeeded in [0-9.]+s: (\d+)", log_text(log_name))]
+        runs = [int(value) for value in re.findall(r"succeeded in [0-9.e-]+s: (\d+)", log_text(log_name))]
         duplicates = len(runs) - len(set(runs))
         # Longest stretch after the kill in which no result was added while some were owed.
         longest, since = 0.0, None

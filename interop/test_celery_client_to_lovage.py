@@ -130,3 +130,27 @@ def test_sleep_takes_its_time_and_returns_it(client, lovage_worker):
     started = time.time()
     assert call(client, lovage_worker, "lovage.sleep", 0.3).get(timeout=10) == 0.3
     assert time.time() - started >= 0.29
+
+
+def test_the_success_line_is_celerys(client, lovage, redis_url):
+    """Celery's LOG_SUCCESS: `Task NAME[ID] succeeded in SECONDSs: REPR`, the value as Python's repr
+    shortened to 1024 characters (saferepr), as a Celery worker logs it."""
+    import re
+    from pathlib import Path
+    process, log_name = start_lovage_worker(lovage, redis_url, "-Q", "success-line", "-c", "1")
+    try:
+        small = call(client, "success-line", "lovage.echo", {"k": None, "t": True})
+        large = call(client, "success-line", "lovage.echo", "x" * 5000)
+        assert small.get(timeout=10) == {"k": None, "t": True}
+        assert large.get(timeout=10) == "x" * 5000
+        time.sleep(0.2)
+        text = Path(log_name).read_text(errors="replace")
+    finally:
+        stop_lovage_worker(process, log_name)
+    line = re.search(r"Task lovage\.echo\[" + small.id + r"\] succeeded in ([0-9.e-]+)s: (.*)", text)
+    assert line, text
+    assert float(line.group(1)) >= 0
+    assert line.group(2) == "{'k': None, 't': True}"
+    long_line = re.search(r"Task lovage\.echo\[" + large.id + r"\] succeeded in [0-9.e-]+s: (.*)", text)
+    assert long_line, text
+    assert long_line.group(1) == "'" + "x" * 1023 + "..."

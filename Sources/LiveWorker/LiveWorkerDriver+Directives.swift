@@ -195,7 +195,10 @@ extension LiveWorkerDriver {
                 runningInfo[event.deliveryTag] = nil
             case .received, .started: break
             }
-            if settings.logTasks, event.kind != .succeeded {
+            if settings.logTasks, event.kind == .succeeded, let body = finishedBody, case .success(let value) = body.result {
+                // Celery's LOG_SUCCESS (celery/app/trace.py): the value as saferepr shortens it to 1024 characters.
+                logger.info("Task \(event.taskName)[\(event.taskID)] succeeded in \(body.runtimeSeconds)s: \(Self.saferepr(value))")
+            } else if settings.logTasks, event.kind != .succeeded {
                 logger.info("\(event.kind.rawValue) \(event.taskName)[\(event.taskID)]\(event.detail.map { ": " + $0 } ?? "")")
             }
         case .stopConsuming:

@@ -220,12 +220,11 @@ public final class LiveWorkerDriver: @unchecked Sendable {
             softLimitFlags[execution] = nil
             processed += 1
             if let memory { childMemory[slot] = memory }
-            if taskEventsOn || observer != nil { finishedBody = FinishedBody(result: result, runtimeSeconds: runtime) }
+            if taskEventsOn || observer != nil || settings.logTasks {
+                finishedBody = FinishedBody(result: result, runtimeSeconds: runtime)
+            }
             core.handle(.taskFinished(slot: slot, execution: execution, outcome: Self.outcome(result),
                                       childResidentKiB: residentKiB), now: now, into: &out)
-            if settings.logTasks, case .success(let value) = result {
-                logger.info("Task succeeded in \(String(format: "%.3f", runtime))s: \(value.serializedString())")
-            }
         case .childReady(let slot, let generation):
             if prefork?.isCurrent(slot: slot, generation: generation) == true {
                 core.handle(.childReady(slot: slot), now: now, into: &out)
