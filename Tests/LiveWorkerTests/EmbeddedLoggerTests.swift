@@ -42,7 +42,7 @@ struct EmbeddedLoggerTests {
         let lines = records.lines
         #expect(lines.contains("[INFO] embed@test ready."), "\(lines)")
         #expect(lines.contains("[INFO] task-received app.add[embed-add]"), "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("[INFO] Task succeeded in ") && $0.hasSuffix("s: 3") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("[INFO] Task app.add[embed-add] succeeded in ") && $0.hasSuffix("s: 3") }, "\(lines)")
         #expect(lines.contains("[ERROR] Received unregistered task of type 'app.nope' [embed-nope]"), "\(lines)")
         #expect(lines.contains("[INFO] warm shutdown"), "\(lines)")
         #expect(lines.last == "[INFO] worker stopped", "\(lines)")
