@@ -61,13 +61,39 @@ final class BeatProcesses: @unchecked Sendable {
         (options.logDirectory as NSString).appendingPathComponent("\(lineup[index].name).log")
     }
 
-    /// Starts the schedule's beats at the run's start (`start_beat` ones wait for their fault).
+    /// Starts the schedule's beats at the run's start (`start_beat` ones wait for their fault), in
+    /// lineup order, each once the one before has settled (`waitUntilSettled`): the simulator starts
+    /// its beats in that order, so beat-1 takes the lock; started together, whichever process
+    /// happened to come up first took it, and a fault aimed at the holder hit a standby.
     func startAll(schedulePath: String, runStart: Date) throws {
         lock.withLock {
             self.schedulePath = schedulePath
             runStartUnixMicros = Int64(runStart.timeIntervalSince1970 * 1_000_000)
         }
-        for (index, beat) in lineup.enumerated() where beat.startsWithRun { try start(index) }
+        let starting = lineup.indices.filter { lineup[$0].startsWithRun }
+        for (position, index) in starting.enumerated() {
+            try start(index)
+            if position + 1 < starting.count { waitUntilSettled(index) }
+        }
+    }
+
+    /// The longest wait for a starting beat to settle before the next one starts anyway.
+    static let settleLimitSeconds: Double = 5
+
+    /// Waits (at most `settleLimitSeconds`) until beat `index`'s log says it holds the lock or
+    /// stands by (a `lovage beat` with the lock), or that it started (`celery beat`, or no lock).
+    private func waitUntilSettled(_ index: Int) {
+        let markers = target == .lovage && lineup[index].usesLock
+            ? ["beat: holding the lock", "beat: standby"] : ["beat: Starting..."]
+        let path = logPath(ofBeat: index)
+        let deadline = Date().addingTimeInterval(Self.settleLimitSeconds)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if markers.contains(where: { text.contains($0) }) { return }
+            if lock.withLock({ processes[index]?.isRunning }) != true { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        options.logger.warning("beat: \(lineup[index].name) did not settle within \(Int(Self.settleLimitSeconds)) s; starting the next beat anyway")
     }
 
     func index(ofNumber number: Int) -> Int? { lineup.firstIndex { $0.number == number } }
