@@ -129,11 +129,14 @@ def test_plan_on_the_fleet_gives_the_local_plan(lovage, redis_url, workers, scen
     assert "on the workers of queue " + workers.queue in remote.stdout.splitlines()[0]
 
 
-def inspect(lovage, redis_url, command):
+def inspect(lovage, redis_url, command, node):
+    """The reply of the worker whose name starts with `node@` (other tests' workers may share the server)."""
     completed = subprocess.run([lovage, "inspect", command, "-b", redis_url, "--json", "--timeout", "2"],
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    return next(iter(json.loads(completed.stdout).values()))
+    replies = {name: reply for name, reply in json.loads(completed.stdout).items() if name.startswith(node + "@")}
+    assert len(replies) == 1, completed.stdout
+    return next(iter(replies.values()))
 
 
 def test_runs_an_early_stop_makes_unnecessary_are_revoked(lovage, redis_url, workers, scenario, tmp_path):
@@ -162,8 +165,8 @@ def test_runs_an_early_stop_makes_unnecessary_are_revoked(lovage, redis_url, wor
     assert running.returncode == local.returncode, stdout + stderr
     remote = subprocess.CompletedProcess(running.args, running.returncode, stdout, stderr)
     assert comparable(remote, tmp_path / "remote") == comparable(local, tmp_path / "local")
-    revoked = inspect(lovage, redis_url, "revoked")
-    ran = inspect(lovage, redis_url, "stats")["total"].get("lovage.simulate", 0)
+    revoked = inspect(lovage, redis_url, "revoked", "one")
+    ran = inspect(lovage, redis_url, "stats", "one")["total"].get("lovage.simulate", 0)
     # Each stopped configuration's seed in a child when its stop came may still run; no other.
     assert revoked, "no run was revoked"
     assert needed <= ran <= needed + stopped, (needed, ran, stopped)
