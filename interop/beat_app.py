@@ -8,10 +8,15 @@ BEAT_CLOCK_OFFSET_SECONDS (signed float) — the beat's schedule clock is the ho
 BEAT_MAX_INTERVAL_SECONDS — beat_max_loop_interval (a float; `celery beat --max-interval` takes
   whole seconds only);
 LOVAGE_PRIORITY_STEPS — Kombu's priority steps, as the workers have them, so a send lands on the
-  priority list the workers read."""
+  priority list the workers read;
+BEAT_RUN_START_UNIX_SECONDS — for a beat that starts with the run: each entry's first last run
+  (`ScheduleEntry.last_run_at`, which Celery otherwise sets to the beat's own start), so the first
+  interval runs an interval after the run's start however long Python took to start, as in the
+  simulator. An entry already in the beat's shelve (a restart) keeps its stored last run: Celery's
+  `merge_inplace` does not copy `last_run_at` onto an existing entry."""
 import json
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from celery import Celery
 from celery.schedules import crontab, schedule
@@ -29,6 +34,9 @@ if os.environ.get("LOVAGE_PRIORITY_STEPS"):
     app.conf.broker_transport_options = {
         "priority_steps": [int(step) for step in os.environ["LOVAGE_PRIORITY_STEPS"].split(",")]}
 CLOCK_OFFSET = timedelta(seconds=float(os.environ.get("BEAT_CLOCK_OFFSET_SECONDS", "0")))
+# On the beat's schedule clock (the host's plus the offset), as Celery compares it with `nowfun`.
+RUN_START = (datetime.fromtimestamp(float(os.environ["BEAT_RUN_START_UNIX_SECONDS"]), timezone.utc) + CLOCK_OFFSET
+             if os.environ.get("BEAT_RUN_START_UNIX_SECONDS") else None)
 
 
 def shifted_now():
@@ -59,8 +67,11 @@ def build(entry):
     for key in ("expires", "countdown"):
         if key in options:
             options[key] = seconds(options[key])
-    return {"task": entry["task"], "schedule": runs, "args": entry.get("args", []),
-            "kwargs": entry.get("kwargs", {}), "options": options}
+    built = {"task": entry["task"], "schedule": runs, "args": entry.get("args", []),
+             "kwargs": entry.get("kwargs", {}), "options": options}
+    if RUN_START is not None:
+        built["last_run_at"] = RUN_START
+    return built
 
 
 app.conf.beat_schedule = {name: build(entry) for name, entry in spec["entries"].items()}

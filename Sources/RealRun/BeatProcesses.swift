@@ -167,6 +167,10 @@ final class BeatProcesses: @unchecked Sendable {
             environment["BEAT_SCHEDULE_JSON"] = schedulePath
             environment["BEAT_CLOCK_OFFSET_SECONDS"] = String(Double(offsetMicros) / 1_000_000)
             environment["BEAT_MAX_INTERVAL_SECONDS"] = String(Double(schedule.maxIntervalMicros) / 1_000_000)
+            // A beat of the run's start counts the run's start as its entries' last run, as the
+            // simulator's beats (started at 0) do: Python takes 0.5–1 s to reach "beat: Starting...",
+            // and an interval's first send one interval after that was judged a missed run.
+            if beat.startsWithRun { environment["BEAT_RUN_START_UNIX_SECONDS"] = String(Double(runStartUnixMicros) / 1_000_000) }
             environment["LOVAGE_PRIORITY_STEPS"] = prioritySteps.map(String.init).joined(separator: ",")
             // Its own persistent schedule (Celery's shelve of last runs), as on a host of its own.
             let shelve = (options.logDirectory as NSString).appendingPathComponent("\(beat.name)-schedule")
