@@ -20,13 +20,12 @@ extension Simulator {
         peakRunning = max(peakRunning, running)
         peakMemoryBytes = max(peakMemoryBytes, memory)
         let counts = ledger.counts
-        let intervalP50 = ledger.intervalQueueWait.value(atPercentile: 50)
-        let intervalP99 = ledger.intervalQueueWait.value(atPercentile: 99)
-        ledger.intervalQueueWait.reset()
+        // The interval's queue-wait percentiles come from the figure thread (`fillIntervalWaits`).
+        ledger.figures.sample()
         timeline.append(RunSummary.TimelineSample(
             atSeconds: (now - Simulator.epoch).seconds, queued: broker.queuedCount, running: running,
             workers: alive, poolSize: pool, memoryBytes: memory, succeeded: counts.succeeded,
-            failed: counts.failed, retried: counts.retried, queueWaitP50: intervalP50, queueWaitP99: intervalP99,
+            failed: counts.failed, retried: counts.retried, queueWaitP50: 0, queueWaitP99: 0,
             published: counts.published, started: counts.executions, held: held, unacked: broker.unackedCount,
             queuedByList: broker.listDepths()))
         timeline[timeline.count - 1].recycled = counts.recycled
@@ -70,6 +69,12 @@ extension Simulator {
         var violations = ledger.violations
         violations.append(contentsOf: autoscaleViolations)
         resultStore.expire(now: now)
+        // The figure thread has every record of the run now: join it, take its histograms and
+        // give each timeline row its interval's queue-wait percentiles (one per `sample()`).
+        for (index, interval) in ledger.takeFigures().enumerated() where index < timeline.count {
+            timeline[index].queueWaitP50 = interval.p50
+            timeline[index].queueWaitP99 = interval.p99
+        }
         // After the leftover is counted and before the percentiles are read: no trace event.
         ledger.censorOpen(at: now)
         censorOpenPipelines()

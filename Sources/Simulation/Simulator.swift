@@ -133,9 +133,10 @@ public final class Simulator {
         now = Simulator.epoch
         broker = SimBroker(prioritySteps: scenario.broker.prioritySteps,
                            visibilityTimeout: scenario.broker.visibilityTimeout)
-        ledger = TaskLedger(epoch: Simulator.epoch, recordTaskWaits: options.recordTaskWaits)
+        let figures = FigureThread()
+        ledger = TaskLedger(epoch: Simulator.epoch, figures: figures, recordTaskWaits: options.recordTaskWaits)
         resultStore = ResultStoreModel(resultExpires: scenario.broker.resultExpires)
-        trace = try TraceRecorder(path: options.tracePath, epoch: Simulator.epoch)
+        trace = try TraceRecorder(path: options.tracePath, epoch: Simulator.epoch, figures: figures)
         // Re-create the scenario's names as native Swift strings: short names then live inline
         // (no reference counting), and millions of task requests copy them.
         taskSpecs = scenario.tasks.map { spec in

@@ -39,9 +39,10 @@ struct TaskLedger {
 
     private(set) var records = NumberedTable<Record>()
     var counts = RunSummary.Counts()
+    /// Records the histograms below during the run, on its own thread (`FigureThread`); they
+    /// hold its figures once `takeFigures()` has joined it.
+    let figures: FigureThread
     var queueWait = DurationHistogram()
-    /// Queue waits since the last timeline sample.
-    var intervalQueueWait = CoarseHistogram()
     var runTime = DurationHistogram()
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
@@ -67,8 +68,9 @@ struct TaskLedger {
     private var taskWaits: [Int64]?
     private var taskEnded: [Bool] = []
 
-    init(epoch: Instant, recordTaskWaits: Bool = false) {
+    init(epoch: Instant, figures: FigureThread, recordTaskWaits: Bool = false) {
         self.epoch = epoch
+        self.figures = figures
         if recordTaskWaits { taskWaits = [] }
     }
 
@@ -172,9 +174,8 @@ struct TaskLedger {
                 violate("duplicate execution without redelivery", request.id, now, "attempt \(attempt) ran twice")
             }
         } else {
-            queueWait.record(now - record.dueAt)
-            withType(Int(record.taskIndex)) { $0.queueWait.record(now - record.dueAt) }
-            intervalQueueWait.record(microseconds: (now - record.dueAt).microseconds)
+            // The run's, the type's and the timeline interval's histograms, on the figure thread.
+            figures.wait(micros: (now - record.dueAt).microseconds, type: Int(record.taskIndex))
             recordWait((now - record.dueAt).microseconds, task: request.taskNumber)
         }
         records[slot: index].startedAttempts |= bit
@@ -216,7 +217,7 @@ struct TaskLedger {
             case .revoked: counts.revoked += 1
             default: break
             }
-            latency.record(now - records[slot: index].firstPublishedAt)
+            figures.latency(micros: (now - records[slot: index].firstPublishedAt).microseconds)
             lastFinishAt = now
         }
         records[slot: index].inWorker -= 1
@@ -225,8 +226,22 @@ struct TaskLedger {
 
     /// A body's run time (start to end in its child), in the totals and its type's histogram.
     mutating func recordRunTime(_ span: TimeSpan, taskIndex: Int?) {
-        runTime.record(span)
-        if let taskIndex { withType(taskIndex) { $0.runTime.record(span) } }
+        figures.runTime(micros: span.microseconds, type: taskIndex)
+    }
+
+    /// Joins the figure thread and takes its histograms (the run's and each type's) into the
+    /// ledger; returns the timeline's interval percentiles, one per sample. Called once, after
+    /// the run's last record and before `censorOpen`.
+    mutating func takeFigures() -> [(p50: UInt64, p99: UInt64)] {
+        let done = figures.finish()
+        queueWait = done.queueWait
+        runTime = done.runTime
+        latency = done.latency
+        let types = max(done.typeQueueWait.count, done.typeRunTime.count)
+        if types > 0 { withType(types - 1) { _ in } }
+        for (index, histogram) in done.typeQueueWait.enumerated() { byType[index].queueWait = histogram }
+        for (index, histogram) in done.typeRunTime.enumerated() { byType[index].runTime = histogram }
+        return done.intervalPercentiles
     }
 
     /// Changes a task type's figures in place, growing the table on first use; ignores index -1.

@@ -9,21 +9,18 @@ import WorkerCore
 /// it costs little even when no file is written and is the same whether or not one is. Two runs with
 /// the same seed and build must print the same hash; any leak of wall time or hash order changes it.
 final class TraceRecorder {
-    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// The hash when a trace file is written (mixed in line, beside the line); without one the
+    /// hashed part of each record goes to `figures`, which mixes the same words on its thread.
+    private var hash = TraceHash()
     private var file: UnsafeMutablePointer<FILE>?
+    private let figures: FigureThread
     private(set) var recordCount = 0
     private let epoch: Instant
-    /// Each kind's raw value as the words the hash mixes (`KindHashWords`), read by `record`
-    /// without building and reading the raw-value string.
-    private let kindWords = KindHashWords.shared.words
-    private let kindWordCounts = KindHashWords.shared.counts
-    private static let kindWordsPerKind = KindHashWords.wordsPerKind
-    /// Whether strings have Swift's 64-bit small-string layout here (`smallStringLayoutHolds`),
-    /// so `mix(_:)` may read a small string's bytes from its two words.
-    private let smallStrings = smallStringLayoutHolds
 
-    init(path: String?, epoch: Instant) throws {
+    init(path: String?, epoch: Instant, figures: FigureThread) throws {
         self.epoch = epoch
+        self.figures = figures
+        hashesInLine = path != nil
         if let path {
             guard let handle = fopen(path, "w") else {
                 throw SimulationError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
@@ -35,10 +32,10 @@ final class TraceRecorder {
 
     deinit { if let file { fclose(file) } }
 
-    var hashHex: String {
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    /// The hash of every record so far; without a trace file, only once `figures` has finished.
+    var hashHex: String { hashesInLine ? hash.hex : figures.finish().hash.hex }
+    /// Whether a trace file is written, so the hash is mixed here.
+    private let hashesInLine: Bool
 
     func close() {
         if let file { fclose(file) }
@@ -54,15 +51,19 @@ final class TraceRecorder {
                 _ name3: StaticString = "", _ value3: @autoclosure () -> String = "",
                 _ name4: StaticString = "", _ value4: @autoclosure () -> String = "") {
         recordCount += 1
-        mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
         let kindNumber = KindHashWords.caseNumber(kind)
-        let words = kindWords + kindNumber * Self.kindWordsPerKind
-        for offset in 0..<kindWordCounts[kindNumber] { mix(words[offset]) }
         // The first two fields identify what happened to whom (task, delivery tag, worker); the
         // rest (names, queues, details) follow from them in a given run, so they go to the file only.
-        if name1.utf8CodeUnitCount > 0 { mix(value1) }
-        if name2.utf8CodeUnitCount > 0 { mix(value2) }
-        guard file != nil else { return }
+        guard hashesInLine else {
+            figures.trace(micros: now.microsecondsSinceEpoch, kindNumber: kindNumber,
+                          name1.utf8CodeUnitCount > 0 ? value1 : nil, name2.utf8CodeUnitCount > 0 ? value2 : nil)
+            return
+        }
+        hash.mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
+        hash.mix(kindNumber: kindNumber)
+        if name1.utf8CodeUnitCount > 0 { hash.mix(value1) }
+        if name2.utf8CodeUnitCount > 0 { hash.mix(value2) }
+        guard let file else { return }
         line.removeAll(keepingCapacity: true)
         append("{\"t\":")
         appendSeconds(now - epoch)
@@ -130,71 +131,9 @@ final class TraceRecorder {
         line.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
-    private func mix(_ value: UInt64) {
-        hash = (hash ^ value) &* 0x0000_0100_0000_01b3
-        hash ^= hash >> 29
-    }
-
-    private func mix(_ text: String) {
-        // The ids and names the simulator hashes are small ASCII strings (at most 15 bytes, held
-        // in the string's two words): their words go to the hash as they are, the same words
-        // `mix(bytes:)` would load from a copy of the bytes.
-        if smallStrings {
-            let (first, second) = unsafeBitCast(text, to: (UInt64, UInt64).self)
-            if second >> 60 == 0xE {
-                let count = Int(truncatingIfNeeded: (second >> 56) & 0x0F)
-                let tailBytes: UInt64
-                if count >= 8 {
-                    mix(first)
-                    tailBytes = second & ((1 << (8 * UInt64(count - 8))) - 1)
-                } else {
-                    tailBytes = first & ((1 << (8 * UInt64(count))) &- 1)
-                }
-                mix((UInt64(count) << 56) | tailBytes)
-                return
-            }
-        }
-        if text.utf8.withContiguousStorageIfAvailable({ mix(bytes: UnsafeRawBufferPointer($0)) }) == nil {
-            var contiguous = text
-            contiguous.withUTF8 { mix(bytes: UnsafeRawBufferPointer($0)) }
-        }
-    }
-
-    /// Eight bytes per step, then the last 0–7 bytes (little-endian) with the length in the top
-    /// byte: the trace hash runs for every event of every run, so the tail is read in at most three
-    /// loads rather than byte by byte (the value is the same as the byte loop's).
-    @inline(__always)
-    private func mix(bytes: UnsafeRawBufferPointer) {
-        var h = hash
-        let count = bytes.count
-        var index = 0
-        while index + 8 <= count {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0x0000_0100_0000_01b3
-            h ^= h >> 29
-            index += 8
-        }
-        var tail = UInt64(count) << 56
-        var shift: UInt64 = 0
-        if count - index >= 4 {
-            tail |= UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
-            shift = 32
-            index += 4
-        }
-        if count - index >= 2 {
-            tail |= UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt16.self))) << shift
-            shift += 16
-            index += 2
-        }
-        if index < count {
-            tail |= UInt64(bytes[index]) << shift
-        }
-        h = (h ^ tail) &* 0x0000_0100_0000_01b3
-        hash = h ^ (h >> 29)
-    }
-
 }
 
-/// Each TraceKind's raw value as the 64-bit words `TraceRecorder.mix(bytes:)` feeds the hash
+/// Each TraceKind's raw value as the 64-bit words `TraceHash.mix(bytes:)` feeds the hash
 /// (the 8-byte chunks, then the tail word with the length in its top byte), `wordsPerKind` per
 /// kind, indexed by the kind's case number. Built once per process and never freed, so a run's
 /// recorder allocates nothing for it; immutable after `init`, hence shareable between threads.

@@ -1,0 +1,243 @@
+import Foundation
+import Reports
+import WorkerCore
+
+/// The run's output-only work on a second thread: the trace hash (when no trace file is written)
+/// and the HDR histograms of queue wait, run time and latency, with the timeline's per-interval
+/// queue-wait figures. None of it feeds back into the simulation's decisions, so the event loop
+/// only writes a plain 48-byte record per item into a chunk and goes on.
+///
+/// Determinism: one producer (the simulator's thread) fills chunks in order and one consumer
+/// processes them in exactly that order, each record as the simulator would have in line; the
+/// hash and the histograms are touched only by the consumer until `finish()` joins it, and read
+/// only after. So the figures and the hash are the same as a single-threaded run's, bit for bit.
+///
+/// Memory stays bounded: `chunkCount` chunks of `chunkCapacity` records (1.5 MiB); the producer
+/// waits when all are full. One lock and condition round per chunk, not per record.
+final class FigureThread: @unchecked Sendable {
+    static let chunkCapacity = 4096
+    static let chunkCount = 8
+
+    /// One item of output-only work: plain words, no references (a string that is not small goes
+    /// to the chunk's `strings`, and the record names its index).
+    struct Item {
+        enum Code: UInt8 { case trace, wait, runTime, latency, sample }
+        var code: Code
+        /// The trace kind's case number (`.trace`).
+        var kind: UInt8 = 0
+        /// `.trace`: which of the two fields are hashed (bits 0, 1) and held in `strings` (bits 2, 3).
+        var flags: UInt8 = 0
+        /// The task type index (`.wait`, `.runTime`; -1: none).
+        var type: Int32 = -1
+        /// Microseconds: the record's time since the Unix epoch (`.trace`) or the span.
+        var micros: Int64 = 0
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+    }
+
+    /// What the thread produced, read once it has finished.
+    struct Figures {
+        var hash = TraceHash()
+        var queueWait = DurationHistogram()
+        var runTime = DurationHistogram()
+        var latency = DurationHistogram()
+        var typeQueueWait: [DurationHistogram] = []
+        var typeRunTime: [DurationHistogram] = []
+        var interval = CoarseHistogram()
+        /// The interval p50 and p99 at each `.sample`, in order (one per timeline row).
+        var intervalPercentiles: [(p50: UInt64, p99: UInt64)] = []
+    }
+
+    private let chunks: UnsafeMutablePointer<UnsafeMutablePointer<Item>>
+    private let chunkStrings: UnsafeMutablePointer<[String]>
+    private let chunkCounts: UnsafeMutablePointer<Int>
+    // The producer's side.
+    /// `TraceHash.smallStrings`, read here without the global's once-check per record.
+    private let smallStrings = TraceHash.smallStrings
+    private var current: UnsafeMutablePointer<Item>
+    private var currentCount = 0
+    private var published = 0
+    // Shared, under `lock`.
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var sharedPublished = 0
+    private var sharedConsumed = 0
+    private var done = false
+    private var thread: pthread_t?
+    // The consumer's side, and the caller's after `finish()`.
+    private var result = Figures()
+
+    init() {
+        chunks = .allocate(capacity: Self.chunkCount)
+        chunkStrings = .allocate(capacity: Self.chunkCount)
+        chunkCounts = .allocate(capacity: Self.chunkCount)
+        for index in 0..<Self.chunkCount {
+            (chunks + index).initialize(to: .allocate(capacity: Self.chunkCapacity))
+            (chunkStrings + index).initialize(to: [])
+            (chunkCounts + index).initialize(to: 0)
+        }
+        current = chunks[0]
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(notEmpty, nil)
+        pthread_cond_init(notFull, nil)
+        var handle = pthread_t()
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let status = pthread_create(&handle, nil, { context in
+            Unmanaged<FigureThread>.fromOpaque(context!).takeUnretainedValue().consume()
+            return nil
+        }, context)
+        precondition(status == 0, "cannot start the simulator's figure thread: error \(status)")
+        thread = handle
+    }
+
+    deinit {
+        _ = finish()
+        for index in 0..<Self.chunkCount { chunks[index].deallocate() }
+        chunkStrings.deinitialize(count: Self.chunkCount)
+        chunks.deallocate(); chunkStrings.deallocate(); chunkCounts.deallocate()
+        pthread_cond_destroy(notFull); pthread_cond_destroy(notEmpty); pthread_mutex_destroy(lock)
+        lock.deallocate(); notEmpty.deallocate(); notFull.deallocate()
+    }
+
+    // MARK: The producer (the simulator's thread)
+
+    @inline(__always)
+    private func append(_ item: Item) {
+        assert(thread != nil, "a figure recorded after the figure thread finished")
+        if currentCount == Self.chunkCapacity { publishCurrent() }
+        (current + currentCount).initialize(to: item)
+        currentCount += 1
+    }
+
+    /// A trace record's hashed part: its time, kind and the fields named (`TraceRecorder.record`).
+    @inline(__always)
+    func trace(micros: Int64, kindNumber: Int, _ value1: String?, _ value2: String?) {
+        var item = Item(code: .trace, kind: UInt8(truncatingIfNeeded: kindNumber), micros: micros)
+        if let value1 {
+            item.flags |= 1
+            if smallStrings && TraceHash.isSmallLayout(value1) {
+                (item.w0, item.w1) = unsafeBitCast(value1, to: (UInt64, UInt64).self)
+            } else {
+                item.flags |= 4
+                item.w0 = UInt64(keep(value1))
+            }
+        }
+        if let value2 {
+            item.flags |= 2
+            if smallStrings && TraceHash.isSmallLayout(value2) {
+                (item.w2, item.w3) = unsafeBitCast(value2, to: (UInt64, UInt64).self)
+            } else {
+                item.flags |= 8
+                item.w2 = UInt64(keep(value2))
+            }
+        }
+        append(item)
+    }
+
+    /// A string the current chunk's trace record refers to (by the returned index).
+    private func keep(_ text: String) -> Int {
+        if currentCount == Self.chunkCapacity { publishCurrent() }
+        let slot = published % Self.chunkCount
+        chunkStrings[slot].append(text)
+        return chunkStrings[slot].count - 1
+    }
+
+    /// An attempt's queue wait: the run's, its type's and the timeline interval's histograms.
+    func wait(micros: Int64, type: Int) { append(Item(code: .wait, type: Int32(type), micros: micros)) }
+    func runTime(micros: Int64, type: Int?) { append(Item(code: .runTime, type: Int32(type ?? -1), micros: micros)) }
+    func latency(micros: Int64) { append(Item(code: .latency, micros: micros)) }
+    /// A timeline row: its interval percentiles are the interval histogram's now, which then restarts.
+    func sample() { append(Item(code: .sample)) }
+
+    private func publishCurrent() {
+        chunkCounts[published % Self.chunkCount] = currentCount
+        pthread_mutex_lock(lock)
+        sharedPublished += 1
+        published = sharedPublished
+        pthread_cond_signal(notEmpty)
+        while sharedPublished - sharedConsumed >= Self.chunkCount { pthread_cond_wait(notFull, lock) }
+        pthread_mutex_unlock(lock)
+        current = chunks[published % Self.chunkCount]
+        currentCount = 0
+    }
+
+    /// Hands over what is left, waits for the thread to process everything, and returns the
+    /// figures (the same at every later call).
+    func finish() -> Figures {
+        guard let thread else { return result }
+        if currentCount > 0 { publishCurrent() }
+        pthread_mutex_lock(lock)
+        done = true
+        pthread_cond_signal(notEmpty)
+        pthread_mutex_unlock(lock)
+        pthread_join(thread, nil)
+        self.thread = nil
+        return result
+    }
+
+    // MARK: The consumer
+
+    /// The figures live in this thread's own variable while it runs, not in the object: the
+    /// producer writes its fields (`currentCount`, …) beside them, and the two cores would pass
+    /// the cache line back and forth at every record.
+    private func consume() {
+        var figures = Figures()
+        defer { result = figures }
+        var consumed = 0
+        while true {
+            pthread_mutex_lock(lock)
+            while sharedPublished == consumed && !done { pthread_cond_wait(notEmpty, lock) }
+            let available = sharedPublished
+            pthread_mutex_unlock(lock)
+            if available == consumed { return }
+            let slot = consumed % Self.chunkCount
+            Self.process(chunks[slot], count: chunkCounts[slot], strings: chunkStrings[slot], into: &figures)
+            chunkStrings[slot].removeAll(keepingCapacity: true)
+            consumed += 1
+            pthread_mutex_lock(lock)
+            sharedConsumed = consumed
+            pthread_cond_signal(notFull)
+            pthread_mutex_unlock(lock)
+        }
+    }
+
+    private static func process(_ items: UnsafeMutablePointer<Item>, count: Int, strings: [String],
+                                into result: inout Figures) {
+        for index in 0..<count {
+            let item = items[index]
+            switch item.code {
+            case .trace:
+                result.hash.mix(UInt64(bitPattern: item.micros))
+                result.hash.mix(kindNumber: Int(item.kind))
+                if item.flags & 1 != 0 {
+                    if item.flags & 4 != 0 { result.hash.mix(strings[Int(item.w0)]) }
+                    else { result.hash.mix(smallFirst: item.w0, second: item.w1) }
+                }
+                if item.flags & 2 != 0 {
+                    if item.flags & 8 != 0 { result.hash.mix(strings[Int(item.w2)]) }
+                    else { result.hash.mix(smallFirst: item.w2, second: item.w3) }
+                }
+            case .wait:
+                let span = TimeSpan(microseconds: item.micros)
+                result.queueWait.record(span)
+                if item.type >= 0 { record(span, in: &result.typeQueueWait, at: Int(item.type)) }
+                result.interval.record(microseconds: item.micros)
+            case .runTime:
+                let span = TimeSpan(microseconds: item.micros)
+                result.runTime.record(span)
+                if item.type >= 0 { record(span, in: &result.typeRunTime, at: Int(item.type)) }
+            case .latency:
+                result.latency.record(TimeSpan(microseconds: item.micros))
+            case .sample:
+                result.intervalPercentiles.append((result.interval.value(atPercentile: 50),
+                                                   result.interval.value(atPercentile: 99)))
+                result.interval.reset()
+            }
+        }
+    }
+
+    private static func record(_ span: TimeSpan, in histograms: inout [DurationHistogram], at index: Int) {
+        if index >= histograms.count { histograms += (histograms.count...index).map { _ in DurationHistogram() } }
+        histograms[index].record(span)
+    }
+}
