@@ -2,8 +2,8 @@ import Foundation
 import Reports
 import WorkerCore
 
-/// The run's output-only work on a second thread: the trace hash (when no trace file is written)
-/// and the HDR histograms of queue wait, run time and latency, with the timeline's per-interval
+/// The run's output-only work on a second thread: the trace hash, the trace file's lines (with
+/// `--trace`) and the HDR histograms of queue wait, run time and latency, with the timeline's per-interval
 /// queue-wait figures. None of it feeds back into the simulation's decisions, so the event loop
 /// only writes a plain 48-byte record per item into a chunk and goes on.
 ///
@@ -12,8 +12,9 @@ import WorkerCore
 /// hash and the histograms are touched only by the consumer until `finish()` joins it, and read
 /// only after. So the figures and the hash are the same as a single-threaded run's, bit for bit.
 ///
-/// Memory stays bounded: `chunkCount` chunks of `chunkCapacity` records (1.5 MiB); the producer
-/// waits when all are full. One lock and condition round per chunk, not per record.
+/// Memory stays bounded: `chunkCount` chunks of `chunkCapacity` records (1.5 MiB, and with a trace
+/// file up to 5 MiB of its lines); the producer waits when all are full. One lock and condition
+/// round per chunk, not per record.
 final class FigureThread: @unchecked Sendable {
     static let chunkCapacity = 4096
     static let chunkCount = 8
@@ -21,11 +22,12 @@ final class FigureThread: @unchecked Sendable {
     /// One item of output-only work: plain words, no references (a string that is not small goes
     /// to the chunk's `strings`, and the record names its index).
     struct Item {
-        enum Code: UInt8 { case trace, wait, runTime, latency, sample }
+        enum Code: UInt8 { case trace, traceLine, wait, runTime, latency, sample }
         var code: Code
         /// The trace kind's case number (`.trace`).
         var kind: UInt8 = 0
         /// `.trace`: which of the two fields are hashed (bits 0, 1) and held in `strings` (bits 2, 3).
+        /// (`.traceLine`: the record is `lines[w0]`.)
         var flags: UInt8 = 0
         /// The task type index (`.wait`, `.runTime`; -1: none).
         var type: Int32 = -1
@@ -47,8 +49,14 @@ final class FigureThread: @unchecked Sendable {
         var intervalPercentiles: [(p50: UInt64, p99: UInt64)] = []
     }
 
-    private let chunks: UnsafeMutablePointer<UnsafeMutablePointer<Item>>
+    /// The chunks' records, one allocation: chunk k's are `chunkCapacity` from `chunk(k)`.
+    private let storage: UnsafeMutablePointer<Item>
     private let chunkStrings: UnsafeMutablePointer<[String]>
+    private let chunkLines: UnsafeMutablePointer<[TraceLine]>
+    /// The trace file (`--trace`), written by the thread and closed by `finish()`.
+    private var traceFile: UnsafeMutablePointer<FILE>?
+    private let epoch: Instant
+    let writesTrace: Bool
     private let chunkCounts: UnsafeMutablePointer<Int>
     // The producer's side.
     /// `TraceHash.smallStrings`, read here without the global's once-check per record.
@@ -58,25 +66,38 @@ final class FigureThread: @unchecked Sendable {
     private var published = 0
     // Shared, under `lock`.
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// `notEmpty` and `notFull`, one allocation.
+    private let conditions = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 2)
+    private var notEmpty: UnsafeMutablePointer<pthread_cond_t> { conditions }
+    private var notFull: UnsafeMutablePointer<pthread_cond_t> { conditions + 1 }
     private var sharedPublished = 0
     private var sharedConsumed = 0
     private var done = false
     private var thread: pthread_t?
     // The consumer's side, and the caller's after `finish()`.
-    private var result = Figures()
+    private var result: Figures?
 
-    init() {
-        chunks = .allocate(capacity: Self.chunkCount)
+    /// Starts the thread; with a path, it opens the trace file first (an error names it).
+    init(tracePath: String?, epoch: Instant) throws {
+        self.epoch = epoch
+        if let tracePath {
+            guard let handle = fopen(tracePath, "w") else {
+                throw SimulationError.cannotWrite(path: tracePath, reason: String(cString: strerror(errno)))
+            }
+            setvbuf(handle, nil, _IOFBF, 1 << 16)
+            traceFile = handle
+        }
+        writesTrace = traceFile != nil
+        storage = .allocate(capacity: Self.chunkCount * Self.chunkCapacity)
         chunkStrings = .allocate(capacity: Self.chunkCount)
+        chunkLines = .allocate(capacity: Self.chunkCount)
         chunkCounts = .allocate(capacity: Self.chunkCount)
         for index in 0..<Self.chunkCount {
-            (chunks + index).initialize(to: .allocate(capacity: Self.chunkCapacity))
             (chunkStrings + index).initialize(to: [])
+            (chunkLines + index).initialize(to: [])
             (chunkCounts + index).initialize(to: 0)
         }
-        current = chunks[0]
+        current = storage
         pthread_mutex_init(lock, nil)
         pthread_cond_init(notEmpty, nil)
         pthread_cond_init(notFull, nil)
@@ -92,11 +113,11 @@ final class FigureThread: @unchecked Sendable {
 
     deinit {
         _ = finish()
-        for index in 0..<Self.chunkCount { chunks[index].deallocate() }
         chunkStrings.deinitialize(count: Self.chunkCount)
-        chunks.deallocate(); chunkStrings.deallocate(); chunkCounts.deallocate()
+        chunkLines.deinitialize(count: Self.chunkCount)
+        storage.deallocate(); chunkStrings.deallocate(); chunkLines.deallocate(); chunkCounts.deallocate()
         pthread_cond_destroy(notFull); pthread_cond_destroy(notEmpty); pthread_mutex_destroy(lock)
-        lock.deallocate(); notEmpty.deallocate(); notFull.deallocate()
+        lock.deallocate(); conditions.deallocate()
     }
 
     // MARK: The producer (the simulator's thread)
@@ -134,6 +155,15 @@ final class FigureThread: @unchecked Sendable {
         append(item)
     }
 
+    /// A trace record for the file (and the hash), formatted and written on the thread.
+    func traceLine(micros: Int64, kindNumber: Int, _ line: TraceLine) {
+        if currentCount == Self.chunkCapacity { publishCurrent() }
+        let slot = published % Self.chunkCount
+        chunkLines[slot].append(line)
+        append(Item(code: .traceLine, kind: UInt8(truncatingIfNeeded: kindNumber), micros: micros,
+                    w0: UInt64(chunkLines[slot].count - 1)))
+    }
+
     /// A string the current chunk's trace record refers to (by the returned index).
     private func keep(_ text: String) -> Int {
         if currentCount == Self.chunkCapacity { publishCurrent() }
@@ -149,6 +179,8 @@ final class FigureThread: @unchecked Sendable {
     /// A timeline row: its interval percentiles are the interval histogram's now, which then restarts.
     func sample() { append(Item(code: .sample)) }
 
+    private func chunk(_ slot: Int) -> UnsafeMutablePointer<Item> { storage + slot * Self.chunkCapacity }
+
     private func publishCurrent() {
         chunkCounts[published % Self.chunkCount] = currentCount
         pthread_mutex_lock(lock)
@@ -157,14 +189,14 @@ final class FigureThread: @unchecked Sendable {
         pthread_cond_signal(notEmpty)
         while sharedPublished - sharedConsumed >= Self.chunkCount { pthread_cond_wait(notFull, lock) }
         pthread_mutex_unlock(lock)
-        current = chunks[published % Self.chunkCount]
+        current = chunk(published % Self.chunkCount)
         currentCount = 0
     }
 
     /// Hands over what is left, waits for the thread to process everything, and returns the
     /// figures (the same at every later call).
     func finish() -> Figures {
-        guard let thread else { return result }
+        guard let thread else { return result! }
         if currentCount > 0 { publishCurrent() }
         pthread_mutex_lock(lock)
         done = true
@@ -172,7 +204,9 @@ final class FigureThread: @unchecked Sendable {
         pthread_mutex_unlock(lock)
         pthread_join(thread, nil)
         self.thread = nil
-        return result
+        if let traceFile { fclose(traceFile) }
+        traceFile = nil
+        return result!
     }
 
     // MARK: The consumer
@@ -182,6 +216,7 @@ final class FigureThread: @unchecked Sendable {
     /// the cache line back and forth at every record.
     private func consume() {
         var figures = Figures()
+        var writer = traceFile.map { TraceLineWriter(file: $0, epoch: epoch) }
         defer { result = figures }
         var consumed = 0
         while true {
@@ -191,8 +226,10 @@ final class FigureThread: @unchecked Sendable {
             pthread_mutex_unlock(lock)
             if available == consumed { return }
             let slot = consumed % Self.chunkCount
-            Self.process(chunks[slot], count: chunkCounts[slot], strings: chunkStrings[slot], into: &figures)
+            Self.process(chunk(slot), count: chunkCounts[slot], strings: chunkStrings + slot,
+                         lines: chunkLines + slot, into: &figures, writer: &writer)
             chunkStrings[slot].removeAll(keepingCapacity: true)
+            chunkLines[slot].removeAll(keepingCapacity: true)
             consumed += 1
             pthread_mutex_lock(lock)
             sharedConsumed = consumed
@@ -201,8 +238,9 @@ final class FigureThread: @unchecked Sendable {
         }
     }
 
-    private static func process(_ items: UnsafeMutablePointer<Item>, count: Int, strings: [String],
-                                into result: inout Figures) {
+    private static func process(_ items: UnsafeMutablePointer<Item>, count: Int,
+                                strings: UnsafeMutablePointer<[String]>, lines: UnsafeMutablePointer<[TraceLine]>,
+                                into result: inout Figures, writer: inout TraceLineWriter?) {
         for index in 0..<count {
             let item = items[index]
             switch item.code {
@@ -210,12 +248,21 @@ final class FigureThread: @unchecked Sendable {
                 result.hash.mix(UInt64(bitPattern: item.micros))
                 result.hash.mix(kindNumber: Int(item.kind))
                 if item.flags & 1 != 0 {
-                    if item.flags & 4 != 0 { result.hash.mix(strings[Int(item.w0)]) }
+                    if item.flags & 4 != 0 { result.hash.mix(strings.pointee[Int(item.w0)]) }
                     else { result.hash.mix(smallFirst: item.w0, second: item.w1) }
                 }
                 if item.flags & 2 != 0 {
-                    if item.flags & 8 != 0 { result.hash.mix(strings[Int(item.w2)]) }
+                    if item.flags & 8 != 0 { result.hash.mix(strings.pointee[Int(item.w2)]) }
                     else { result.hash.mix(smallFirst: item.w2, second: item.w3) }
+                }
+            case .traceLine:
+                lines.pointee.withUnsafeBufferPointer { lines in
+                    let line = lines[Int(item.w0)]
+                    result.hash.mix(UInt64(bitPattern: item.micros))
+                    result.hash.mix(kindNumber: Int(item.kind))
+                    if line.name1.utf8CodeUnitCount > 0 { result.hash.mix(line.value1) }
+                    if line.name2.utf8CodeUnitCount > 0 { result.hash.mix(line.value2) }
+                    writer?.write(micros: item.micros, kindNumber: Int(item.kind), line)
                 }
             case .wait:
                 let span = TimeSpan(microseconds: item.micros)

@@ -28,8 +28,9 @@ public struct SimulationOptions: Sendable {
 /// The deterministic simulation driver: a virtual clock, an event queue, a simulated Kombu-on-Redis
 /// broker, modelled task bodies and injected faults around real `WorkerCore`s.
 ///
-/// One thread; events are ordered by (time, insertion sequence); one root seed is split into one
-/// generator per subsystem (arrivals, task bodies, faults, jitter). Inputs a worker causes at the
+/// One thread decides (output-only work runs on `FigureThread`, in this thread's order); events
+/// are ordered by (time, insertion sequence); one root seed is split into one generator per
+/// subsystem (arrivals, task bodies, faults, jitter). Inputs a worker causes at the
 /// same instant (a delivery after a fetch, say) go through a FIFO, never recursion, so a run's order
 /// is fixed by its seed alone.
 public final class Simulator {
@@ -133,10 +134,10 @@ public final class Simulator {
         now = Simulator.epoch
         broker = SimBroker(prioritySteps: scenario.broker.prioritySteps,
                            visibilityTimeout: scenario.broker.visibilityTimeout)
-        let figures = FigureThread()
+        let figures = try FigureThread(tracePath: options.tracePath, epoch: Simulator.epoch)
         ledger = TaskLedger(epoch: Simulator.epoch, figures: figures, recordTaskWaits: options.recordTaskWaits)
         resultStore = ResultStoreModel(resultExpires: scenario.broker.resultExpires)
-        trace = try TraceRecorder(path: options.tracePath, epoch: Simulator.epoch, figures: figures)
+        trace = TraceRecorder(figures: figures)
         // Re-create the scenario's names as native Swift strings: short names then live inline
         // (no reference counting), and millions of task requests copy them.
         taskSpecs = scenario.tasks.map { spec in

@@ -8,39 +8,25 @@ import WorkerCore
 /// (the time, then the UTF-8 bytes of the kind and of the two identifying fields, with lengths), so
 /// it costs little even when no file is written and is the same whether or not one is. Two runs with
 /// the same seed and build must print the same hash; any leak of wall time or hash order changes it.
+///
+/// The hashing and the file's formatting and writing happen on the figure thread (`FigureThread`),
+/// in record order; this side counts the records and hands each over.
 final class TraceRecorder {
-    /// The hash when a trace file is written (mixed in line, beside the line); without one the
-    /// hashed part of each record goes to `figures`, which mixes the same words on its thread.
-    private var hash = TraceHash()
-    private var file: UnsafeMutablePointer<FILE>?
     private let figures: FigureThread
+    /// Whether a trace file is written (`FigureThread.writesTrace`), read once.
+    private let writesFile: Bool
     private(set) var recordCount = 0
-    private let epoch: Instant
 
-    init(path: String?, epoch: Instant, figures: FigureThread) throws {
-        self.epoch = epoch
+    init(figures: FigureThread) {
         self.figures = figures
-        hashesInLine = path != nil
-        if let path {
-            guard let handle = fopen(path, "w") else {
-                throw SimulationError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-            setvbuf(handle, nil, _IOFBF, 1 << 16)
-            file = handle
-        }
+        writesFile = figures.writesTrace
     }
 
-    deinit { if let file { fclose(file) } }
+    /// The hash of every record: it joins the figure thread, so it is read after the last record.
+    var hashHex: String { figures.finish().hash.hex }
 
-    /// The hash of every record so far; without a trace file, only once `figures` has finished.
-    var hashHex: String { hashesInLine ? hash.hex : figures.finish().hash.hex }
-    /// Whether a trace file is written, so the hash is mixed here.
-    private let hashesInLine: Bool
-
-    func close() {
-        if let file { fclose(file) }
-        file = nil
-    }
+    /// The last record is in: the figure thread finishes, and the trace file is complete and closed.
+    func close() { _ = figures.finish() }
 
     /// Records one event with up to four named fields, in a fixed order; the hash covers the time,
     /// the kind (its raw value's bytes) and the first two fields. Fixed parameters rather than
@@ -52,85 +38,18 @@ final class TraceRecorder {
                 _ name4: StaticString = "", _ value4: @autoclosure () -> String = "") {
         recordCount += 1
         let kindNumber = KindHashWords.caseNumber(kind)
-        // The first two fields identify what happened to whom (task, delivery tag, worker); the
-        // rest (names, queues, details) follow from them in a given run, so they go to the file only.
-        guard hashesInLine else {
-            figures.trace(micros: now.microsecondsSinceEpoch, kindNumber: kindNumber,
-                          name1.utf8CodeUnitCount > 0 ? value1 : nil, name2.utf8CodeUnitCount > 0 ? value2 : nil)
+        if writesFile {
+            figures.traceLine(micros: now.microsecondsSinceEpoch, kindNumber: kindNumber, TraceLine(
+                name1: name1, value1: value1, name2: name2, value2: value2,
+                name3: name3, value3: name3.utf8CodeUnitCount > 0 ? value3() : "",
+                name4: name4, value4: name4.utf8CodeUnitCount > 0 ? value4() : ""))
             return
         }
-        hash.mix(UInt64(bitPattern: now.microsecondsSinceEpoch))
-        hash.mix(kindNumber: kindNumber)
-        if name1.utf8CodeUnitCount > 0 { hash.mix(value1) }
-        if name2.utf8CodeUnitCount > 0 { hash.mix(value2) }
-        guard let file else { return }
-        line.removeAll(keepingCapacity: true)
-        append("{\"t\":")
-        appendSeconds(now - epoch)
-        append(",\"ev\":\"")
-        appendEscaped(kind.rawValue)
-        line.append(UInt8(ascii: "\""))
-        appendField(name1, value1)
-        appendField(name2, value2)
-        if name3.utf8CodeUnitCount > 0 { appendField(name3, value3()) }
-        if name4.utf8CodeUnitCount > 0 { appendField(name4, value4()) }
-        append("}\n")
-        line.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+        // The first two fields identify what happened to whom (task, delivery tag, worker); the
+        // rest (names, queues, details) follow from them in a given run, so they go to the file only.
+        figures.trace(micros: now.microsecondsSinceEpoch, kindNumber: kindNumber,
+                      name1.utf8CodeUnitCount > 0 ? value1 : nil, name2.utf8CodeUnitCount > 0 ? value2 : nil)
     }
-
-    // MARK: Writing a line into a reused byte buffer (no intermediate strings)
-
-    private var line: [UInt8] = []
-
-    private func append(_ text: StaticString) {
-        text.withUTF8Buffer { line.append(contentsOf: $0) }
-    }
-
-    private func appendField(_ name: StaticString, _ value: String) {
-        guard name.utf8CodeUnitCount > 0 else { return }
-        append(",\"")
-        append(name)
-        append("\":\"")
-        appendEscaped(value)
-        line.append(UInt8(ascii: "\""))
-    }
-
-    private func appendEscaped(_ text: String) {
-        for byte in text.utf8 { appendEscaped(byte) }
-    }
-
-    private func appendEscaped(_ byte: UInt8) {
-        switch byte {
-        case UInt8(ascii: "\""): append("\\\"")
-        case UInt8(ascii: "\\"): append("\\\\")
-        case 0..<0x20:
-            append("\\u00")
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            line.append(hex[Int(byte >> 4)])
-            line.append(hex[Int(byte & 0xf)])
-        default: line.append(byte)
-        }
-    }
-
-    /// Seconds with six decimals, exactly (integer arithmetic).
-    private func appendSeconds(_ span: TimeSpan) {
-        var micros = span.microseconds
-        if micros < 0 { line.append(UInt8(ascii: "-")); micros = -micros }
-        appendDecimal(UInt64(micros / 1_000_000))
-        line.append(UInt8(ascii: "."))
-        let fraction = UInt64(micros % 1_000_000)
-        var divisor: UInt64 = 100_000
-        while divisor > 0 {
-            line.append(UInt8(ascii: "0") + UInt8((fraction / divisor) % 10))
-            divisor /= 10
-        }
-    }
-
-    private func appendDecimal(_ value: UInt64) {
-        if value >= 10 { appendDecimal(value / 10) }
-        line.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
 }
 
 /// Each TraceKind's raw value as the 64-bit words `TraceHash.mix(bytes:)` feeds the hash
