@@ -14,7 +14,8 @@ import WorkerCore
 ///
 /// Memory stays bounded: `chunkCount` chunks of `chunkCapacity` records (1.5 MiB, and with a trace
 /// file up to 5 MiB of its lines); the producer waits when all are full. One lock and condition
-/// round per chunk, not per record.
+/// round per chunk, not per record. A run of fewer than `chunkCapacity` records starts no thread:
+/// `finish()` processes its one chunk in line, the same code in the same order.
 final class FigureThread: @unchecked Sendable {
     static let chunkCapacity = 4096
     static let chunkCount = 8
@@ -77,7 +78,8 @@ final class FigureThread: @unchecked Sendable {
     // The consumer's side, and the caller's after `finish()`.
     private var result: Figures?
 
-    /// Starts the thread; with a path, it opens the trace file first (an error names it).
+    /// Sets up the chunks (the thread starts with the first full one, `startThread`); with a path,
+    /// it opens the trace file first (an error names it).
     init(tracePath: String?, epoch: Instant) throws {
         self.epoch = epoch
         if let tracePath {
@@ -101,6 +103,11 @@ final class FigureThread: @unchecked Sendable {
         pthread_mutex_init(lock, nil)
         pthread_cond_init(notEmpty, nil)
         pthread_cond_init(notFull, nil)
+    }
+
+    /// Starts the thread when the first chunk is full: a run of fewer records (a test's, a short
+    /// plan's) processes its one chunk in line at `finish()` and never starts one.
+    private func startThread() {
         var handle = pthread_t()
         let context = Unmanaged.passUnretained(self).toOpaque()
         let status = pthread_create(&handle, nil, { context in
@@ -124,7 +131,7 @@ final class FigureThread: @unchecked Sendable {
 
     @inline(__always)
     private func append(_ item: Item) {
-        assert(thread != nil, "a figure recorded after the figure thread finished")
+        assert(result == nil, "a figure recorded after the figure thread finished")
         if currentCount == Self.chunkCapacity { publishCurrent() }
         (current + currentCount).initialize(to: item)
         currentCount += 1
@@ -182,6 +189,7 @@ final class FigureThread: @unchecked Sendable {
     private func chunk(_ slot: Int) -> UnsafeMutablePointer<Item> { storage + slot * Self.chunkCapacity }
 
     private func publishCurrent() {
+        if thread == nil { startThread() }
         chunkCounts[published % Self.chunkCount] = currentCount
         pthread_mutex_lock(lock)
         sharedPublished += 1
@@ -196,7 +204,19 @@ final class FigureThread: @unchecked Sendable {
     /// Hands over what is left, waits for the thread to process everything, and returns the
     /// figures (the same at every later call).
     func finish() -> Figures {
-        guard let thread else { return result! }
+        if let result { return result }
+        guard let thread else {
+            // Never started: everything is in the first chunk; process it here, in order.
+            var figures = Figures()
+            var writer = traceFile.map { TraceLineWriter(file: $0, epoch: epoch) }
+            Self.process(current, count: currentCount, strings: chunkStrings, lines: chunkLines,
+                         into: &figures, writer: &writer)
+            chunkStrings[0].removeAll()
+            chunkLines[0].removeAll()
+            result = figures
+            closeTraceFile()
+            return figures
+        }
         if currentCount > 0 { publishCurrent() }
         pthread_mutex_lock(lock)
         done = true
@@ -204,9 +224,13 @@ final class FigureThread: @unchecked Sendable {
         pthread_mutex_unlock(lock)
         pthread_join(thread, nil)
         self.thread = nil
+        closeTraceFile()
+        return result!
+    }
+
+    private func closeTraceFile() {
         if let traceFile { fclose(traceFile) }
         traceFile = nil
-        return result!
     }
 
     // MARK: The consumer

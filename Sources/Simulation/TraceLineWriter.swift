@@ -53,8 +53,16 @@ struct TraceLineWriter {
         line.append(UInt8(ascii: "\""))
     }
 
+    /// Most values need no escaping: their bytes go in with one copy, not byte by byte.
     private mutating func appendEscaped(_ text: String) {
-        for byte in text.utf8 { appendEscaped(byte) }
+        var text = text
+        text.withUTF8 { bytes in
+            if bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                line.append(contentsOf: bytes)
+            } else {
+                for byte in bytes { appendEscaped(byte) }
+            }
+        }
     }
 
     private mutating func appendEscaped(_ byte: UInt8) {
