@@ -35,7 +35,7 @@ public struct Explorer: Sendable {
     /// Runs one seed: simulate (no trace file) and judge.
     public static func check(_ base: Scenario, seed: UInt64, swarm: Bool) throws -> SeedOutcome {
         let scenario = scenario(base, seed: seed, swarm: swarm)
-        let result = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed)).run()
+        let result = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed, figureThread: false)).run()
         return SeedOutcome(seed: seed, traceHash: result.summary.traceHash,
                            breaches: InvariantCheck.breaches(of: result, scenario: scenario))
     }

@@ -77,11 +77,19 @@ final class FigureThread: @unchecked Sendable {
     private var thread: pthread_t?
     // The consumer's side, and the caller's after `finish()`.
     private var result: Figures?
+    /// Whether a full chunk goes to a thread (started with the first) or is processed in line.
+    private let threaded: Bool
+    /// The figures and trace writer of in-line processing (no thread), until `finish()`.
+    private var inlineFigures: Figures?
+    private var inlineWriter: TraceLineWriter?
 
     /// Sets up the chunks (the thread starts with the first full one, `startThread`); with a path,
     /// it opens the trace file first (an error names it).
-    init(tracePath: String?, epoch: Instant) throws {
+    /// `threaded` false keeps all of it on the caller's thread (runs that come many at a time, one
+    /// per core, gain nothing from a second thread each).
+    init(tracePath: String?, epoch: Instant, threaded: Bool = true) throws {
         self.epoch = epoch
+        self.threaded = threaded
         if let tracePath {
             guard let handle = fopen(tracePath, "w") else {
                 throw SimulationError.cannotWrite(path: tracePath, reason: String(cString: strerror(errno)))
@@ -188,8 +196,23 @@ final class FigureThread: @unchecked Sendable {
 
     private func chunk(_ slot: Int) -> UnsafeMutablePointer<Item> { storage + slot * Self.chunkCapacity }
 
+    /// Without a thread (`threaded` false, or before the first full chunk): the first chunk's
+    /// records processed on the caller's thread, then the chunk emptied for reuse.
+    private func processInline() {
+        if inlineFigures == nil { inlineFigures = Figures() }
+        if inlineWriter == nil, let traceFile { inlineWriter = TraceLineWriter(file: traceFile, epoch: epoch) }
+        Self.process(storage, count: currentCount, strings: chunkStrings, lines: chunkLines,
+                     into: &inlineFigures!, writer: &inlineWriter)
+        chunkStrings[0].removeAll(keepingCapacity: true)
+        chunkLines[0].removeAll(keepingCapacity: true)
+        currentCount = 0
+    }
+
     private func publishCurrent() {
-        if thread == nil { startThread() }
+        if thread == nil {
+            guard threaded else { processInline(); return }
+            startThread()
+        }
         chunkCounts[published % Self.chunkCount] = currentCount
         pthread_mutex_lock(lock)
         sharedPublished += 1
@@ -206,16 +229,13 @@ final class FigureThread: @unchecked Sendable {
     func finish() -> Figures {
         if let result { return result }
         guard let thread else {
-            // Never started: everything is in the first chunk; process it here, in order.
-            var figures = Figures()
-            var writer = traceFile.map { TraceLineWriter(file: $0, epoch: epoch) }
-            Self.process(current, count: currentCount, strings: chunkStrings, lines: chunkLines,
-                         into: &figures, writer: &writer)
-            chunkStrings[0].removeAll()
-            chunkLines[0].removeAll()
-            result = figures
+            // No thread: what is left is in the first chunk; process it here, in order.
+            processInline()
+            result = inlineFigures ?? Figures()
+            inlineFigures = nil
+            inlineWriter = nil
             closeTraceFile()
-            return figures
+            return result!
         }
         if currentCount > 0 { publishCurrent() }
         pthread_mutex_lock(lock)

@@ -15,10 +15,18 @@ public struct SimulationOptions: Sendable {
     public var progressEveryEvents = 100_000
     /// Keep each task's queue wait (`RunResult.queueWaitByPlanIndexMicros`): 8 bytes a task.
     public var recordTaskWaits = false
+    /// Run the output-only work (trace hash and file, histograms) on a second thread
+    /// (`FigureThread`); the outputs are the same either way. Off for runs that come many at a
+    /// time on every core (a plan's seeds in its `--jobs` processes, explore's on its threads):
+    /// there the other cores already run other seeds, and a second thread per run would only add
+    /// the hand-off's cost.
+    public var figureThread = true
 
     public init(seed: UInt64? = nil, tracePath: String? = nil,
-                progress: (@Sendable (Double, Double) -> Void)? = nil, recordTaskWaits: Bool = false) {
+                progress: (@Sendable (Double, Double) -> Void)? = nil, recordTaskWaits: Bool = false,
+                figureThread: Bool = true) {
         self.seed = seed
+        self.figureThread = figureThread
         self.tracePath = tracePath
         self.progress = progress
         self.recordTaskWaits = recordTaskWaits
@@ -134,7 +142,8 @@ public final class Simulator {
         now = Simulator.epoch
         broker = SimBroker(prioritySteps: scenario.broker.prioritySteps,
                            visibilityTimeout: scenario.broker.visibilityTimeout)
-        let figures = try FigureThread(tracePath: options.tracePath, epoch: Simulator.epoch)
+        let figures = try FigureThread(tracePath: options.tracePath, epoch: Simulator.epoch,
+                                       threaded: options.figureThread)
         ledger = TaskLedger(epoch: Simulator.epoch, figures: figures, recordTaskWaits: options.recordTaskWaits)
         resultStore = ResultStoreModel(resultExpires: scenario.broker.resultExpires)
         trace = TraceRecorder(figures: figures)

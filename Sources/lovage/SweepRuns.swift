@@ -16,7 +16,7 @@ enum SweepRuns {
 
     /// One seed's summary without its timeline, as one line of JSON (no newline): what a plan reads.
     static func figureLine(_ scenario: Scenario, seed: UInt64) throws -> Data {
-        var summary = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed)).run().summary
+        var summary = try Simulator(scenario: scenario, options: SimulationOptions(seed: seed, figureThread: false)).run().summary
         summary.timeline = []
         return try SummaryFiles.encoder(pretty: false).encode(summary)
     }
