@@ -13,7 +13,8 @@ BEAT_RUN_START_UNIX_SECONDS — for a beat that starts with the run: each entry'
   (`ScheduleEntry.last_run_at`, which Celery otherwise sets to the beat's own start), so the first
   interval runs an interval after the run's start however long Python took to start, as in the
   simulator. An entry already in the beat's shelve (a restart) keeps its stored last run: Celery's
-  `merge_inplace` does not copy `last_run_at` onto an existing entry."""
+  `merge_inplace` updates an existing entry through `ScheduleEntry.update`, which copies only task,
+  schedule, args, kwargs and options (celery/beat.py)."""
 import json
 import os
 from datetime import datetime, timedelta, timezone

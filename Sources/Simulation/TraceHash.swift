@@ -1,8 +1,8 @@
 /// The trace hash's state and its mixing steps: an FNV-style multiply-xorshift over 64-bit words
 /// of each record's canonical form (the time, the kind's precomputed words, then the identifying
-/// fields' bytes with their lengths). Shared by the recorder (with a trace file, it mixes in line)
-/// and the figure thread (`FigureThread`, without one), so both give the same hash for the same
-/// records.
+/// fields' bytes with their lengths). Only the figure thread (`FigureThread.process`) mixes, for
+/// the recorder's hashed records and for its trace-file lines alike, so a run gives the same hash
+/// with or without a trace file.
 struct TraceHash {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
     /// Whether strings have Swift's 64-bit small-string layout here (`smallStringLayoutHolds`),
