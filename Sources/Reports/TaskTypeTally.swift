@@ -5,6 +5,8 @@ public struct TaskTypeTally: Sendable {
     public var published = 0, succeeded = 0, failed = 0, retried = 0, censored = 0
     public var queueWait = DurationHistogram()
     public var runTime = DurationHistogram()
+    /// The bodies that succeeded, when the run keeps them apart (`TaskFigures.succeededRunTime`).
+    public var succeededRunTime: DurationHistogram?
 
     public init() {}
 
@@ -13,6 +15,7 @@ public struct TaskTypeTally: Sendable {
         figures.published = published; figures.succeeded = succeeded; figures.failed = failed
         figures.retried = retried; figures.censoredWaits = censored
         figures.queueWait = queueWait.percentiles; figures.runTime = runTime.percentiles
+        figures.succeededRunTime = succeededRunTime?.percentiles
         return figures
     }
 }

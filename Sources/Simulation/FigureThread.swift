@@ -23,14 +23,14 @@ final class FigureThread: @unchecked Sendable {
     /// One item of output-only work: plain words, no references (a string that is not small goes
     /// to the chunk's `strings`, and the record names its index).
     struct Item {
-        enum Code: UInt8 { case trace, traceLine, wait, runTime, latency, sample }
+        enum Code: UInt8 { case trace, traceLine, wait, runTime, succeededRunTime, latency, sample }
         var code: Code
         /// The trace kind's case number (`.trace`).
         var kind: UInt8 = 0
         /// `.trace`: which of the two fields are hashed (bits 0, 1) and held in `strings` (bits 2, 3).
         /// (`.traceLine`: the record is `lines[w0]`.)
         var flags: UInt8 = 0
-        /// The task type index (`.wait`, `.runTime`; -1: none).
+        /// The task type index (`.wait`, `.runTime`, `.succeededRunTime`; -1: none).
         var type: Int32 = -1
         /// Microseconds: the record's time since the Unix epoch (`.trace`) or the span.
         var micros: Int64 = 0
@@ -45,6 +45,9 @@ final class FigureThread: @unchecked Sendable {
         var latency = DurationHistogram()
         var typeQueueWait: [DurationHistogram] = []
         var typeRunTime: [DurationHistogram] = []
+        /// The bodies that succeeded (`SimulationOptions.succeededRunTimes`; empty without it).
+        var succeededRunTime = DurationHistogram()
+        var typeSucceededRunTime: [DurationHistogram] = []
         var interval = CoarseHistogram()
         /// The interval p50 and p99 at each `.sample`, in order (one per timeline row).
         var intervalPercentiles: [(p50: UInt64, p99: UInt64)] = []
@@ -190,6 +193,7 @@ final class FigureThread: @unchecked Sendable {
     /// An attempt's queue wait: the run's, its type's and the timeline interval's histograms.
     func wait(micros: Int64, type: Int) { append(Item(code: .wait, type: Int32(type), micros: micros)) }
     func runTime(micros: Int64, type: Int?) { append(Item(code: .runTime, type: Int32(type ?? -1), micros: micros)) }
+    func succeededRunTime(micros: Int64, type: Int?) { append(Item(code: .succeededRunTime, type: Int32(type ?? -1), micros: micros)) }
     func latency(micros: Int64) { append(Item(code: .latency, micros: micros)) }
     /// A timeline row: its interval percentiles are the interval histogram's now, which then restarts.
     func sample() { append(Item(code: .sample)) }
@@ -317,6 +321,10 @@ final class FigureThread: @unchecked Sendable {
                 let span = TimeSpan(microseconds: item.micros)
                 result.runTime.record(span)
                 if item.type >= 0 { record(span, in: &result.typeRunTime, at: Int(item.type)) }
+            case .succeededRunTime:
+                let span = TimeSpan(microseconds: item.micros)
+                result.succeededRunTime.record(span)
+                if item.type >= 0 { record(span, in: &result.typeSucceededRunTime, at: Int(item.type)) }
             case .latency:
                 result.latency.record(TimeSpan(microseconds: item.micros))
             case .sample:

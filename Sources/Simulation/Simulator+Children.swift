@@ -64,12 +64,15 @@ extension Simulator {
         }
         // Field by field: copying the whole child would retain its request and planned outcome.
         let simWorker = workers[worker]
-        ledger.recordRunTime(now - simWorker.children[slot].startedAt, taskIndex: simWorker.children[slot].taskIndex)
+        let outcome = simWorker.children[slot].plannedOutcome ?? .succeeded(resultJSON: nil)
+        var succeeded = false
+        if case .succeeded = outcome { succeeded = true }
+        ledger.recordRunTime(now - simWorker.children[slot].startedAt, taskIndex: simWorker.children[slot].taskIndex,
+                             succeeded: succeeded)
         if let taskIndex = simWorker.children[slot].taskIndex {
             simWorker.children[slot].retainedBytes += bodyModels[taskIndex].memoryRetainedPerCallBytes
         }
         simWorker.children[slot].execution = nil
-        let outcome = simWorker.children[slot].plannedOutcome ?? .succeeded(resultJSON: nil)
         pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution, outcome: outcome,
                                                     childResidentKiB: residentKiB(worker: worker, slot: slot))))
         // What the body kept may pass the container's limit: killed now, before the worker hears
@@ -80,7 +83,8 @@ extension Simulator {
     func raiseSoftTimeLimit(slot: Int, execution: UInt64, worker: Int) {
         guard workers[worker].children[slot].execution == execution else { return }
         // The modelled body does not catch SoftTimeLimitExceeded: it fails at once.
-        ledger.recordRunTime(now - workers[worker].children[slot].startedAt, taskIndex: workers[worker].children[slot].taskIndex)
+        ledger.recordRunTime(now - workers[worker].children[slot].startedAt, taskIndex: workers[worker].children[slot].taskIndex,
+                             succeeded: false)
         workers[worker].children[slot].execution = nil
         pendingInputs.append((worker, .taskFinished(slot: slot, execution: execution,
                                                     outcome: .failed(.softTimeLimitExceeded()),
@@ -89,7 +93,9 @@ extension Simulator {
 
     func killChild(slot: Int, reason: ChildStopReason, worker: Int) {
         let child = workers[worker].children[slot]
-        if reason == .hardTimeLimit, child.execution != nil { ledger.recordRunTime(now - child.startedAt, taskIndex: child.taskIndex) }
+        if reason == .hardTimeLimit, child.execution != nil {
+            ledger.recordRunTime(now - child.startedAt, taskIndex: child.taskIndex, succeeded: false)
+        }
         trace.record(now, .childKill, "worker", workers[worker].name, "slot", String(slot), "reason", reason.rawValue)
         freeChild(worker: worker, slot: slot)
     }

@@ -91,6 +91,7 @@ extension Simulator {
         summary.meanWorkers = RunSummary.meanWorkers(timeline.map(\.workers))
         summary.censoredWaits = ledger.censoredWaits
         summary.byTask = ledger.taskFigures(names: scenario.tasks.map(\.name))
+        summary.succeededRunTime = ledger.succeededRunTime?.percentiles
         summary.fleet = RunSummary.FleetGroup.describe(scenario.fleet)
         if !scenario.controls.isEmpty { summary.controls = controlOutcomes }
         if let periodic = periodicResult() {

@@ -21,12 +21,18 @@ public struct SimulationOptions: Sendable {
     /// there the other cores already run other seeds, and a second thread per run would only add
     /// the hand-off's cost.
     public var figureThread = true
+    /// Also keep the run times of the bodies that succeeded, apart (`RunSummary.succeededRunTime`
+    /// and each type's): what Celery's `runtime` measures, which only its task-succeeded event
+    /// carries, so `lovage calibrate --check` compares a recording with the same attempts. The
+    /// summary's `run_time` holds every body that ran, failed and retried ones too.
+    public var succeededRunTimes = false
 
     public init(seed: UInt64? = nil, tracePath: String? = nil,
                 progress: (@Sendable (Double, Double) -> Void)? = nil, recordTaskWaits: Bool = false,
-                figureThread: Bool = true) {
+                figureThread: Bool = true, succeededRunTimes: Bool = false) {
         self.seed = seed
         self.figureThread = figureThread
+        self.succeededRunTimes = succeededRunTimes
         self.tracePath = tracePath
         self.progress = progress
         self.recordTaskWaits = recordTaskWaits
@@ -144,7 +150,8 @@ public final class Simulator {
                            visibilityTimeout: scenario.broker.visibilityTimeout)
         let figures = try FigureThread(tracePath: options.tracePath, epoch: Simulator.epoch,
                                        threaded: options.figureThread)
-        ledger = TaskLedger(epoch: Simulator.epoch, figures: figures, recordTaskWaits: options.recordTaskWaits)
+        ledger = TaskLedger(epoch: Simulator.epoch, figures: figures, recordTaskWaits: options.recordTaskWaits,
+                            succeededRunTimes: options.succeededRunTimes)
         resultStore = ResultStoreModel(resultExpires: scenario.broker.resultExpires)
         trace = TraceRecorder(figures: figures)
         // Re-create the scenario's names as native Swift strings: short names then live inline

@@ -44,6 +44,9 @@ struct TaskLedger {
     let figures: FigureThread
     var queueWait = DurationHistogram()
     var runTime = DurationHistogram()
+    /// The bodies that succeeded, apart, when `keepsSucceededRunTimes` (nil without).
+    var succeededRunTime: DurationHistogram?
+    let keepsSucceededRunTimes: Bool
     var latency = DurationHistogram()
     var violations: [RunSummary.InvariantViolation] = []
     /// Per scenario task type (index: the scenario's task index), for `by_task`, grown on first use
@@ -68,9 +71,10 @@ struct TaskLedger {
     private var taskWaits: [Int64]?
     private var taskEnded: [Bool] = []
 
-    init(epoch: Instant, figures: FigureThread, recordTaskWaits: Bool = false) {
+    init(epoch: Instant, figures: FigureThread, recordTaskWaits: Bool = false, succeededRunTimes: Bool = false) {
         self.epoch = epoch
         self.figures = figures
+        keepsSucceededRunTimes = succeededRunTimes
         if recordTaskWaits { taskWaits = [] }
     }
 
@@ -224,9 +228,11 @@ struct TaskLedger {
         settle(at: index, now: now, lostReason: { "its last message was consumed without a result" })
     }
 
-    /// A body's run time (start to end in its child), in the totals and its type's histogram.
-    mutating func recordRunTime(_ span: TimeSpan, taskIndex: Int?) {
+    /// A body's run time (start to end in its child), in the totals and its type's histogram;
+    /// a success's also apart when `keepsSucceededRunTimes`.
+    mutating func recordRunTime(_ span: TimeSpan, taskIndex: Int?, succeeded: Bool) {
         figures.runTime(micros: span.microseconds, type: taskIndex)
+        if succeeded && keepsSucceededRunTimes { figures.succeededRunTime(micros: span.microseconds, type: taskIndex) }
     }
 
     /// Joins the figure thread and takes its histograms (the run's and each type's) into the
@@ -241,6 +247,13 @@ struct TaskLedger {
         if types > 0 { withType(types - 1) { _ in } }
         for (index, histogram) in done.typeQueueWait.enumerated() { byType[index].queueWait = histogram }
         for (index, histogram) in done.typeRunTime.enumerated() { byType[index].runTime = histogram }
+        if keepsSucceededRunTimes {
+            succeededRunTime = done.succeededRunTime
+            for index in byType.indices { byType[index].succeededRunTime = DurationHistogram() }
+            for (index, histogram) in done.typeSucceededRunTime.enumerated() where index < byType.count {
+                byType[index].succeededRunTime = histogram
+            }
+        }
         return done.intervalPercentiles
     }
 

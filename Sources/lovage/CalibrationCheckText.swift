@@ -52,6 +52,7 @@ enum CalibrationCheckText {
                 .object(["task": .string(row.task), "figures": .object(JSONObject(row.figures.map { figure in
                     (figure.name, .object(["recorded": number(figure.recorded), "simulated": number(figure.mean),
                                            "runs": .array(figure.simulated.map { number($0) }),
+                                           "seed_interval": number(figure.seedInterval),
                                            "within": figure.within.map { .bool($0) } ?? .null]))
                 }))])
             }),

@@ -92,8 +92,10 @@ final class FakeNode: @unchecked Sendable {
         }.sorted()
         if queues.isEmpty { lock.withLock { lostReplies += 1 } }
         for queue in queues {
-            _ = try? producer.command([Array("LPUSH".utf8), Array(queue.utf8), payload])
+            // Counted before the push: the client may read the reply and the test the count at
+            // once, before this thread would get past the LPUSH's own reply.
             lock.withLock { pushes += 1 }
+            _ = try? producer.command([Array("LPUSH".utf8), Array(queue.utf8), payload])
         }
     }
 
