@@ -24,7 +24,9 @@ let package = Package(
     ],
     targets: [
         // The one configuration every suite uses: which metric is gated and with what tolerance.
-        .target(name: "MallocGate", dependencies: [.product(name: "Benchmark", package: "benchmark")]),
+        // The system jemalloc (libjemalloc-dev): every suite's allocator, as in the lovage executable.
+        .systemLibrary(name: "CJemallocAllocator", path: "Sources/CJemallocAllocator"),
+        .target(name: "MallocGate", dependencies: [.product(name: "Benchmark", package: "benchmark"), "CJemallocAllocator"]),
         suite("CeleryWireBenchmarks", [.product(name: "CeleryWire", package: "Lovage")]),
         suite("WorkerCoreBenchmarks", [.product(name: "WorkerCore", package: "Lovage")]),
         suite("SimulationBenchmarks", [
