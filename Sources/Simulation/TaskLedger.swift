@@ -250,9 +250,8 @@ struct TaskLedger {
         if keepsSucceededRunTimes {
             succeededRunTime = done.succeededRunTime
             for index in byType.indices { byType[index].succeededRunTime = DurationHistogram() }
-            for (index, histogram) in done.typeSucceededRunTime.enumerated() where index < byType.count {
-                byType[index].succeededRunTime = histogram
-            }
+            // Every success is a run-time record of the same type too: `byType` already covers these.
+            for (index, histogram) in done.typeSucceededRunTime.enumerated() { byType[index].succeededRunTime = histogram }
         }
         return done.intervalPercentiles
     }
