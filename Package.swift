@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Simulation", "Scenarios", "Reports", "WorkerCore"]),
         .testTarget(name: "FleetControlTests", dependencies: ["FleetControl", "Simulation", "RealRun", "Scenarios", "WorkerCore", "CeleryWire"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "Schedules"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Workload", "Scenarios", "Reports", "WorkerCore", "CeleryWire", "Schedules", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "RemoteControlTests", dependencies: ["RemoteControl", "CeleryWire", "RedisClient", "PrivateRedis"]),
         .testTarget(
             name: "CalibrationTests",
