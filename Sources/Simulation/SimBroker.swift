@@ -126,10 +126,27 @@ struct SimBroker {
     }
 
     /// The list ids for a consumer's key order, cached until the order changes (round robin).
+    ///
+    /// Round robin changes the order at every message: within each priority step the queue just
+    /// served moves to the back, so a key is where it was or one place further on in the previous
+    /// order. Those two places are tried first (equal strings from the same ConsumeOrder share
+    /// their bits, so a match is one comparison); only the rest are hashed. Hashing all 36 keys
+    /// of dify-default's 9 queues × 4 steps at every fetch was 10% of its instructions.
     private mutating func ids(forConsumer consumer: Int, keys: [String]) -> [Int] {
         while consumerKeys.count <= consumer { consumerKeys.append(ConsumerKeys()) }
-        if !keys.isEmpty, consumerKeys[consumer].keys == keys { return consumerKeys[consumer].ids }
-        let ids = keys.map { listID($0) }
+        let previous = consumerKeys[consumer]
+        if !keys.isEmpty, previous.keys == keys { return previous.ids }
+        var ids: [Int] = []
+        ids.reserveCapacity(keys.count)
+        for (index, key) in keys.enumerated() {
+            if index < previous.keys.count, previous.keys[index] == key {
+                ids.append(previous.ids[index])
+            } else if index + 1 < previous.keys.count, previous.keys[index + 1] == key {
+                ids.append(previous.ids[index + 1])
+            } else {
+                ids.append(listID(key))
+            }
+        }
         consumerKeys[consumer] = ConsumerKeys(keys: keys, ids: ids)
         return ids
     }

@@ -76,4 +76,36 @@ struct PrefetchTests {
         #expect(fixed.keys == ["dify", "celery"])
         #expect(ConsumeOrder.queue(ofKey: "dify\(sep)3") == "dify")
     }
+
+    @Test("after every turn, add and cancel, the keys are brpopKeys of kombu's cycle (items.append(items.pop(index)))")
+    func consumeOrderFollowsKombusCycle() {
+        let steps = [0, 3, 6, 9]
+        var order = ConsumeOrder(queues: ["a", "b", "c", "d"], steps: steps, strategy: .roundRobin)
+        var cycle = ["a", "b", "c", "d"]
+        func check(_ note: String) {
+            #expect(order.keys == PriorityQueueKeys.brpopKeys(queues: cycle, steps: steps), "\(note)")
+        }
+        check("start")
+        for served in ["b", "a", "a", "d", "c", "nope", "b", "c"] {
+            order.served(queue: served)
+            if let index = cycle.firstIndex(of: served) { cycle.append(cycle.remove(at: index)) }
+            check("served \(served)")
+        }
+        let addedE = order.add(queue: "e")
+        #expect(addedE)
+        cycle.append("e")
+        check("added e")
+        let addedA = order.add(queue: "a"), removedB = order.remove(queue: "b")
+        #expect(!addedA)
+        #expect(removedB)
+        cycle.removeAll { $0 == "b" }
+        check("removed b")
+        let removedAgain = order.remove(queue: "b")
+        #expect(!removedAgain)
+        var sorted = ConsumeOrder(queues: ["m", "k", "z"], steps: [0], strategy: .sorted)
+        #expect(sorted.keys == ["k", "m", "z"])
+        sorted.add(queue: "a")
+        sorted.served(queue: "a")
+        #expect(sorted.keys == ["a", "k", "m", "z"])
+    }
 }
