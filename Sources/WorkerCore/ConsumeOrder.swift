@@ -35,8 +35,15 @@ public struct ConsumeOrder: Sendable {
         guard strategy == .roundRobin, cycle.count > 1, let index = cycle.firstIndex(where: { $0.name == queue }) else { return }
         // Already at the back: the order (and so the keys) stays as it is.
         guard index != cycle.count - 1 else { return }
+        let count = cycle.count
         cycle.append(cycle.remove(at: index))
-        rebuildKeys()
+        // The same move in each step's run of keys, by swaps (no reference counting), in place
+        // when no fetch directive still holds the previous order.
+        keys.withUnsafeMutableBufferPointer { keys in
+            for base in stride(from: 0, to: keys.count, by: count) {
+                for position in (base + index)..<(base + count - 1) { keys.swapAt(position, position + 1) }
+            }
+        }
     }
 
     /// `add_consumer`: consume from one more queue (at the back of the cycle, or in name order for
