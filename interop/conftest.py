@@ -20,6 +20,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def temporary_files_under_pytest(tmp_path_factory):
+    """Every temporary file of the session under pytest's own base directory: the tests' mkdtemp
+    and NamedTemporaryFile calls (recordings, schedules, logs, redis data directories) and, through
+    TMPDIR, those of the processes they start. pytest keeps only its last three base directories,
+    so test runs no longer pile recordings up in /tmp."""
+    directory = tmp_path_factory.mktemp("tmp")
+    previous_tempdir, previous_variable = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = str(directory)
+    os.environ["TMPDIR"] = str(directory)
+    yield directory
+    tempfile.tempdir = previous_tempdir
+    if previous_variable is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = previous_variable
+
+
 @pytest.fixture(scope="session")
 def lovage():
     path = Path(os.environ.get("LOVAGE_BIN", ROOT / ".build" / "debug" / "lovage"))
