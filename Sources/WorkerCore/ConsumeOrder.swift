@@ -73,7 +73,8 @@ public struct ConsumeOrder: Sendable {
     }
 
     private static func queue(_ name: String, steps: [Int]) -> Queue {
-        Queue(name: name, keys: steps.map { PriorityQueueKeys.brpopKeys(queues: [name], steps: [$0])[0] })
+        // One queue's keys at every step, lowest first: one array, not one per step.
+        Queue(name: name, keys: PriorityQueueKeys.brpopKeys(queues: [name], steps: steps))
     }
 
     /// Every queue at the lowest step first, then the next step (`PriorityQueueKeys.brpopKeys`'s order).
