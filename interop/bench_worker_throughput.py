@@ -5,10 +5,14 @@ Then, for each run, where its time went (interop/bench_drain_profile.py): Redis 
 (`INFO commandstats` over the drain), what the clients sent and what scripts ran (MONITOR on a short
 drain of BENCH_SAMPLE tasks), the ceiling that mix implies from `redis-benchmark -P 16/64` and how
 close the drain came to it, and CPU per role (parent, children, redis-server) per 1,000 tasks.
-BENCH_EVENTS=0 leaves out the -E runs; BENCH_PROFILE=0 leaves out the MONITOR sample and ceiling.
-Prints figures; judges nothing."""
+The whole set of drains runs BENCH_REPS times (default 3), interleaved (every configuration once,
+then again), so a change in the host's load falls on both sides of a ratio: each ratio is taken
+within one repetition and printed as the median with its range over the repetitions; commands and
+CPU are pooled over them. BENCH_EVENTS=0 leaves out the -E runs; BENCH_PROFILE=0 leaves out the
+MONITOR sample and ceiling. Prints figures; judges nothing."""
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +29,7 @@ from conftest import PrivateRedis, terminate
 
 HERE = Path(__file__).resolve().parent
 COUNT = int(os.environ.get("BENCH_TASKS", "20000"))
+REPS = int(os.environ.get("BENCH_REPS", "3"))
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", "2000"))
 PIPELINES = (16, 64)
 # The benchmark's own polling, left out of the command counts.
@@ -104,9 +109,24 @@ class Drain:
         self.rate = count / self.seconds
         self.startup = first - launched
 
-    def report(self):
+    def report(self, rep=1, reps=1):
         print(f"{self.name:8s} {self.count} tasks in {self.seconds:6.2f} s = {self.rate:8.0f} tasks/s; "
-              f"start-up to first task {self.startup:5.2f} s")
+              f"start-up to first task {self.startup:5.2f} s" + (f" (run {rep} of {reps})" if reps > 1 else ""))
+
+
+class Pooled:
+    """Several drains of one configuration as one: commands, CPU, tasks and seconds summed."""
+
+    def __init__(self, drains):
+        self.name = drains[0].name
+        self.count = sum(drain.count for drain in drains)
+        self.seconds = sum(drain.seconds for drain in drains)
+        self.commands, self.cpu = {}, {}
+        for drain in drains:
+            for command, calls in drain.commands.items():
+                self.commands[command] = self.commands.get(command, 0) + calls
+            for role, seconds in drain.cpu.items():
+                self.cpu[role] = self.cpu.get(role, 0.0) + seconds
 
 
 def main():
@@ -125,31 +145,47 @@ def main():
         if events:
             runs += [("celery-E", celery + ["-P", "prefork", "-E"]), ("lovage-E", worker + ["-P", "prefork", "-E"]),
                      ("thread-E", worker + ["-P", "threads", "-E"]), ("celeryTE", celery + ["-P", "threads", "-E"])]
-        drains = {}
-        for name, command in runs:
-            drains[name] = Drain(name, command, env, redis_server, COUNT)
-            drains[name].report()
-        rate = {name: drain.rate for name, drain in drains.items()}
-        print(f"ratio    lovage prefork / celery prefork = {rate['lovage'] / rate['celery']:.1f}x; "
-              f"lovage threads / celery prefork = {rate['threads'] / rate['celery']:.1f}x; "
-              f"lovage threads / celery threads = {rate['threads'] / rate['celery-t']:.1f}x")
+        drains = {name: [] for name, _ in runs}
+        for rep in range(1, REPS + 1):
+            for name, command in runs:
+                drain = Drain(name, command, env, redis_server, COUNT)
+                drains[name].append(drain)
+                drain.report(rep, REPS)
+        rates = {name: [drain.rate for drain in reps] for name, reps in drains.items()}
+        rate = {name: statistics.median(values) for name, values in rates.items()}
+
+        def ratio(ours, theirs):
+            """The median and range of ours / theirs, paired within each repetition."""
+            paired = sorted(a / b for a, b in zip(rates[ours], rates[theirs]))
+            spread = f" (range {paired[0]:.1f}-{paired[-1]:.1f}x over {len(paired)} runs)" if len(paired) > 1 else ""
+            return f"{statistics.median(paired):.1f}x{spread}"
+
+        def change(ours, theirs):
+            paired = sorted(100 * (1 - a / b) for a, b in zip(rates[ours], rates[theirs]))
+            return f"{statistics.median(paired):+.1f}%"
+
+        print(f"-- median tasks/s over {REPS} runs: " + ", ".join(f"{name} {value:,.0f}" for name, value in rate.items()))
+        print(f"ratio    lovage prefork / celery prefork = {ratio('lovage', 'celery')}; "
+              f"lovage threads / celery prefork = {ratio('threads', 'celery')}; "
+              f"lovage threads / celery threads = {ratio('threads', 'celery-t')}")
         if events:
-            print(f"ratio -E lovage prefork / celery prefork = {rate['lovage-E'] / rate['celery-E']:.1f}x; "
-                  f"lovage threads / celery threads = {rate['thread-E'] / rate['celeryTE']:.1f}x")
-            print(f"events   -E costs {100 * (1 - rate['lovage-E'] / rate['lovage']):+.1f}% (prefork), "
-                  f"{100 * (1 - rate['thread-E'] / rate['threads']):+.1f}% (threads) of the rate without; "
-                  f"Celery {100 * (1 - rate['celery-E'] / rate['celery']):+.1f}% (prefork), "
-                  f"{100 * (1 - rate['celeryTE'] / rate['celery-t']):+.1f}% (threads)")
-        print("-- Redis commands per task over the drain (INFO commandstats; a script's commands counted too)")
-        for drain in drains.values():
+            print(f"ratio -E lovage prefork / celery prefork = {ratio('lovage-E', 'celery-E')}; "
+                  f"lovage threads / celery threads = {ratio('thread-E', 'celeryTE')}")
+            print(f"events   -E costs {change('lovage-E', 'lovage')} (prefork), "
+                  f"{change('thread-E', 'threads')} (threads) of the rate without; "
+                  f"Celery {change('celery-E', 'celery')} (prefork), "
+                  f"{change('celeryTE', 'celery-t')} (threads)")
+        pooled = {name: Pooled(reps) for name, reps in drains.items()}
+        print("-- Redis commands per task over the drains (INFO commandstats; a script's commands counted too)")
+        for drain in pooled.values():
             print(format_commands(drain.name, drain.commands, drain.count))
         for lovage_name, celery_name in (("lovage", "celery"), ("threads", "celery-t"), ("lovage-E", "celery-E"),
                                          ("thread-E", "celeryTE")):
-            if lovage_name in drains:
-                ours, theirs = (sum(drains[n].commands.values()) / drains[n].count for n in (lovage_name, celery_name))
+            if lovage_name in pooled:
+                ours, theirs = (sum(pooled[n].commands.values()) / pooled[n].count for n in (lovage_name, celery_name))
                 print(f"ratio    commands per task {lovage_name} / {celery_name} = {ours:.2f} / {theirs:.2f} = {ours / theirs:.2f}x")
-        print("-- CPU per role over the drain (/proc utime+stime; children summed)")
-        for drain in drains.values():
+        print(f"-- CPU per role over the drains (/proc utime+stime; children summed; pooled over {REPS} runs)")
+        for drain in pooled.values():
             print(format_cpu(drain.name, drain.cpu, drain.count, drain.seconds))
         if profile:
             binary = redis_benchmark_binary()
@@ -172,7 +208,7 @@ def main():
                 print(f"{name:8s} ceiling " + ", ".join(
                     f"-P {p}: {limits[p]:8,.0f} tasks/s (drain {100 * rate[name] / limits[p]:.1f}% of it)"
                     if limits[p] else f"-P {p}: none (a command failed)" for p in PIPELINES)
-                      + f"; the drain above ran at {rate[name]:,.0f} tasks/s")
+                      + f"; the drains above ran at {rate[name]:,.0f} tasks/s (median)")
     finally:
         redis_server.stop()
 

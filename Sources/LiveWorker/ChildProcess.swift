@@ -14,6 +14,7 @@ public enum ChildProcess {
         signal(SIGTERM, SIG_DFL)
         write(ChildProtocol.ready(pid: getpid()))
         var reader = LineReader(fd: 0)
+        var jemalloc = JemallocSampler()
         while let line = reader.next() {
             guard let job = ChildProtocol.decodeJob(line) else { continue }
             softLimitSignalled = 0
@@ -29,7 +30,7 @@ public enum ChildProcess {
                 ?? .failure(ErrorDescription(type: "NotRegistered", message: job.task, module: "celery.exceptions"))
             let allocatedAfter = JemallocStats.threadAllocatedBytes() ?? 0
             let residentKiB = ChildProtocol.residentKiB()
-            let memory = JemallocStats.sample().map {
+            let memory = jemalloc.figures(monotonicNow: JemallocSampler.monotonicSeconds(), threadAllocated: allocatedAfter).map {
                 ChildMemory(residentKiB: residentKiB, taskAllocatedBytes: Int(allocatedAfter &- allocatedBefore),
                             allocatedBytes: $0.allocatedBytes, activeBytes: $0.activeBytes, residentBytes: $0.residentBytes)
             }
