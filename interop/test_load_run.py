@@ -228,6 +228,9 @@ def test_retry_policies_run_for_real_and_are_counted(lovage, tmp_path, target):
     assert 3 <= counts["failed"] <= 35
     assert 50 <= counts["retried"] <= 140
     assert counts["retried"] >= 2 * counts["failed"]
+    # Every attempt counts, as in the simulator: the retried ones and a last one that failed from
+    # their task events, the last successful one from its result.
+    assert counts["executions"] == counts["published"] + counts["retried"]
 
 
 @pytest.mark.parametrize("target", ["lovage", "celery"])
@@ -240,6 +243,12 @@ def test_a_task_that_always_fails_is_retried_exactly_max_retries_times(lovage, t
     assert counts["published"] == 29
     assert counts["failed"] == 29 and counts["succeeded"] == 0
     assert counts["retried"] == 2 * 29
+    # No attempt succeeded, so no result has a start time: the queue waits and run times of all
+    # 87 attempts come from the task events (2 ms bodies).
+    summary = json.loads((out / "summary.json").read_text())
+    assert counts["executions"] == 3 * 29
+    assert summary["run_time"]["p50"] >= 2_000 and summary["run_time"]["max"] < 1_000_000
+    assert summary["by_task"][0]["run_time"]["p50"] >= 2_000
 
 
 @pytest.mark.parametrize("target", ["lovage", "celery"])

@@ -9,7 +9,9 @@ import WorkerCore
 /// Times are measured from each task's intended send time (the open model): queue wait is from
 /// the later of that and its eta to the body's start (for a task that retried, from when its last
 /// attempt became due: the previous attempt's task-retried event or the retry's eta), latency from it to the stored result, run
-/// time from start to stored result. A pipeline's followers count from when they were published
+/// time from start to stored result. With task events, every attempt counts, as in the simulator:
+/// the attempts before the last (and a last one that failed) from their task-started and
+/// task-retried (or task-failed) timestamps. A pipeline's followers count from when they were published
 /// (`PipelineOutcomes`). There is no trace in a real run, so the trace hash is "-".
 struct RealRunSummary {
     let scenario: Scenario
@@ -110,6 +112,34 @@ struct RealRunSummary {
                 types[taskIndex].failed += 1
             case "REVOKED": counts.revoked += 1
             default: break
+            }
+            if let counter = executions?.counter {
+                // The attempts the result does not show, from the task events, as the simulator
+                // counts every attempt (a queue wait at each first start, a run time at each end):
+                // each one before the last asked for a retry, and a last one that failed has no
+                // start time in its result (the result is the exception).
+                let uuid = collector.ids[index]
+                let finalAttempt = outcome.status == "SUCCESS" ? retries : retried
+                var fromEvents = Array(0..<finalAttempt)
+                if outcome.status == "FAILURE", outcome.startedAtMicros == nil { fromEvents.append(finalAttempt) }
+                for attempt in fromEvents {
+                    let times = counter.attemptTimes(uuid: uuid, retries: attempt)
+                    guard let attemptStarted = times.startedAtMicros.map({ $0 - startMicros }) else { continue }
+                    counts.executions += 1
+                    startedOffsets.append(attemptStarted)
+                    let attemptDue = attempt == 0 ? intended + countdownMicros(index)
+                        : counter.dueMicros(uuid: uuid, retries: attempt).map { $0 - startMicros }
+                    if let attemptDue {
+                        let wait = max(0, attemptStarted - attemptDue)
+                        queueWait.record(TimeSpan(microseconds: wait))
+                        types[taskIndex].queueWait.record(TimeSpan(microseconds: wait))
+                        queueWaitByStart.append((attemptStarted, wait))
+                    }
+                    if let ended = times.endedAtMicros.map({ $0 - startMicros }) {
+                        runTime.record(TimeSpan(microseconds: max(0, ended - attemptStarted)))
+                        types[taskIndex].runTime.record(TimeSpan(microseconds: max(0, ended - attemptStarted)))
+                    }
+                }
             }
             let started = outcome.startedAtMicros.map { $0 - startMicros }
             let done = outcome.doneAtMicros.map { $0 - startMicros }

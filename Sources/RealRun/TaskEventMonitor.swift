@@ -131,7 +131,12 @@ final class TaskEventMonitor: @unchecked Sendable {
                         counter.taskRetried(hostname: hostname, uuid: uuid, atMicros: Int64(seconds * 1_000_000))
                     }
                 case "task-started":
-                    counter.taskStarted(hostname: hostname, pid: pid, clock: clock, uuid: uuid)
+                    counter.taskStarted(hostname: hostname, pid: pid, clock: clock, uuid: uuid,
+                                        atMicros: event["timestamp"]?.doubleValue.map { Int64($0 * 1_000_000) })
+                case "task-failed":
+                    if let seconds = event["timestamp"]?.doubleValue {
+                        counter.taskFailed(hostname: hostname, uuid: uuid, atMicros: Int64(seconds * 1_000_000))
+                    }
                 default:
                     break
                 }

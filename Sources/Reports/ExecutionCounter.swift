@@ -37,6 +37,10 @@ public struct ExecutionCounter: Sendable {
         var etaMicros: Int64?
         /// When the attempt asked for a retry (task-retried): the next attempt's publish time.
         var retriedAtMicros: Int64?
+        /// When the attempt first started (its first task-started's timestamp).
+        var startedAtMicros: Int64?
+        /// When the attempt failed for good (task-failed's timestamp).
+        var failedAtMicros: Int64?
     }
 
     var attempts: [Attempt: Record] = [:]
@@ -67,7 +71,8 @@ public struct ExecutionCounter: Sendable {
         attempts[attempt] = record
     }
 
-    public mutating func taskStarted(hostname: String, pid: Int, clock: Int, uuid: String) {
+    /// `task-started`; `atMicros` is the event's timestamp (epoch µs), kept for the attempt's first start.
+    public mutating func taskStarted(hostname: String, pid: Int, clock: Int, uuid: String, atMicros: Int64? = nil) {
         let stamp = Stamp(hostname: hostname, pid: pid, clock: clock)
         let retries = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
         let attempt = Attempt(uuid: uuid, retries: retries)
@@ -81,7 +86,25 @@ public struct ExecutionCounter: Sendable {
             causes[cause, default: (0, uuid)].count += 1
         }
         record.starts.append(stamp)
+        if record.startedAtMicros == nil { record.startedAtMicros = atMicros }
         attempts[attempt] = record
+    }
+
+    /// `task-failed`: the sender's latest attempt of the uuid failed for good at `atMicros`.
+    public mutating func taskFailed(hostname: String, uuid: String, atMicros: Int64) {
+        let attempt = Attempt(uuid: uuid, retries: latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0)
+        guard var record = attempts[attempt], record.failedAtMicros == nil else { return }
+        record.failedAtMicros = atMicros
+        attempts[attempt] = record
+    }
+
+    /// When an attempt first started and when it ended — it asked for a retry (task-retried) or
+    /// failed (task-failed) — from the events' timestamps (epoch µs); nil where no event was seen.
+    /// A real run counts the attempts its results do not show from these: every attempt before
+    /// the last, and a last one that failed (its result is the exception, with no start time).
+    public func attemptTimes(uuid: String, retries: Int) -> (startedAtMicros: Int64?, endedAtMicros: Int64?) {
+        guard let record = attempts[Attempt(uuid: uuid, retries: retries)] else { return (nil, nil) }
+        return (record.startedAtMicros, record.retriedAtMicros ?? record.failedAtMicros)
     }
 
     /// `task-retried`: the running attempt (the sender's latest received of the uuid) re-published

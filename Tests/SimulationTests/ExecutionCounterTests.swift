@@ -97,4 +97,29 @@ struct ExecutionCounterTests {
         #expect(counter.retried == 2)
         #expect(counter.retriedAtMicros == [5_000_000, 7_000_000])
     }
+
+    @Test("each attempt's first start and its end (task-retried, or task-failed for the last) from the events' timestamps")
+    func attemptTimes() {
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 2, uuid: "a", atMicros: 1_000)
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 1_500)
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 4, uuid: "a", retries: 1, etaMicros: 101_500)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 5, uuid: "a", atMicros: 101_700)
+        // A duplicate start of the same attempt elsewhere keeps the first start's time.
+        counter.taskStarted(hostname: "w2", pid: 2, clock: 9, uuid: "a", atMicros: 101_900)
+        counter.taskFailed(hostname: "w1", uuid: "a", atMicros: 102_000)
+        #expect(counter.attemptTimes(uuid: "a", retries: 0) == (1_000, 1_500))
+        #expect(counter.attemptTimes(uuid: "a", retries: 1) == (101_700, 102_000))
+        #expect(counter.dueMicros(uuid: "a", retries: 1) == 101_500)
+        #expect(counter.attemptTimes(uuid: "a", retries: 2) == (nil, nil))
+        #expect(counter.attemptTimes(uuid: "b", retries: 0) == (nil, nil))
+    }
+
+    @Test("a task-failed for an attempt never received is not recorded")
+    func failedUnknown() {
+        var counter = ExecutionCounter()
+        counter.taskFailed(hostname: "w1", uuid: "a", atMicros: 5)
+        #expect(counter.attemptTimes(uuid: "a", retries: 0) == (nil, nil))
+    }
 }
