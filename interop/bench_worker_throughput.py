@@ -29,7 +29,10 @@ from conftest import PrivateRedis, terminate
 
 HERE = Path(__file__).resolve().parent
 COUNT = int(os.environ.get("BENCH_TASKS", "20000"))
-REPS = int(os.environ.get("BENCH_REPS", "3"))
+REPS = os.environ.get("BENCH_REPS", "3")
+if not REPS.isdigit() or int(REPS) < 1:
+    sys.exit(f"BENCH_REPS must be a whole number of repetitions, 1 or more (got {REPS!r})")
+REPS = int(REPS)
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", "2000"))
 PIPELINES = (16, 64)
 # The benchmark's own polling, left out of the command counts.
