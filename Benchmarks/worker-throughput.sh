@@ -6,7 +6,7 @@
 # redis-server) per 1,000 tasks, and the ceiling the command mix implies from redis-benchmark -P 16/64
 # (MONITOR sample of BENCH_SAMPLE=2000 tasks) with how close each drain came to it. Every drain runs
 # BENCH_REPS=3 times, interleaved; each ratio is paired within a repetition and printed as the median
-# with its range (about 15 min here with the defaults).
+# with its range (about 12 min here with the defaults).
 #   Benchmarks/worker-throughput.sh [TASKS]        # BENCH_EVENTS=0: no -E runs; BENCH_PROFILE=0: no ceiling
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,7 +30,7 @@ public enum ChildProcess {
                 ?? .failure(ErrorDescription(type: "NotRegistered", message: job.task, module: "celery.exceptions"))
             let allocatedAfter = JemallocStats.threadAllocatedBytes() ?? 0
             let residentKiB = ChildProtocol.residentKiB()
-            let memory = jemalloc.figures(monotonicNow: JemallocSampler.monotonicSeconds(), threadAllocated: allocatedAfter).map {
+            let memory = jemalloc.figures(threadAllocated: allocatedAfter).map {
                 ChildMemory(residentKiB: residentKiB, taskAllocatedBytes: Int(allocatedAfter &- allocatedBefore),
                             allocatedBytes: $0.allocatedBytes, activeBytes: $0.activeBytes, residentBytes: $0.residentBytes)
             }

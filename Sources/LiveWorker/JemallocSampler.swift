@@ -1,5 +1,3 @@
-import Foundation
-
 /// A child's jemalloc figures after each task, refreshed only when they can have moved.
 ///
 /// `JemallocStats.sample()` is an `epoch` refresh, which merges every arena's statistics: about
@@ -10,30 +8,23 @@ import Foundation
 /// or more since the last refresh (a task that grows the heap is seen after that task), and
 /// otherwise reports the last refresh's figures.
 struct JemallocSampler {
-    static let refreshInterval: TimeInterval = 0.1
+    static let refreshInterval: Duration = .milliseconds(100)
     static let refreshAfterAllocatedBytes: UInt64 = 1 << 20
 
     private var last: JemallocStats?
-    private var lastRefresh: TimeInterval = -.infinity
+    private var lastRefresh: ContinuousClock.Instant?
     private var threadAllocatedAtRefresh: UInt64 = 0
 
-    /// The figures to report now: `monotonicNow` in seconds, `threadAllocated` the thread's
-    /// cumulative allocated bytes (`JemallocStats.threadAllocatedBytes`).
-    mutating func figures(monotonicNow: TimeInterval, threadAllocated: UInt64,
+    /// The figures to report `now`; `threadAllocated` is the thread's cumulative allocated bytes
+    /// (`JemallocStats.threadAllocatedBytes`).
+    mutating func figures(now: ContinuousClock.Instant = .now, threadAllocated: UInt64,
                           refresh: () -> JemallocStats? = JemallocStats.sample) -> JemallocStats? {
-        if last == nil || monotonicNow - lastRefresh >= Self.refreshInterval
-            || threadAllocated &- threadAllocatedAtRefresh >= Self.refreshAfterAllocatedBytes {
+        let due = lastRefresh.map { now - $0 >= Self.refreshInterval } ?? true
+        if last == nil || due || threadAllocated &- threadAllocatedAtRefresh >= Self.refreshAfterAllocatedBytes {
             last = refresh()
-            lastRefresh = monotonicNow
+            lastRefresh = now
             threadAllocatedAtRefresh = threadAllocated
         }
         return last
-    }
-
-    /// Seconds on the monotonic clock (never steps with the wall clock).
-    static func monotonicSeconds() -> TimeInterval {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return TimeInterval(now.tv_sec) + TimeInterval(now.tv_nsec) / 1e9
     }
 }

@@ -75,6 +75,22 @@ struct RealRunSummary {
             if index >= collector.beatTaskStart { return beatTasks[index - collector.beatTaskStart].countdown?.microseconds ?? 0 }
             return scenario.tasks[entries[index].taskIndex].countdown?.microseconds ?? 0
         }
+        // One attempt that started (run offsets in µs): counted, on the timeline, its run time when
+        // it ended and its queue wait when its due time is known (returned).
+        func recordAttempt(taskIndex: Int, started: Int64, due: Int64?, ended: Int64?) -> Int64? {
+            counts.executions += 1
+            startedOffsets.append(started)
+            if let ended {
+                runTime.record(TimeSpan(microseconds: max(0, ended - started)))
+                types[taskIndex].runTime.record(TimeSpan(microseconds: max(0, ended - started)))
+            }
+            guard let due else { return nil }
+            let wait = max(0, started - due)
+            queueWait.record(TimeSpan(microseconds: wait))
+            types[taskIndex].queueWait.record(TimeSpan(microseconds: wait))
+            queueWaitByStart.append((started, wait))
+            return wait
+        }
         for entry in entries where entry.intended != nil { types[entry.taskIndex].published += 1 }
         for (index, outcome) in collector.outcomes.enumerated() {
             // A follower never published has no run to count (a document there is the FAILURE
@@ -125,37 +141,18 @@ struct RealRunSummary {
                 for attempt in fromEvents {
                     let times = counter.attemptTimes(uuid: uuid, retries: attempt)
                     guard let attemptStarted = times.startedAtMicros.map({ $0 - startMicros }) else { continue }
-                    counts.executions += 1
-                    startedOffsets.append(attemptStarted)
                     let attemptDue = attempt == 0 ? intended + countdownMicros(index)
                         : counter.dueMicros(uuid: uuid, retries: attempt).map { $0 - startMicros }
-                    if let attemptDue {
-                        let wait = max(0, attemptStarted - attemptDue)
-                        queueWait.record(TimeSpan(microseconds: wait))
-                        types[taskIndex].queueWait.record(TimeSpan(microseconds: wait))
-                        queueWaitByStart.append((attemptStarted, wait))
-                    }
-                    if let ended = times.endedAtMicros.map({ $0 - startMicros }) {
-                        runTime.record(TimeSpan(microseconds: max(0, ended - attemptStarted)))
-                        types[taskIndex].runTime.record(TimeSpan(microseconds: max(0, ended - attemptStarted)))
-                    }
+                    _ = recordAttempt(taskIndex: taskIndex, started: attemptStarted, due: attemptDue,
+                                      ended: times.endedAtMicros.map { $0 - startMicros })
                 }
             }
             let started = outcome.startedAtMicros.map { $0 - startMicros }
             let done = outcome.doneAtMicros.map { $0 - startMicros }
             if let started {
-                counts.executions += 1
-                startedOffsets.append(started)
-                if let due {
-                    let wait = max(0, started - due)
-                    queueWait.record(TimeSpan(microseconds: wait))
-                    types[taskIndex].queueWait.record(TimeSpan(microseconds: wait))
-                    queueWaitByStart.append((started, wait))
-                    if ResultCollector.isFinal(outcome.status), index < planned { waitByPlanIndex[index] = wait }
-                }
-                if let done {
-                    runTime.record(TimeSpan(microseconds: max(0, done - started)))
-                    types[taskIndex].runTime.record(TimeSpan(microseconds: max(0, done - started)))
+                if let wait = recordAttempt(taskIndex: taskIndex, started: started, due: due, ended: done),
+                   ResultCollector.isFinal(outcome.status), index < planned {
+                    waitByPlanIndex[index] = wait
                 }
             } else if !ResultCollector.isFinal(outcome.status), let due, due <= finishedAtMicros {
                 // A result without a start (RETRY, or PENDING): its latest attempt never started.
