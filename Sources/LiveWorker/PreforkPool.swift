@@ -14,7 +14,7 @@ final class PreforkPool: @unchecked Sendable {
         let input: FileHandle
         /// The child's stdout (kept so its descriptors close with the child), read by the loop.
         let output: Pipe
-        var reader: LineReader
+        var reader: ChildFrameStream
         let generation: Int
         var closed = false
         init(process: Process, input: FileHandle, output: Pipe, generation: Int) {
@@ -24,7 +24,7 @@ final class PreforkPool: @unchecked Sendable {
             self.generation = generation
             let fd = output.fileHandleForReading.fileDescriptor
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            reader = LineReader(fd: fd)
+            reader = ChildFrameStream(fd: fd)
         }
     }
 
@@ -91,7 +91,7 @@ final class PreforkPool: @unchecked Sendable {
     }
 
     /// What the children have written so far, as inbox inputs, read without blocking. A child's
-    /// lines come out in the order it wrote them; a child that closed its output is left to its
+    /// frames come out in the order it wrote them; a child that closed its output is left to its
     /// exit notice (`childExited`).
     /// Only the children whose output is in `readable` are read (every child when nil).
     func drainOutput(readable: [Int32]?) -> [WorkerInbox.Input] {
@@ -99,14 +99,17 @@ final class PreforkPool: @unchecked Sendable {
         var inputs: [WorkerInbox.Input] = []
         for (slot, child) in current {
             if let readable, !readable.contains(child.output.fileHandleForReading.fileDescriptor) { continue }
-            let (lines, _) = child.reader.drain()
-            for line in lines {
-                guard let message = ChildProtocol.decodeChildLine(line) else { continue }
+            let (frames, _) = child.reader.drain()
+            for frame in frames {
+                guard let message = ChildProtocol.decodeChildFrame(frame) else {
+                    logger.error("slot \(slot): the child sent a frame that is not one of the prefork protocol's; ignored")
+                    continue
+                }
                 switch message {
                 case .ready:
                     inputs.append(.childReady(slot: slot, generation: child.generation))
-                case .state(let execution, let state, let meta):
-                    inputs.append(.stateUpdated(slot: slot, execution: execution, state: state, meta: meta.serializedString()))
+                case .state(let execution, let state, let metaJSON):
+                    inputs.append(.stateUpdated(slot: slot, execution: execution, state: state, meta: metaJSON))
                 case .finished(let execution, let result, let residentKiB, let runtime, let memory):
                     inputs.append(.finished(slot: slot, execution: execution, result: result, runtime: runtime,
                                             childResidentKiB: residentKiB, memory: memory))

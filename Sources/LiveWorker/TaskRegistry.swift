@@ -25,7 +25,7 @@ public struct TaskContext: Sendable {
 }
 
 /// How a task body ends, in Celery's terms.
-public enum TaskBodyResult: Sendable {
+public enum TaskBodyResult: Sendable, Equatable {
     case success(JSONValue)
     /// Raised an exception (type, message, module as Celery stores them).
     case failure(ErrorDescription)
