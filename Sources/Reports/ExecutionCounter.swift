@@ -72,9 +72,21 @@ public struct ExecutionCounter: Sendable {
     }
 
     /// `task-started`; `atMicros` is the event's timestamp (epoch µs), kept for the attempt's first start.
+    ///
+    /// It belongs to the earliest attempt this sender received that has not started, and only
+    /// without one to the sender's latest (a second start: a duplicate). Celery's prefork parent
+    /// sends task-started when the child reports it accepted the job (`Request.on_accepted`,
+    /// celery/worker/request.py), so a 2 ms body's retry can be published and its next attempt
+    /// received by the same worker before that report is read: task-received of attempt N + 1,
+    /// then task-started of attempt N. An attempt with a successor ran, so it cannot be one that
+    /// was received and never started.
     public mutating func taskStarted(hostname: String, pid: Int, clock: Int, uuid: String, atMicros: Int64? = nil) {
         let stamp = Stamp(hostname: hostname, pid: pid, clock: clock)
-        let retries = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
+        let latest = latestRetries[Sender(hostname: hostname, uuid: uuid)] ?? 0
+        let retries = (0...max(0, latest)).first { candidate in
+            guard let record = attempts[Attempt(uuid: uuid, retries: candidate)] else { return false }
+            return record.starts.isEmpty && record.receives.contains { $0.hostname == hostname }
+        } ?? latest
         let attempt = Attempt(uuid: uuid, retries: retries)
         var record = attempts[attempt] ?? Record()
         guard !record.starts.contains(stamp) else { return }

@@ -116,6 +116,25 @@ struct ExecutionCounterTests {
         #expect(counter.attemptTimes(uuid: "b", retries: 0) == (nil, nil))
     }
 
+    @Test("a task-started read after the next attempt's task-received still counts for the attempt that started")
+    func startedAfterNextReceived() {
+        // Celery's prefork parent sends task-started when it reads the child's accept: a fast
+        // body's retry can be received by the same worker first.
+        var counter = ExecutionCounter()
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 1, uuid: "a", retries: 0)
+        counter.taskReceived(hostname: "w1", pid: 1, clock: 2, uuid: "a", retries: 1)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 3, uuid: "a", atMicros: 1_000)
+        counter.taskRetried(hostname: "w1", uuid: "a", atMicros: 3_000)
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 5, uuid: "a", atMicros: 5_000)
+        #expect(counter.duplicates == 0 && counter.started == 2)
+        #expect(counter.attemptTimes(uuid: "a", retries: 0) == (1_000, 3_000))
+        #expect(counter.attemptTimes(uuid: "a", retries: 1).startedAtMicros == 5_000)
+        // A third start of the same worker is a duplicate of its latest attempt.
+        counter.taskStarted(hostname: "w1", pid: 1, clock: 7, uuid: "a", atMicros: 7_000)
+        #expect(counter.duplicates == 1)
+        #expect(counter.attemptTimes(uuid: "a", retries: 1).startedAtMicros == 5_000)
+    }
+
     @Test("a task-failed for an attempt never received is not recorded")
     func failedUnknown() {
         var counter = ExecutionCounter()
