@@ -86,7 +86,6 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     int toChild[MAX_CHILDREN], fromChild[MAX_CHILDREN];
-    pid_t pids[MAX_CHILDREN];
     for (int slot = 0; slot < concurrency; slot++) {
         int down[2], up[2];
         if (pipe(down) || pipe(up)) die("pipe");
@@ -94,7 +93,7 @@ int main(int argc, char **argv) {
         if (pid < 0) die("fork");
         if (pid == 0) { close(down[1]); close(up[0]); child_loop(down[0], up[1]); }
         close(down[0]); close(up[1]);
-        toChild[slot] = down[1]; fromChild[slot] = up[0]; pids[slot] = pid;
+        toChild[slot] = down[1]; fromChild[slot] = up[0];
     }
 
     redisContext *redis = redisConnect(host, port);
@@ -219,6 +218,5 @@ int main(int argc, char **argv) {
             if (write(toChild[slot], &job, sizeof job) != (ssize_t)sizeof job) die("write to child");
         }
     }
-    (void)pids;
     return 0;
 }

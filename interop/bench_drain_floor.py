@@ -14,9 +14,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import redis
+
 from bench_drain_profile import format_cpu
 from bench_fetch_script import fetch_script
-from bench_worker_throughput import COUNT, REPS, Drain, Pooled
+from bench_worker_throughput import COUNT, REPS, Drain, Pooled, paired_ratio
 from conftest import PrivateRedis
 
 HERE = Path(__file__).resolve().parent
@@ -47,7 +49,6 @@ def main():
     work = tempfile.TemporaryDirectory(prefix="lovage-floor-")
     try:
         floor_binary = build_floor(work.name)
-        import redis
         client = redis.Redis.from_url(server.url)
         fetch_sha = client.script_load(fetch_script())
         store_sha = client.script_load(store_script())
@@ -72,9 +73,7 @@ def main():
         rates = {name: [drain.rate for drain in reps] for name, reps in drains.items()}
 
         def ratio(ours, theirs, digits=1):
-            paired = sorted(a / b for a, b in zip(rates[ours], rates[theirs]))
-            spread = f" (range {paired[0]:.{digits}f}-{paired[-1]:.{digits}f}x)" if len(paired) > 1 else ""
-            return f"{statistics.median(paired):.{digits}f}x{spread}"
+            return paired_ratio(rates[ours], rates[theirs], digits)
 
         print(f"-- median tasks/s over {REPS} runs: "
               + ", ".join(f"{name} {statistics.median(values):,.0f}" for name, values in rates.items()))

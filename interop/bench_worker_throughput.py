@@ -64,6 +64,13 @@ def fill(url, count):
     return r, body
 
 
+def paired_ratio(ours, theirs, digits=1):
+    """The median and range of ours / theirs (rates of the same repetitions), paired within each repetition."""
+    paired = sorted(a / b for a, b in zip(ours, theirs))
+    spread = f" (range {paired[0]:.{digits}f}-{paired[-1]:.{digits}f}x over {len(paired)} runs)" if len(paired) > 1 else ""
+    return f"{statistics.median(paired):.{digits}f}x{spread}"
+
+
 class Drain:
     """One measured drain: the rate, the start-up time, and from the first task taken to an empty
     queue and `unacked`, the commands Redis ran (the benchmark's own polling taken out) and the CPU
@@ -158,10 +165,7 @@ def main():
         rate = {name: statistics.median(values) for name, values in rates.items()}
 
         def ratio(ours, theirs):
-            """The median and range of ours / theirs, paired within each repetition."""
-            paired = sorted(a / b for a, b in zip(rates[ours], rates[theirs]))
-            spread = f" (range {paired[0]:.1f}-{paired[-1]:.1f}x over {len(paired)} runs)" if len(paired) > 1 else ""
-            return f"{statistics.median(paired):.1f}x{spread}"
+            return paired_ratio(rates[ours], rates[theirs])
 
         def change(ours, theirs):
             paired = sorted(100 * (1 - a / b) for a, b in zip(rates[ours], rates[theirs]))

@@ -70,10 +70,8 @@ struct ChildFrameReader {
 
     mutating func uint64() -> UInt64? {
         guard bytes.count - offset >= 8 else { return nil }
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
-        offset += 8
-        return value
+        defer { offset += 8 }
+        return littleEndian(bytes, at: offset, width: 8)
     }
 
     mutating func int64() -> Int64? { uint64().map { Int64(bitPattern: $0) } }
@@ -81,8 +79,7 @@ struct ChildFrameReader {
 
     mutating func field() -> ArraySlice<UInt8>? {
         guard bytes.count - offset >= 4 else { return nil }
-        var length = 0
-        for index in (0..<4).reversed() { length = length << 8 | Int(bytes[offset + index]) }
+        let length = Int(littleEndian(bytes, at: offset, width: 4))
         guard bytes.count - offset - 4 >= length else { return nil }
         defer { offset += 4 + length }
         return bytes[(offset + 4)..<(offset + 4 + length)]
@@ -123,13 +120,12 @@ struct ChildFrameStream {
         var frames: [[UInt8]] = []
         while true {
             let count = readChunk()
-            while true {
+            taking: while true {
                 switch takeFrame() {
-                case .frame(let frame): frames.append(frame); continue
+                case .frame(let frame): frames.append(frame)
                 case .corrupt: return (frames, true)
-                case .incomplete: break
+                case .incomplete: break taking
                 }
-                break
             }
             if count == 0 { return (frames, true) }
             if count < 0 { return (frames, errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) }
@@ -142,8 +138,7 @@ struct ChildFrameStream {
     private mutating func takeFrame() -> Taken {
         let available = buffer.count - start
         guard available >= 4 else { return .incomplete }
-        var length = 0
-        for index in (0..<4).reversed() { length = length << 8 | Int(buffer[start + index]) }
+        let length = Int(littleEndian(buffer, at: start, width: 4))
         guard length > 0, length <= Self.frameLimitBytes else { return .corrupt }
         guard available - 4 >= length else { return .incomplete }
         let frame = Array(buffer[(start + 4)..<(start + 4 + length)])
@@ -166,4 +161,11 @@ struct ChildFrameStream {
         if count > 0 { buffer.append(contentsOf: scratch[0..<count]) }
         return count
     }
+}
+
+/// The unsigned little-endian number in `bytes[offset..<offset + width]` (the caller checked the bounds).
+private func littleEndian(_ bytes: [UInt8], at offset: Int, width: Int) -> UInt64 {
+    var value: UInt64 = 0
+    for index in (0..<width).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+    return value
 }
