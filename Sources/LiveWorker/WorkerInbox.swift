@@ -104,7 +104,7 @@ final class WorkerInbox: @unchecked Sendable {
                 // A short read emptied the pipe (each post writes one byte).
                 while withUnsafeMutableBytes(of: &bytes, { read(wakeReadFD, $0.baseAddress, $0.count) }) == 32 {}
             }
-            readable = fds.dropFirst().filter { $0.revents != 0 }.map(\.fd)
+            readable = fds.dropFirst().filter { $0.revents != 0 }.map { $0.fd }
         }
         return takeNow()
     }

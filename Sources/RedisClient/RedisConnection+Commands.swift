@@ -11,10 +11,12 @@ extension RedisConnection {
     public func command(_ arguments: [[UInt8]]) throws(RedisError) -> RedisReply {
         let context = try usableContextWithNothingUnread()
         guard !arguments.isEmpty else { return .error("ERR empty command (no arguments given)") }
-        let raw = CommandArguments(arguments).withArgv { count, argv, lengths in
-            redisCommandArgv(context, count, argv, lengths)
+        let request = RESPCommand.encode([arguments])
+        let appended = request.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
         }
-        guard let raw else { throw markBroken(context) }
+        var raw: UnsafeMutableRawPointer?
+        guard appended == REDIS_OK, redisGetReply(context, &raw) == REDIS_OK, let raw else { throw markBroken(context) }
         defer { freeReplyObject(raw) }
         return RedisReply(converting: raw.assumingMemoryBound(to: redisReply.self))
     }
@@ -36,7 +38,7 @@ extension RedisConnection {
     public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
         try usableContextWithNothingUnread()
         guard !commands.isEmpty else { return [] }
-        if commands.contains(where: \.isEmpty) {
+        if commands.contains(where: { $0.isEmpty }) {
             // An empty command would leave Redis waiting and shift every later reply.
             return try pipelineRejectingEmpty(commands)
         }
@@ -50,13 +52,13 @@ extension RedisConnection {
     public func send(_ commands: [[[UInt8]]]) throws(RedisError) {
         let context = try usableContext()
         guard !commands.isEmpty else { return }
-        precondition(!commands.contains(where: \.isEmpty), "an empty command would leave Redis waiting")
-        for arguments in commands {
-            let status = CommandArguments(arguments).withArgv { count, argv, lengths in
-                redisAppendCommandArgv(context, count, argv, lengths)
-            }
-            guard status == REDIS_OK else { throw markBroken(context) }
+        // A closure, not the key path `\.isEmpty`: a key path is looked up at run time on every call.
+        precondition(!commands.contains(where: { $0.isEmpty }), "an empty command would leave Redis waiting")
+        let request = RESPCommand.encode(commands)
+        let status = request.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
         }
+        guard status == REDIS_OK else { throw markBroken(context) }
         var done: Int32 = 0
         while done == 0 {
             guard redisBufferWrite(context, &done) == REDIS_OK else { throw markBroken(context) }
