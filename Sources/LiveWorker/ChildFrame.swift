@@ -112,24 +112,27 @@ struct ChildFrameStream {
         }
     }
 
-    /// The complete frames readable without blocking, and whether the stream has ended (the writer
-    /// closed its end, or a length no frame of ours has). A read shorter than the chunk emptied
-    /// the pipe: it is not read again to hear EAGAIN (a system call per child per loop iteration);
-    /// whatever comes later wakes the loop's poll.
-    mutating func drain() -> (frames: [[UInt8]], closed: Bool) {
+    /// How a stream ended: the writer closed its end, or it wrote a length no frame of ours has, so
+    /// nothing after it can be read as frames.
+    enum End: Equatable { case closed, corrupt }
+
+    /// The complete frames readable without blocking, and how the stream ended, if it has. A read
+    /// shorter than the chunk emptied the pipe: it is not read again to hear EAGAIN (a system call
+    /// per child per loop iteration); whatever comes later wakes the loop's poll.
+    mutating func drain() -> (frames: [[UInt8]], end: End?) {
         var frames: [[UInt8]] = []
         while true {
             let count = readChunk()
             taking: while true {
                 switch takeFrame() {
                 case .frame(let frame): frames.append(frame)
-                case .corrupt: return (frames, true)
+                case .corrupt: return (frames, .corrupt)
                 case .incomplete: break taking
                 }
             }
-            if count == 0 { return (frames, true) }
-            if count < 0 { return (frames, errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) }
-            if count < Self.chunkBytes { return (frames, false) }
+            if count == 0 { return (frames, .closed) }
+            if count < 0 { return (frames, errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR ? .closed : nil) }
+            if count < Self.chunkBytes { return (frames, nil) }
         }
     }
 

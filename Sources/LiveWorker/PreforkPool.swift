@@ -17,6 +17,8 @@ final class PreforkPool: @unchecked Sendable {
         var reader: ChildFrameStream
         let generation: Int
         var closed = false
+        /// The child broke the frame protocol and was killed; its output is no longer read.
+        var lost = false
         init(process: Process, input: FileHandle, output: Pipe, generation: Int) {
             self.process = process
             self.input = input
@@ -39,11 +41,17 @@ final class PreforkPool: @unchecked Sendable {
     private let executable: URL
     private let logger: Logger
 
-    init(inbox: WorkerInbox, logger: Logger) {
+    private let childArguments: [String]
+
+    /// Children run this executable (`/proc/self/exe`) as `lovage worker-child`; tests pass another
+    /// program to play a child that misbehaves.
+    init(inbox: WorkerInbox, logger: Logger, executable: URL? = nil, childArguments: [String] = ["worker-child"]) {
         self.inbox = inbox
         self.logger = logger
-        executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                         ?? CommandLine.arguments[0])
+        self.executable = executable
+            ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                   ?? CommandLine.arguments[0])
+        self.childArguments = childArguments
     }
 
     /// Starts a child for the slot; `.childReady` arrives when it says so.
@@ -56,7 +64,7 @@ final class PreforkPool: @unchecked Sendable {
         }
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["worker-child"]
+        process.arguments = childArguments
         // The child writes its own log lines to the shared stderr, named as billiard names them.
         var environment = ProcessInfo.processInfo.environment
         environment[LovageLoggingSystem.childProcessNameKey] = "ForkPoolWorker-\(number)"
@@ -99,11 +107,12 @@ final class PreforkPool: @unchecked Sendable {
         var inputs: [WorkerInbox.Input] = []
         for (slot, child) in current {
             if let readable, !readable.contains(child.output.fileHandleForReading.fileDescriptor) { continue }
-            let (frames, _) = child.reader.drain()
+            if child.lost { continue }
+            let (frames, end) = child.reader.drain()
             for frame in frames {
                 guard let message = ChildProtocol.decodeChildFrame(frame) else {
-                    logger.error("slot \(slot): the child sent a frame that is not one of the prefork protocol's; ignored")
-                    continue
+                    lose(child, slot: slot, reason: "the child sent a frame that is not one of the prefork protocol's")
+                    break
                 }
                 switch message {
                 case .ready:
@@ -115,8 +124,21 @@ final class PreforkPool: @unchecked Sendable {
                                             childResidentKiB: residentKiB, memory: memory))
                 }
             }
+            if end == .corrupt {
+                lose(child, slot: slot, reason: "the child's output stopped being prefork frames (a length no frame has)")
+            }
         }
         return inputs
+    }
+
+    /// A child whose output cannot be read any more cannot report its task's outcome: rather than
+    /// leave the task running for ever, kill the child as a crash would, without marking the exit
+    /// expected, so the core sees the slot lost (WorkerLostError) and a new child takes it.
+    private func lose(_ child: Child, slot: Int, reason: String) {
+        guard !child.lost else { return }
+        child.lost = true
+        logger.error("slot \(slot): \(reason); killing it (pid \(child.process.processIdentifier))")
+        Glibc.kill(child.process.processIdentifier, SIGKILL)
     }
 
     /// The process id of the slot's child, if it has one.
