@@ -46,7 +46,8 @@ let package = Package(
         // swift-log's handler for every command: Celery's line format or JSON lines, on stderr.
         .target(name: "LovageLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The live driver: Kombu's transport and Celery's result backend on real Redis, the pools.
-        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "RemoteControl", "CJemalloc", "CPrecisePoll", "LovageLogging", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "LiveWorker", dependencies: ["CeleryWire", "WorkerCore", "RedisClient", "RemoteControl", "CJemalloc", "CPrecisePoll", "LovageLogging", .product(name: "Logging", package: "swift-log"),
+                                                 .product(name: "DequeModule", package: "swift-collections")]),
         // The sans-IO worker: no clock, randomness, I/O or Foundation (a test enforces it).
         .target(
             name: "WorkerCore",

@@ -23,15 +23,42 @@ public enum CeleryTimestamp {
         let (secs, frac) = floorDivMod(micros, microsPerSecond)
         let (days, secOfDay) = floorDivMod(secs, 86_400)
         let (y, m, d) = civil(fromDays: days)
-        var s = ""
-        s.reserveCapacity(32)
-        if y < 0 { s += "-" }
-        s += pad(y.magnitude, 4)
-        s += "-" + pad(UInt64(m), 2) + "-" + pad(UInt64(d), 2)
-        s += "T" + pad(UInt64(secOfDay / 3600), 2) + ":" + pad(UInt64(secOfDay / 60 % 60), 2) + ":" + pad(UInt64(secOfDay % 60), 2)
-        if frac != 0 { s += "." + pad(UInt64(frac), 6) }
-        s += "+00:00"
-        return s
+        // Written into bytes rather than concatenated: a result document formats one per task,
+        // and the String pieces were about 2% of a prefork parent's CPU.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(40)
+        if y < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendPadded(y.magnitude, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(UInt64(m), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(UInt64(d), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendPadded(UInt64(secOfDay / 3600), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(UInt64(secOfDay / 60 % 60), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(UInt64(secOfDay % 60), width: 2, to: &bytes)
+        if frac != 0 {
+            bytes.append(UInt8(ascii: "."))
+            appendPadded(UInt64(frac), width: 6, to: &bytes)
+        }
+        bytes.append(contentsOf: "+00:00".utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `v` in decimal, left-padded with zeros to `width` digits (more digits when it needs them).
+    private static func appendPadded(_ v: UInt64, width: Int, to bytes: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        var digits = 1
+        while divisor <= v / 10 { divisor *= 10; digits += 1 }
+        if digits < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits)) }
+        var rest = v
+        while divisor > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: rest / divisor) &+ 0x30)
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     // MARK: Civil date math
@@ -73,11 +100,6 @@ public enum CeleryTimestamp {
         let q = a / b
         let r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    private static func pad(_ v: UInt64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     static func quoted(_ text: String) -> String {

@@ -6,7 +6,7 @@ extension JSONParser {
         let open = pos
         pos += 1
         let start = pos
-        var ascii = true
+        var ascii = skipPlainWords()
         while pos < buf.count {
             let b = buf[pos]
             if b == UInt8(ascii: "\"") {
@@ -24,6 +24,33 @@ extension JSONParser {
             pos += 1
         }
         throw endOfInput()
+    }
+
+    /// Skips the string's leading 8-byte words that hold no quote, backslash or control
+    /// character, testing a word at a time (the byte loop was about a quarter of parsing a Kombu
+    /// envelope); returns whether every byte skipped was ASCII. The byte loop goes on from where
+    /// this stops, at the word that holds the closing quote or anything else to look at.
+    @inline(__always)
+    private mutating func skipPlainWords() -> Bool {
+        guard let base = buf.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var seen: UInt64 = 0
+        var index = pos
+        let end = buf.count
+        while end - index >= 8 {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A byte of `quote` or `backslash` that is zero, or a byte of `word` below 0x20, sets its
+            // high bit here (the classic "has zero byte" and "has byte less than n" tests).
+            let stop = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if stop & highBits != 0 { break }
+            seen |= word
+            index += 8
+        }
+        pos = index
+        return seen & highBits == 0
     }
 
     private func controlCharacter(_ b: UInt8) -> WireError {

@@ -48,7 +48,7 @@ struct JSONParser {
 
     // MARK: Helpers
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while pos < buf.count {
             switch buf[pos] {
             case 0x20, 0x09, 0x0A, 0x0D: pos += 1
@@ -89,7 +89,7 @@ struct JSONParser {
 
     // MARK: Values
 
-    private mutating func parseValue() throws(WireError) -> JSONValue {
+    mutating func parseValue() throws(WireError) -> JSONValue {
         guard pos < buf.count else { throw endOfInput() }
         switch buf[pos] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -146,8 +146,6 @@ struct JSONParser {
     }
 
     private mutating func parseObject() throws(WireError) -> JSONValue {
-        try enter()
-        pos += 1  // {
         var object = JSONObject()
         // Duplicate-key detection without hashing Strings: a 128-bit Bloom mask over a cheap hash of
         // each key's bytes. Only a mask hit (rare for Celery-sized objects) pays for string compares;
@@ -155,48 +153,67 @@ struct JSONParser {
         var bloom: (UInt64, UInt64) = (0, 0)
         var sawEscapedKey = false
         var index: [String: Int]? = nil
+        try readObject { parser, key, rawKey throws(WireError) in
+            let value = try parser.parseValue()
+            if object.isEmpty { object.reserveCapacity(8) }  // fewer regrowths; Celery's objects have 2-20 keys
+            if index != nil {
+                if let i = index?[key] { object.storage[i].value = value } else {
+                    index?[key] = object.count
+                    object.appendUnchecked(key, value)
+                }
+                return
+            }
+            let keyHash = Self.keyHash(parser.buf, from: rawKey.lowerBound, to: rawKey.upperBound, decodedCount: key.utf8.count)
+            if keyHash < 0 { sawEscapedKey = true }
+            let bit = UInt64(1) << UInt64(keyHash & 63)
+            let seen = sawEscapedKey || (keyHash & 64 == 0 ? bloom.0 & bit : bloom.1 & bit) != 0
+            if seen, let i = object.index(forKey: key) {
+                object.storage[i].value = value
+            } else {
+                if keyHash & 64 == 0 { bloom.0 |= bit } else { bloom.1 |= bit }
+                object.appendUnchecked(key, value)
+                if object.count >= 64 {
+                    var built: [String: Int] = [:]
+                    for (i, entry) in object.storage.enumerated() { built[entry.key] = i }
+                    index = built
+                }
+            }
+        }
+        return .object(object)
+    }
+
+    // MARK: Streaming an object
+
+    /// Reads an object member by member, without building it: `member` gets each key (and where
+    /// its raw bytes sit, quotes included) with the parser at the key's value, and must consume
+    /// exactly that value (`parseValue`, or `readObject` again). Keys are not checked for repeats:
+    /// the caller does, for what it keeps. `parseObject` builds its objects with it, and decoders
+    /// that go straight from bytes into typed fields use it (`TaskMessage.decodeDirect`).
+    mutating func readObject(_ member: (inout JSONParser, String, Range<Int>) throws(WireError) -> Void) throws(WireError) {
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "{") else { throw unexpected("'{'") }
+        try enter()
+        pos += 1
         skipWhitespace()
         guard pos < buf.count else { throw endOfInput() }
         if buf[pos] == UInt8(ascii: "}") {
             pos += 1
             depth -= 1
-            return .object(object)
+            return
         }
-        object.reserveCapacity(8)  // fewer regrowths; Celery's objects have 2-20 keys
         while true {
             skipWhitespace()
             guard pos < buf.count else { throw endOfInput() }
             guard buf[pos] == UInt8(ascii: "\"") else { throw unexpected("a string key") }
             let keyStart = pos
             let key = try parseString()
-            let keyHash = Self.keyHash(buf, from: keyStart, to: pos)
+            let rawKey = keyStart..<pos
             skipWhitespace()
             guard pos < buf.count else { throw endOfInput() }
             guard buf[pos] == UInt8(ascii: ":") else { throw unexpected("':'") }
             pos += 1
             skipWhitespace()
-            let value = try parseValue()
-            if index != nil {
-                if let i = index?[key] { object.storage[i].value = value } else {
-                    index?[key] = object.count
-                    object.appendUnchecked(key, value)
-                }
-            } else {
-                if keyHash < 0 { sawEscapedKey = true }
-                let bit = UInt64(1) << UInt64(keyHash & 63)
-                let seen = sawEscapedKey || (keyHash & 64 == 0 ? bloom.0 & bit : bloom.1 & bit) != 0
-                if seen, let i = object.index(forKey: key) {
-                    object.storage[i].value = value
-                } else {
-                    if keyHash & 64 == 0 { bloom.0 |= bit } else { bloom.1 |= bit }
-                    object.appendUnchecked(key, value)
-                    if object.count >= 64 {
-                        var built: [String: Int] = [:]
-                        for (i, entry) in object.storage.enumerated() { built[entry.key] = i }
-                        index = built
-                    }
-                }
-            }
+            try member(&self, key, rawKey)
             skipWhitespace()
             guard pos < buf.count else { throw endOfInput() }
             switch buf[pos] {
@@ -204,9 +221,17 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 pos += 1
                 depth -= 1
-                return .object(object)
+                return
             default: throw unexpected("',' or '}'")
             }
+        }
+    }
+
+    /// After a streamed document: only whitespace may follow.
+    mutating func finishDocument() throws(WireError) {
+        skipWhitespace()
+        if pos < buf.count {
+            throw WireError(.invalidJSON, "JSON: trailing data \(describeByte(at: pos)) at byte \(pos)")
         }
     }
 
@@ -268,14 +293,16 @@ struct JSONParser {
     /// Hash (0..<128) of a key's raw JSON text, or -1 if the key contains an escape: the same key can
     /// be spelled with and without escapes, so once an escaped key is seen the object falls back to
     /// comparing every key for real.
-    private static func keyHash(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
-        var h: UInt32 = 2_166_136_261
-        for i in from..<to {
-            let b = buf[i]
-            if b == UInt8(ascii: "\\") { return -1 }
-            h = (h ^ UInt32(b)) &* 16_777_619
-        }
-        return Int(h >> 25)  // 0..<128
+    /// 0..<128 from the key's length and its first and last bytes (cheap, and enough to tell
+    /// Celery's keys apart), or -1 when the key had escapes: every escape is longer than what it
+    /// decodes to, so the raw bytes (`from` is the opening quote, `to` just past the closing one)
+    /// then outnumber the decoded ones, and the same key could be spelt in other bytes.
+    private static func keyHash(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int, decodedCount: Int) -> Int {
+        let rawCount = to - from - 2
+        if rawCount != decodedCount { return -1 }
+        guard rawCount > 0 else { return 0 }
+        let h = UInt32(buf[from + 1]) &* 31 &+ UInt32(buf[to - 2]) &* 7 &+ UInt32(truncatingIfNeeded: rawCount) &* 131
+        return Int(h & 127)
     }
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

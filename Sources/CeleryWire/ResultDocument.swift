@@ -114,7 +114,32 @@ public struct ResultDocument: Sendable, Equatable {
     }
 
     /// The bytes to SETEX/PUBLISH, as Celery's JSON result serializer writes them.
-    public func encode() -> [UInt8] { jsonValue().serialized() }
+    public func encode() -> [UInt8] {
+        guard layout.slots == Self.canonicalLayout.slots else { return jsonValue().serialized() }
+        // The worker stores one document per task in this layout: written straight to bytes, the
+        // same bytes `jsonValue().serialized()` gives, without assembling a JSON object first.
+        var writer = JSONWriter(capacity: 160 + taskID.utf8.count)
+        writer.appendRaw("{\"status\": ")
+        writer.writeString(status)
+        writer.appendRaw(", \"result\": ")
+        writer.write(result)
+        writer.appendRaw(", \"traceback\": ")
+        if let traceback { writer.writeString(traceback) } else { writer.appendRaw("null") }
+        writer.appendRaw(", \"children\": ")
+        writer.write(children)
+        writer.appendRaw(", \"date_done\": ")
+        if let dateDone { writer.writeString(dateDone) } else { writer.appendRaw("null") }
+        for (key, value) in extra where !Self.names.contains(key) {
+            writer.appendRaw(", ")
+            writer.writeString(key)
+            writer.appendRaw(": ")
+            writer.write(value)
+        }
+        writer.appendRaw(", \"task_id\": ")
+        writer.writeString(taskID)
+        writer.appendRaw("}")
+        return writer.out
+    }
 }
 
 /// A serialized exception as Celery's JSON result backend stores it:

@@ -91,9 +91,9 @@ extension RedisBroker {
     /// the reply later (`deliveries(fromFetchReply:)`). Build it just before sending it: it carries
     /// the server time after which the script pops nothing (this connection's socket timeout from now).
     public func fetchBatchCommand(keys: [String], limit: Int, now: Instant) throws(RedisError) -> [[UInt8]] {
-        var arguments: [[UInt8]] = fetchScriptSHA.map { [Array("EVALSHA".utf8), $0] }
-            ?? [Array("EVAL".utf8), Array(Self.fetchBatchScript.utf8)]
-        arguments += [Array(String(keys.count + 2).utf8), Array(KombuKeys.unacked.utf8), Array(KombuKeys.unackedIndex.utf8)]
+        var arguments: [[UInt8]] = fetchScriptSHA.map { [CommandBytes.evalsha, $0] }
+            ?? [CommandBytes.eval, Array(Self.fetchBatchScript.utf8)]
+        arguments += [Array(String(keys.count + 2).utf8), CommandBytes.unacked, CommandBytes.unackedIndex]
         arguments.append(contentsOf: keys.map { Array($0.utf8) })
         arguments.append(Array(String(max(1, limit)).utf8))
         arguments.append(Array(Self.score(now).utf8))
@@ -166,6 +166,12 @@ extension RedisBroker {
 
     /// Interprets a value the script popped: recorded under `recordedTag`, or unusable.
     static func delivery(raw: [UInt8], queue: String, recordedTag: String) -> Delivery {
+        // The common case, decoded without a JSON tree; the script read the tag without decoding
+        // the JSON, so it must be the properties' own.
+        if !recordedTag.isEmpty, let message = TaskMessage.decodeDirect(raw), message.deliveryTag == recordedTag {
+            return .message(ReceivedMessage(content: .task(message), raw: raw, queue: queue, deliveryTag: recordedTag,
+                                            redelivered: message.deliveryInfo?.redelivered ?? false))
+        }
         guard !recordedTag.isEmpty, case .object(let envelope)? = try? JSONValue.parse(raw) else {
             let reason = recordedTag.isEmpty ? "not a Kombu envelope with a delivery tag" : "not JSON"
             return .unusable(raw: raw, queue: queue, reason: reason, recordedTag: recordedTag.isEmpty ? nil : recordedTag)
@@ -176,7 +182,7 @@ extension RedisBroker {
                              recordedTag: recordedTag)
         }
         let redelivered = envelope["properties"]?.objectValue?["delivery_info"]?.objectValue?["redelivered"]?.boolValue ?? false
-        return .message(ReceivedMessage(envelope: envelope, raw: raw, queue: queue, deliveryTag: recordedTag,
+        return .message(ReceivedMessage(content: .envelope(envelope), raw: raw, queue: queue, deliveryTag: recordedTag,
                                         redelivered: redelivered))
     }
 }

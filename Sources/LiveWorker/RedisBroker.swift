@@ -45,13 +45,27 @@ public final class RedisBroker {
         case unusable(raw: [UInt8], queue: String, reason: String, recordedTag: String?)
     }
 
-    /// A delivered envelope, still undecoded as a task.
+    /// A delivered envelope: already decoded as a task when it is Celery's common case (see
+    /// `TaskMessage.decodeDirect`), else the parsed envelope, for the driver to decode and, when
+    /// that fails, to dead-letter with the decoder's reason.
     public struct ReceivedMessage: Sendable {
-        public var envelope: JSONObject
+        public enum Content: Sendable {
+            case task(TaskMessage)
+            case envelope(JSONObject)
+        }
+        public var content: Content
         public var raw: [UInt8]
         public var queue: String
         public var deliveryTag: String
         public var redelivered: Bool
+
+        /// The task message, decoding the envelope if the fetch did not (throws its WireError).
+        public consuming func task() throws(WireError) -> TaskMessage {
+            switch content {
+            case .task(let message): return message
+            case .envelope(let envelope): return try TaskMessage.decode(json: .object(envelope))
+            }
+        }
     }
 
     // MARK: Publishing
@@ -120,7 +134,7 @@ public final class RedisBroker {
             ["EXEC"].bytes,
         ])
         try Self.check(replies, what: "record delivery \(tag)")
-        return .message(ReceivedMessage(envelope: envelope, raw: raw, queue: queue, deliveryTag: tag,
+        return .message(ReceivedMessage(content: .envelope(envelope), raw: raw, queue: queue, deliveryTag: tag,
                                         redelivered: redelivered))
     }
 
@@ -131,10 +145,9 @@ public final class RedisBroker {
 
     /// The acknowledgement's commands, for a pipeline.
     public static func ackCommands(_ tag: String) -> [[[UInt8]]] {
-        [["MULTI"].bytes,
-         [Array("ZREM".utf8), Array(KombuKeys.unackedIndex.utf8), Array(tag.utf8)],
-         [Array("HDEL".utf8), Array(KombuKeys.unacked.utf8), Array(tag.utf8)],
-         ["EXEC"].bytes]
+        let tag = Array(tag.utf8)
+        return [CommandBytes.multi, [CommandBytes.zrem, CommandBytes.unackedIndex, tag],
+                [CommandBytes.hdel, CommandBytes.unacked, tag], CommandBytes.exec]
     }
 
     /// Runs a batch of commands in one round trip.

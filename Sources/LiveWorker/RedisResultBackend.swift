@@ -9,11 +9,14 @@ public final class RedisResultBackend {
     let connection: RedisConnection
     /// `result_expires` (1 day by default).
     public let resultExpires: TimeSpan
+    /// `result_expires` in whole seconds (at least 1), as the argument SETEX and the store script take.
+    let expiresArgument: [UInt8]
 
     public init(url: RedisURL, resultExpires: TimeSpan = .seconds(86_400), connectTimeout: Double? = nil) throws(RedisError) {
         connection = try RedisConnection(url: url, connectTimeout: connectTimeout ?? url.socket.connectTimeoutSeconds,
                                          commandTimeout: url.socket.socketTimeoutSeconds)
         self.resultExpires = resultExpires
+        expiresArgument = Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8)
     }
 
     public static func key(taskID: String) -> String { "celery-task-meta-" + taskID }
@@ -28,10 +31,9 @@ public final class RedisResultBackend {
             return false
         }
         let value = document.encode()
-        let seconds = Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8)
         let replies = try connection.pipeline([
             ["MULTI"].bytes,
-            [Array("SETEX".utf8), key, seconds, value],
+            [Array("SETEX".utf8), key, expiresArgument, value],
             [Array("PUBLISH".utf8), key, value],
             ["EXEC"].bytes,
         ])
@@ -56,9 +58,8 @@ public final class RedisResultBackend {
     /// script loaded on the server the command goes to) it is an EVALSHA, so Redis does not read and
     /// hash the script's text for every result.
     public func storeCommand(_ document: ResultDocument, scriptSHA: [UInt8]? = nil) -> [[UInt8]] {
-        let script = scriptSHA.map { [Array("EVALSHA".utf8), $0] } ?? [Array("EVAL".utf8), Array(Self.storeScript.utf8)]
-        return script + [Array("1".utf8), Array(Self.key(taskID: document.taskID).utf8),
-                         Array(String(max(1, resultExpires.microseconds / 1_000_000)).utf8), document.encode()]
+        let script = scriptSHA.map { [CommandBytes.evalsha, $0] } ?? [CommandBytes.eval, Array(Self.storeScript.utf8)]
+        return script + [CommandBytes.one, Array(Self.key(taskID: document.taskID).utf8), expiresArgument, document.encode()]
     }
 
     /// Runs a batch of commands in one round trip.

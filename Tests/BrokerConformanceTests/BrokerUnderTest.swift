@@ -92,7 +92,7 @@ final class RedisBrokerAdapter: BrokerUnderTest {
     func fetch(keys: [String], now: Instant) throws -> (id: String, tag: String, redelivered: Bool)? {
         guard let delivery = try broker.fetch(keys: keys, now: now) else { return nil }
         guard case .message(let message) = delivery,
-              let id = message.envelope["headers"]?.objectValue?["id"]?.stringValue else { return nil }
+              let id = try? message.task().id else { return nil }
         return (id, message.deliveryTag, message.redelivered)
     }
 

@@ -193,6 +193,10 @@ struct JSONValueTests {
         #expect(parsed.objectValue?.count == 40)
         #expect(parsed["k5"] == "again")
         #expect(parsed.objectValue?.keys[5] == "k5")
+        // The same key spelt with an escape, and different keys the duplicate filter hashes alike
+        // (same length, first and last byte).
+        #expect(try JSONValue.parse(#"{"a": 1, "\u0061": 2, "b\u0063": 3, "bc": 4}"#).serializedString() == #"{"a": 2, "bc": 4}"#)
+        #expect(try JSONValue.parse(#"{"axb": 1, "ayb": 2, "azb": 3, "axb": 4}"#).serializedString() == #"{"axb": 4, "ayb": 2, "azb": 3}"#)
     }
 
     @Test("rejects what Python's json rejects", arguments: [
@@ -249,4 +253,48 @@ struct JSONValueTests {
         #expect(v[0] == nil)
         #expect(JSONValue.int(3).doubleValue == 3)
     }
+}
+
+/// The string scan tests eight bytes at a time before it looks at single bytes: whatever sits at
+/// any offset of a word (the end, an escape, a control character, non-ASCII, invalid UTF-8) must
+/// be found as the byte loop alone would find it.
+@Suite("JSON strings: what the word-at-a-time scan must not miss")
+struct JSONStringScanTests {
+    private func parse(_ bytes: [UInt8]) -> Result<JSONValue, WireError> {
+        Result { () throws(WireError) -> JSONValue in try JSONValue.parse(bytes) }
+    }
+
+    @Test("each special byte at every offset of the first three words")
+    func specialBytesAtEveryOffset() {
+        for offset in 0..<24 {
+            let lead = [UInt8](repeating: UInt8(ascii: "a"), count: offset)
+            let tail = [UInt8](repeating: UInt8(ascii: "b"), count: 11)
+            let text = String(decoding: lead, as: UTF8.self)
+            let quoted = { (middle: [UInt8]) in [UInt8(ascii: "\"")] + lead + middle + tail + [UInt8(ascii: "\"")] }
+            let bs = String(decoding: tail, as: UTF8.self)
+            #expect(parse([0x22] + lead + [0x22]) == .success(.string(text)), "end at \(offset)")
+            #expect(parse(quoted(Array(#"\n"#.utf8))) == .success(.string(text + "\n" + bs)), "escape at \(offset)")
+            #expect(parse(quoted(Array(#"\""#.utf8))) == .success(.string(text + "\"" + bs)), "escaped quote at \(offset)")
+            #expect(parse(quoted(Array("é".utf8))) == .success(.string(text + "é" + bs)), "non-ASCII at \(offset)")
+            #expect(parse(quoted([0x7F])) == .success(.string(text + "\u{7F}" + bs)), "DEL at \(offset)")
+            for control: UInt8 in [0x00, 0x09, 0x1F] {
+                guard case .failure(let error) = parse(quoted([control])) else {
+                    Issue.record("control 0x\(String(control, radix: 16)) at \(offset) accepted")
+                    continue
+                }
+                #expect(error.reason.contains("raw control character") && error.reason.contains("at byte \(offset + 1)"),
+                        "\(error.reason)")
+            }
+            guard case .failure(let invalid) = parse(quoted([0xFF])) else {
+                Issue.record("invalid UTF-8 at \(offset) accepted")
+                continue
+            }
+            #expect(invalid.reason.contains("invalid UTF-8"), "\(invalid.reason)")
+            #expect(parse([0x22] + lead + tail) .isFailure, "unterminated at \(offset)")
+        }
+    }
+}
+
+private extension Result {
+    var isFailure: Bool { if case .failure = self { true } else { false } }
 }

@@ -93,6 +93,21 @@ struct ResultDocumentTests {
         #expect(text(doc.encode()) == #"{"status": "SUCCESS", "result": null, "traceback": null, "children": [], "date_done": "1970-01-01T00:00:00+00:00", "group_id": "g", "parent_id": "p", "task_id": "t"}"#)
     }
 
+    @Test("a built document's bytes are those of its JSON object, whatever it holds")
+    func builtDocumentsWriteTheirObject() {
+        let documents = [
+            ResultDocument.success(taskID: "t-1", result: ["n": 1, "s": "é\u{1F600}"], dateDone: 1_700_000_000_123_456,
+                                   children: [[["c", .null], .null]], groupID: "g", parentID: nil),
+            ResultDocument.failure(taskID: "t-2", exception: ExceptionInfo(excType: "KeyError", excMessage: ["k"]),
+                                   traceback: "Traceback\n  line \"x\"", dateDone: -1),
+            ResultDocument(status: "PROGRESS", result: .null, taskID: "t-3",
+                           extra: ["status": "shadowed", "task_id": "shadowed", "custom": [1.5, true]]),
+        ]
+        for document in documents {
+            #expect(text(document.encode()) == document.jsonValue().serializedString())
+        }
+    }
+
     @Test("malformed documents are rejected with the field named")
     func malformed() {
         #expect(throws: WireError(.missingField, "status: missing")) { try ResultDocument.decode(Array(#"{"task_id": "x"}"#.utf8)) }
