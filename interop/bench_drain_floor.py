@@ -82,7 +82,7 @@ def main():
         needed = sorted(TARGET * celery / floor for celery, floor in zip(rates["celery"], rates["floor"]))
         print(f"target   {TARGET}x Celery prefork is {statistics.median(needed):.2f}x the floor's rate "
               f"(range {needed[0]:.2f}-{needed[-1]:.2f}x), paired within each repetition")
-        print(f"-- CPU per role over the drains (/proc utime+stime; children summed; pooled over {REPS} runs)")
+        print(f"-- CPU per role over the drains (/proc utime+stime, the parent's utime alone as user; children summed; pooled over {REPS} runs)")
         for name, reps in drains.items():
             pooled = Pooled(reps)
             print(format_cpu(name, pooled.cpu, pooled.count, pooled.seconds))

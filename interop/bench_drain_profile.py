@@ -17,15 +17,16 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # --- CPU per role ------------------------------------------------------------------------------
 
-def cpu_seconds(pid):
-    """utime + stime of one process (all its threads), in seconds; 0 once it is gone."""
+def cpu_seconds(pid, user_only=False):
+    """utime + stime of one process (all its threads), in seconds (utime alone with `user_only`);
+    0 once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             fields = handle.read().rsplit(b")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
     # Fields after the ")" start at field 3 (state); utime and stime are fields 14 and 15.
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return (int(fields[11]) + (0 if user_only else int(fields[12]))) / CLOCK_TICKS
 
 
 def descendants(pid):
@@ -55,18 +56,28 @@ class RoleCPU:
 
     def __init__(self, worker_pid, redis_pid):
         self.parent = cpu_seconds(worker_pid)
+        self.parent_user = cpu_seconds(worker_pid, user_only=True)
         self.children = {pid: cpu_seconds(pid) for pid in descendants(worker_pid)}
         self.redis = cpu_seconds(redis_pid)
 
     def since(self, earlier):
         children = sum(seconds - earlier.children.get(pid, 0.0) for pid, seconds in self.children.items())
-        return {"parent": self.parent - earlier.parent, "children": children, "redis-server": self.redis - earlier.redis}
+        return {"parent": self.parent - earlier.parent, "children": children, "redis-server": self.redis - earlier.redis,
+                PARENT_USER: self.parent_user - earlier.parent_user}
+
+
+# The parent's user-space part (utime), shown inside the parent's figure and not added to the total:
+# what the worker's own code costs, apart from the kernel's work for it (system calls, switches).
+PARENT_USER = "parent user"
 
 
 def format_cpu(name, roles, tasks, wall_seconds):
-    total = sum(roles.values())
-    parts = [f"{role} {1000 * seconds / tasks:6.3f} s ({100 * seconds / total:3.0f}%)"
-             for role, seconds in roles.items()] if total > 0 else ["no CPU measured"]
+    total = sum(seconds for role, seconds in roles.items() if role != PARENT_USER)
+
+    def part(role, seconds):
+        user = f", user {1000 * roles[PARENT_USER] / tasks:.3f} s" if role == "parent" and PARENT_USER in roles else ""
+        return f"{role} {1000 * seconds / tasks:6.3f} s ({100 * seconds / total:3.0f}%{user})"
+    parts = [part(role, seconds) for role, seconds in roles.items() if role != PARENT_USER] if total > 0 else ["no CPU measured"]
     return (f"{name:8s} CPU per 1,000 tasks: " + ", ".join(parts)
             + f"; total {1000 * total / tasks:6.3f} s, {total / wall_seconds:4.2f} cores busy")
 

@@ -191,7 +191,7 @@ def main():
             if lovage_name in pooled:
                 ours, theirs = (sum(pooled[n].commands.values()) / pooled[n].count for n in (lovage_name, celery_name))
                 print(f"ratio    commands per task {lovage_name} / {celery_name} = {ours:.2f} / {theirs:.2f} = {ours / theirs:.2f}x")
-        print(f"-- CPU per role over the drains (/proc utime+stime; children summed; pooled over {REPS} runs)")
+        print(f"-- CPU per role over the drains (/proc utime+stime, the parent's utime alone as user; children summed; pooled over {REPS} runs)")
         for drain in pooled.values():
             print(format_cpu(drain.name, drain.cpu, drain.count, drain.seconds))
         if profile:
