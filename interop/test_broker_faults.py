@@ -171,10 +171,20 @@ class SentinelGroup:
     def __init__(self):
         self.directory = tempfile.mkdtemp(prefix="lovage-sentinel-")
         self.processes = {}
+        try:
+            self.start_all()
+        except BaseException:
+            # Whatever had started (the master and replica come first) must not outlive the test.
+            self.stop()
+            raise
+
+    def start_all(self):
         self.master_port, self.replica_port = free_port(), free_port()
         self.sentinel_ports = [free_port() for _ in range(3)]
         server = shutil.which("redis-server") or "/usr/bin/redis-server"
-        sentinel = shutil.which("redis-sentinel") or "/usr/bin/redis-sentinel"
+        sentinel = shutil.which("redis-sentinel")
+        if sentinel is None:
+            raise RuntimeError("redis-sentinel is not on PATH (scripts/install-deps.sh --with-test-tools installs it)")
         common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.start("master", [server, "--port", str(self.master_port), "--dir", self.dir("master"), *common])
         self.start("replica", [server, "--port", str(self.replica_port), "--dir", self.dir("replica"), *common,
@@ -194,7 +204,6 @@ class SentinelGroup:
                       and replica.info("replication").get("master_link_status") == "up", 20)
         ok = ok and wait_for(lambda: all(self.sentinel_sees_replica(port) for port in self.sentinel_ports), 20)
         if not ok:
-            self.stop()
             raise RuntimeError("the sentinel group did not come up within 40 s")
 
     def dir(self, name):
