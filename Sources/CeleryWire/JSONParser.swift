@@ -290,13 +290,11 @@ struct JSONParser {
         return .double(d)
     }
 
-    /// Hash (0..<128) of a key's raw JSON text, or -1 if the key contains an escape: the same key can
-    /// be spelled with and without escapes, so once an escaped key is seen the object falls back to
-    /// comparing every key for real.
-    /// 0..<128 from the key's length and its first and last bytes (cheap, and enough to tell
-    /// Celery's keys apart), or -1 when the key had escapes: every escape is longer than what it
-    /// decodes to, so the raw bytes (`from` is the opening quote, `to` just past the closing one)
-    /// then outnumber the decoded ones, and the same key could be spelt in other bytes.
+    /// Hash (0..<128) of a key from its length and its first and last bytes (cheap, and enough to tell
+    /// Celery's keys apart), or -1 when the key had escapes: the same key can be spelled with and
+    /// without escapes, so once an escaped key is seen the object falls back to comparing every key
+    /// for real. Every escape is longer than what it decodes to, so the raw bytes (`from` is the
+    /// opening quote, `to` just past the closing one) then outnumber the decoded ones.
     private static func keyHash(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int, decodedCount: Int) -> Int {
         let rawCount = to - from - 2
         if rawCount != decodedCount { return -1 }

@@ -78,6 +78,9 @@ extension TaskMessage {
             return nil
         }
 
+        /// Whether known field `n` was read.
+        func saw(_ n: Int) -> Bool { seen & (UInt32(1) << UInt32(n)) != 0 }
+
         mutating func see(_ n: Int) throws(WireError) {
             let bit = UInt32(1) << UInt32(n)
             guard seen & bit == 0 else { throw WireError(.invalidJSON, "JSON: a repeated key") }
@@ -86,6 +89,8 @@ extension TaskMessage {
         }
     }
 
+    /// Index of `key` in `names`, trying `names[expected]` first: Celery writes headers and properties
+    /// in a fixed order, so the usual cost is one string comparison per key instead of a scan.
     @inline(__always)
     static func knownIndex(_ key: String, in names: [String], expected: inout Int) -> Int? {
         if expected < names.count && names[expected] == key {
@@ -127,8 +132,8 @@ extension TaskMessage {
 
     /// After the last header: the ones a task cannot do without, and timestamps that parse.
     mutating func finishHeaders(_ reading: MemberReading) throws(WireError) {
-        guard reading.seen & (1 << 2) != 0 else { throw WireError.missing("headers.id") }
-        guard reading.seen & (1 << 1) != 0 else { throw WireError.missing("headers.task") }
+        guard reading.saw(2) else { throw WireError.missing("headers.id") }      // headerNames[2]
+        guard reading.saw(1) else { throw WireError.missing("headers.task") }    // headerNames[1]
         guard !id.isEmpty else { throw WireError(.badValue, "headers.id: empty string") }
         guard !task.isEmpty else { throw WireError(.badValue, "headers.task: empty string") }
         _ = try Self.parseTimestampHeader(eta, "headers.eta")

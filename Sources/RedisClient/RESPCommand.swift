@@ -24,7 +24,7 @@ enum RESPCommand {
                 for argument in arguments {
                     at = write(UInt8(ascii: "$"), count: argument.count, at: at)
                     argument.withUnsafeBufferPointer { bytes in
-                        if let source = bytes.baseAddress { at.update(from: source, count: bytes.count) }
+                        if let source = bytes.baseAddress { at.initialize(from: source, count: bytes.count) }
                     }
                     at += argument.count
                     at[0] = 0x0D
